@@ -1,0 +1,34 @@
+package sagan4j.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import sagan4j.backend.DType;
+import sagan4j.backend.Tensor;
+
+/** The caching allocator on a real device: reuse, accounting, release. */
+@Tag("native")
+class DeviceAllocatorNativeTest {
+    @Test
+    void reusesFreedBlocksOfTheSameClass() {
+        try (CudaBackend be = Gpu.open(CudaBackend.Options.defaults())) {
+            DeviceAllocator.Stats s0 = be.allocator().stats();
+            Tensor a = be.empty(DType.FLOAT32, 1000, 1000);
+            DeviceAllocator.Stats s1 = be.allocator().stats();
+            assertEquals(s0.deviceAllocations() + 1, s1.deviceAllocations());
+            assertEquals(DeviceAllocator.sizeClass(4_000_000), s1.liveBytes() - s0.liveBytes());
+            a.close();
+            Tensor b = be.empty(DType.FLOAT32, 999, 1001); // same size class
+            DeviceAllocator.Stats s2 = be.allocator().stats();
+            assertEquals(s1.deviceAllocations(), s2.deviceAllocations(), "served from the cache");
+            assertEquals(s1.cacheHits() + 1, s2.cacheHits());
+            b.close();
+            be.allocator().releaseCached();
+            assertEquals(0, be.allocator().stats().cachedBytes());
+            assertTrue(be.allocator().stats().peakBytes() >= 4_000_000);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package sagan4j.cli;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import jcuda.jcudnn.JCudnn;
+import jcuda.jcudnn.cudnnHandle;
+import jcuda.runtime.cudaStream_t;
+import picocli.CommandLine.Command;
+import sagan4j.cuda.CudaBackend;
+import sagan4j.cuda.CudaContext;
+import sagan4j.cuda.CudaUnavailableException;
+import sagan4j.cuda.Fatbin;
+import sagan4j.cuda.natives.CudaNatives;
+import sagan4j.cuda.natives.NativeReport;
+
+/**
+ * {@code sagan4j doctor}: what this machine offers sagan4j — Java and OS, the driver, each GPU, which
+ * CUDA libraries load from where and at which version, whether the packed kernels run on the GPU, and
+ * which GEMM and convolution paths will be used. No GPU: one line, exit 2.
+ */
+@Command(name = "doctor", description = "Report the GPU, driver, CUDA libraries and the paths sagan4j will use.")
+final class DoctorCommand implements Callable<Integer> {
+    @Override
+    public Integer call() {
+        String javaOs = "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ") on "
+                + System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch");
+        NativeReport natives = CudaNatives.load();
+        List<CudaContext.DeviceInfo> gpus;
+        try {
+            gpus = CudaContext.devices();
+        } catch (CudaUnavailableException e) {
+            System.err.println("sagan4j doctor: " + e.getMessage() + " — " + javaOs
+                    + "; the CPU backend still works (--device cpu)");
+            return Main.EXIT_USAGE;
+        }
+        System.out.println("sagan4j doctor");
+        System.out.println("java     " + javaOs);
+        System.out.println("driver   CUDA " + CudaContext.driverVersion() + " (" + natives.driver().summary().strip() + ")");
+        Map<String, byte[]> images = Fatbin.packagedImages();
+        for (CudaContext.DeviceInfo d : gpus) {
+            StringBuilder kernels = new StringBuilder();
+            for (Map.Entry<String, byte[]> image : images.entrySet()) {
+                Fatbin fb = Fatbin.parse(image.getValue());
+                kernels.append(image.getKey()).append(fb.runsOn(d.ccMajor(), d.ccMinor())
+                        ? (fb.hasSass(d.ccMajor() * 10 + d.ccMinor()) ? " has SASS for it" : " runs on it (PTX JIT or same-major SASS)")
+                        : " has NO code for it").append("; ");
+            }
+            System.out.printf("gpu %d    %s, compute capability %s, %d SMs, %d MiB; kernels: %s%n", d.index(), d.name(),
+                    d.computeCapability(), d.multiprocessors(), d.totalMemory() >> 20, kernels);
+        }
+        System.out.println(natives.toText());
+        try (CudaBackend be = CudaBackend.open()) {
+            String gemm = be.gemmPath().describe();
+            if (be.gemmFallbackReason() != null) {
+                gemm += " — fallback because " + be.gemmFallbackReason();
+            }
+            System.out.println("GEMM     " + gemm);
+            System.out.println("conv     " + convolutionPath(natives, be));
+            System.out.println("backend  " + be.describe());
+        }
+        return 0;
+    }
+
+    /** cuDNN when a handle can be created on the backend's stream, else im2col + GEMM with the reason. */
+    private static String convolutionPath(NativeReport natives, CudaBackend be) {
+        NativeReport.Library cudnn = natives.cudnn();
+        if (!cudnn.loaded()) {
+            return "im2col + GEMM (fallback) — cuDNN cannot be used: " + cudnn.reason();
+        }
+        cudnnHandle h = new cudnnHandle();
+        try {
+            JCudnn.cudnnCreate(h);
+            JCudnn.cudnnSetStream(h, new cudaStream_t(be.stream()));
+            JCudnn.cudnnDestroy(h);
+        } catch (RuntimeException e) {
+            return "im2col + GEMM (fallback) — cuDNN " + cudnn.runtimeVersion() + " loaded but cudnnCreate failed: "
+                    + e.getMessage();
+        }
+        return "cuDNN " + cudnn.runtimeVersion() + " (handle created on the backend stream; im2col + GEMM selectable)";
+    }
+}

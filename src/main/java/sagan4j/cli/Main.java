@@ -1,0 +1,51 @@
+package sagan4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code java -jar sagan4j.jar COMMAND}. Exit codes: 0 success, 1 an unexpected failure (a bug: the
+ * stack trace is printed), 2 bad input or an expected condition such as "no GPU" (one line, no trace).
+ */
+@Command(name = "sagan4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "CUDA kernels for SAGAN and BigGAN, with a CPU reference backend.",
+        subcommands = {DoctorCommand.class, OpCommand.class, KernelsCommand.class, DemoCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    /** Exit code for bad input and expected conditions. */
+    public static final int EXIT_USAGE = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code (used by tests). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(Main::handle);
+        return cl.execute(args);
+    }
+
+    private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        String line = Failures.expectedMessage(e);
+        if (line != null) {
+            cl.getErr().println("sagan4j " + cl.getCommandName() + ": " + line);
+            return EXIT_USAGE;
+        }
+        e.printStackTrace(cl.getErr());
+        return 1;
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"sagan4j " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

@@ -1,0 +1,294 @@
+package sagan4j.cuda;
+
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
+
+import java.util.List;
+
+import jcuda.CudaException;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
+import sagan4j.backend.Backend;
+import sagan4j.backend.DType;
+import sagan4j.backend.GemmMath;
+import sagan4j.backend.Shape;
+import sagan4j.backend.Tensor;
+import sagan4j.cuda.gemm.CublasGemm;
+import sagan4j.cuda.gemm.GemmPath;
+import sagan4j.cuda.gemm.TiledGemm;
+import sagan4j.cuda.natives.CudaNatives;
+
+/**
+ * The CUDA backend: one GPU, one stream, a caching allocator, the packed kernels and a GEMM path
+ * (cuBLAS, or sagan4j's tiled kernel when cuBLAS cannot load). Every op is queued on the stream and
+ * returns at once; {@link #synchronize()} and the host downloads wait. Not thread-safe: one thread
+ * drives one backend.
+ */
+public final class CudaBackend extends Backend {
+
+    /** Which GEMM implementation to use. */
+    public enum GemmChoice {
+        /** cuBLAS when it loads, else the tiled kernel. */
+        AUTO,
+        CUBLAS,
+        TILED
+    }
+
+    /** How to open the backend. */
+    public record Options(int device, GemmChoice gemm, GemmMath math) {
+        public static Options defaults() {
+            return new Options(0, GemmChoice.AUTO, GemmMath.FP32);
+        }
+
+        public Options withGemm(GemmChoice g) {
+            return new Options(device, g, math);
+        }
+
+        public Options withMath(GemmMath m) {
+            return new Options(device, gemm, m);
+        }
+    }
+
+    private final CudaContext ctx;
+    private final DeviceAllocator allocator = new DeviceAllocator();
+    private final KernelLibrary kernels;
+    private final GemmPath gemm;
+    private final String gemmFallbackReason;
+    private GemmMath math;
+    private boolean closed;
+
+    /**
+     * Opens the backend on a GPU.
+     *
+     * @throws CudaUnavailableException one line when there is no usable GPU, or cuBLAS was asked for
+     *                                  and cannot load
+     */
+    public static CudaBackend open(Options options) {
+        return new CudaBackend(options);
+    }
+
+    public static CudaBackend open() {
+        return open(Options.defaults());
+    }
+
+    private CudaBackend(Options options) {
+        this.ctx = CudaContext.open(options.device());
+        try {
+            this.kernels = new KernelLibrary(ctx);
+            var cublas = CudaNatives.load().cublas();
+            String reason = null;
+            GemmPath path;
+            switch (options.gemm()) {
+                case TILED -> {
+                    path = new TiledGemm(kernels, ctx.stream());
+                    reason = "the tiled kernel was asked for";
+                }
+                case CUBLAS -> {
+                    if (!cublas.loaded()) {
+                        throw new CudaUnavailableException("cuBLAS was asked for but cannot be used: " + cublas.reason());
+                    }
+                    if (CublasGemm.REQUIRED_SYMBOLS.stream().anyMatch(cublas.missingSymbols()::contains)) {
+                        throw new CudaUnavailableException("cuBLAS was asked for but the installed one lacks some of "
+                                + CublasGemm.REQUIRED_SYMBOLS + ": missing " + cublas.missingSymbols());
+                    }
+                    path = new CublasGemm(ctx.stream());
+                }
+                default -> {
+                    GemmPath found = null;
+                    List<String> missing = CublasGemm.REQUIRED_SYMBOLS.stream()
+                            .filter(cublas.missingSymbols()::contains).toList();
+                    if (!cublas.loaded()) {
+                        reason = "cuBLAS cannot be used: " + cublas.reason();
+                    } else if (!missing.isEmpty()) {
+                        reason = "the installed cuBLAS lacks " + missing;
+                    } else {
+                        try {
+                            found = new CublasGemm(ctx.stream());
+                        } catch (CudaException e) {
+                            reason = "cuBLAS loaded but cublasCreate failed: " + e.getMessage();
+                        }
+                    }
+                    path = found != null ? found : new TiledGemm(kernels, ctx.stream());
+                }
+            }
+            this.gemm = path;
+            this.gemmFallbackReason = reason;
+            this.math = options.math();
+        } catch (RuntimeException e) {
+            allocator.close();
+            ctx.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public String describe() {
+        CudaContext.DeviceInfo d = ctx.info();
+        return d.name() + " (cc " + d.computeCapability() + ", " + d.multiprocessors() + " SMs, "
+                + d.totalMemory() / (1 << 20) + " MiB), GEMM: " + gemm.name();
+    }
+
+    public CudaContext context() {
+        return ctx;
+    }
+
+    public KernelLibrary kernels() {
+        return kernels;
+    }
+
+    public DeviceAllocator allocator() {
+        return allocator;
+    }
+
+    public GemmPath gemmPath() {
+        return gemm;
+    }
+
+    /** Why the tiled fallback is in use, or null when cuBLAS is. */
+    public String gemmFallbackReason() {
+        return gemmFallbackReason;
+    }
+
+    public CUstream stream() {
+        return ctx.stream();
+    }
+
+    /** The device pointer behind a tensor of this backend, for kernels of other packages and user code. */
+    public CUdeviceptr pointer(Tensor t) {
+        requireOwned("pointer", "t", t);
+        return t.storage(CudaStorage.class).ptr();
+    }
+
+    @Override
+    public void synchronize() {
+        ctx.synchronize();
+    }
+
+    @Override
+    public void setGemmMath(GemmMath math) {
+        this.math = math;
+    }
+
+    @Override
+    public GemmMath gemmMath() {
+        return math;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ctx.synchronize();
+        gemm.close();
+        kernels.close();
+        allocator.close();
+        ctx.close();
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    protected Tensor.Storage allocate(Shape shape, DType dtype) {
+        return new CudaStorage(allocator, allocator.allocate(shape.size() * dtype.bytes()));
+    }
+
+    private static CUdeviceptr p(Tensor t) {
+        return t.storage(CudaStorage.class).ptr();
+    }
+
+    @Override
+    protected void doUpload(Tensor dst, float[] data) {
+        cuMemcpyHtoDAsync(p(dst), Pointer.to(data), dst.bytes(), ctx.stream());
+        cuStreamSynchronize(ctx.stream()); // the host array may change as soon as we return
+    }
+
+    @Override
+    protected void doUpload(Tensor dst, int[] data) {
+        cuMemcpyHtoDAsync(p(dst), Pointer.to(data), dst.bytes(), ctx.stream());
+        cuStreamSynchronize(ctx.stream());
+    }
+
+    @Override
+    protected float[] doDownloadFloats(Tensor t) {
+        float[] out = new float[t.shape().sizeAsInt()];
+        cuMemcpyDtoHAsync(Pointer.to(out), p(t), t.bytes(), ctx.stream());
+        cuStreamSynchronize(ctx.stream());
+        return out;
+    }
+
+    @Override
+    protected int[] doDownloadInts(Tensor t) {
+        int[] out = new int[t.shape().sizeAsInt()];
+        cuMemcpyDtoHAsync(Pointer.to(out), p(t), t.bytes(), ctx.stream());
+        cuStreamSynchronize(ctx.stream());
+        return out;
+    }
+
+    @Override
+    protected void doCopy(Tensor src, Tensor dst) {
+        cuMemcpyDtoDAsync(p(dst), p(src), src.bytes(), ctx.stream());
+    }
+
+    // ---------------------------------------------------------------- elementwise (kernels/elementwise.cu)
+
+    @Override
+    protected void doFill(Tensor x, float value) {
+        kernels.launch1d("fill_f32", x.size(), ctx.stream(), KernelArgs.of().ptr(p(x)).f32(value).i64(x.size()));
+    }
+
+    @Override
+    protected void doAxpy(float alpha, Tensor x, Tensor y) {
+        kernels.launch1d("axpy_f32", x.size(), ctx.stream(),
+                KernelArgs.of().ptr(p(y)).ptr(p(x)).f32(alpha).i64(x.size()));
+    }
+
+    @Override
+    protected void doScale(Tensor x, float alpha) {
+        kernels.launch1d("scale_f32", x.size(), ctx.stream(), KernelArgs.of().ptr(p(x)).f32(alpha).i64(x.size()));
+    }
+
+    @Override
+    protected void doActivation(Activation f, float slope, Tensor x, Tensor y) {
+        KernelArgs args = KernelArgs.of().ptr(p(y)).ptr(p(x));
+        String kernel = switch (f) {
+            case RELU -> "relu_forward_f32";
+            case LEAKY_RELU -> {
+                args.f32(slope);
+                yield "leaky_relu_forward_f32";
+            }
+            case TANH -> "tanh_forward_f32";
+        };
+        kernels.launch1d(kernel, x.size(), ctx.stream(), args.i64(x.size()));
+    }
+
+    @Override
+    protected void doActivationBackward(Activation f, float slope, Tensor saved, Tensor dy, Tensor dx) {
+        KernelArgs args = KernelArgs.of().ptr(p(dx)).ptr(p(dy)).ptr(p(saved));
+        String kernel = switch (f) {
+            case RELU -> "relu_backward_f32";
+            case LEAKY_RELU -> {
+                args.f32(slope);
+                yield "leaky_relu_backward_f32";
+            }
+            case TANH -> "tanh_backward_f32";
+        };
+        kernels.launch1d(kernel, saved.size(), ctx.stream(), args.i64(saved.size()));
+    }
+
+    // ---------------------------------------------------------------- GEMM
+
+    @Override
+    protected void doGemm(GemmShape g, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        gemm.gemm(g, alpha, p(a), p(b), beta, p(c), math);
+    }
+}

@@ -1,0 +1,90 @@
+package sagan4j.cuda;
+
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
+import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuModuleUnload;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import jcuda.CudaException;
+import jcuda.Pointer;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUstream;
+
+/**
+ * The kernels of {@code kernels/*.cu}, compiled ahead of time into the fatbin(s) packed in the jar,
+ * loaded with cuModuleLoadData into the current context. Kernels are found by their extern "C" name.
+ */
+public final class KernelLibrary implements AutoCloseable {
+    /** Threads per block of the elementwise kernels (grid-stride loops). */
+    public static final int BLOCK = 256;
+
+    private final List<CUmodule> modules = new ArrayList<>();
+    private final Map<String, CUfunction> functions = new HashMap<>();
+    private final int multiprocessors;
+
+    /** Loads every packaged fatbin into the current context of {@code ctx}. */
+    public KernelLibrary(CudaContext ctx) {
+        this.multiprocessors = ctx.info().multiprocessors();
+        CudaContext.DeviceInfo d = ctx.info();
+        for (Map.Entry<String, byte[]> image : Fatbin.packagedImages().entrySet()) {
+            Fatbin fb = Fatbin.parse(image.getValue());
+            if (!fb.runsOn(d.ccMajor(), d.ccMinor())) {
+                throw new CudaUnavailableException("the packed kernels (" + image.getKey() + ": " + fb.describe()
+                        + ") hold no code for " + d.name() + " (compute capability " + d.computeCapability() + ")");
+            }
+            CUmodule m = new CUmodule();
+            cuModuleLoadData(m, image.getValue());
+            modules.add(m);
+        }
+    }
+
+    /** The kernel named {@code name}; fails with its name if no packaged module defines it. */
+    public synchronized CUfunction function(String name) {
+        CUfunction f = functions.get(name);
+        if (f != null) {
+            return f;
+        }
+        for (CUmodule m : modules) {
+            CUfunction candidate = new CUfunction();
+            try {
+                cuModuleGetFunction(candidate, m, name);
+            } catch (CudaException e) {
+                if (String.valueOf(e.getMessage()).contains("CUDA_ERROR_NOT_FOUND")) {
+                    continue; // defined in another module
+                }
+                throw e;
+            }
+            functions.put(name, candidate);
+            return candidate;
+        }
+        throw new IllegalStateException("kernel " + name + " is in none of the " + modules.size()
+                + " packaged module(s); was kernels/*.cu rebuilt?");
+    }
+
+    /** Launches a grid-stride 1-D kernel over {@code n} elements: enough blocks to fill the GPU, no more. */
+    public void launch1d(String name, long n, CUstream stream, KernelArgs args) {
+        long wanted = (n + BLOCK - 1) / BLOCK;
+        int grid = (int) Math.max(1, Math.min(wanted, (long) multiprocessors * 16));
+        launch(name, grid, 1, 1, BLOCK, 1, 1, 0, stream, args.build());
+    }
+
+    public void launch(String name, int gx, int gy, int gz, int bx, int by, int bz, int sharedBytes,
+                       CUstream stream, Pointer params) {
+        cuLaunchKernel(function(name), gx, gy, gz, bx, by, bz, sharedBytes, stream, params, null);
+    }
+
+    @Override
+    public void close() {
+        for (CUmodule m : modules) {
+            cuModuleUnload(m);
+        }
+        modules.clear();
+        functions.clear();
+    }
+}

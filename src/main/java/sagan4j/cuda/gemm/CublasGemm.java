@@ -1,0 +1,81 @@
+package sagan4j.cuda.gemm;
+
+import static jcuda.jcublas.JCublas2.cublasCreate;
+import static jcuda.jcublas.JCublas2.cublasDestroy;
+import static jcuda.jcublas.JCublas2.cublasGemmStridedBatchedEx;
+import static jcuda.jcublas.JCublas2.cublasGetVersion;
+import static jcuda.jcublas.JCublas2.cublasSetStream;
+
+import jcuda.Pointer;
+import jcuda.cudaDataType;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
+import jcuda.jcublas.cublasComputeType;
+import jcuda.jcublas.cublasGemmAlgo;
+import jcuda.jcublas.cublasHandle;
+import jcuda.jcublas.cublasOperation;
+import jcuda.runtime.cudaStream_t;
+import sagan4j.backend.Backend.GemmShape;
+import sagan4j.backend.GemmMath;
+
+/**
+ * GEMM through cuBLAS ({@code cublasGemmStridedBatchedEx}). cuBLAS is column-major; a row-major C = op(A)·op(B)
+ * is the column-major Cᵀ = op(B)ᵀ·op(A)ᵀ, so the operands are passed swapped with their row-major
+ * leading dimensions and no data moves. FP32 uses CUBLAS_COMPUTE_32F; TF32 uses
+ * CUBLAS_COMPUTE_32F_FAST_TF32 (tensor cores, inputs rounded to TF32).
+ */
+public final class CublasGemm implements GemmPath {
+    /**
+     * The cuBLAS functions this path calls. JCuda binds lazily, so calling one the installed cuBLAS lacks
+     * would end the process; the backend checks this list against what the loader found missing.
+     */
+    public static final java.util.List<String> REQUIRED_SYMBOLS = java.util.List.of("cublasCreate_v2",
+            "cublasSetStream_v2", "cublasGetVersion_v2", "cublasGemmStridedBatchedEx", "cublasDestroy_v2");
+
+    private final cublasHandle handle = new cublasHandle();
+    private final int version;
+
+    /** Creates a cuBLAS handle bound to {@code stream} in the current context. */
+    public CublasGemm(CUstream stream) {
+        cublasCreate(handle);
+        cublasSetStream(handle, new cudaStream_t(stream));
+        int[] v = {0};
+        cublasGetVersion(handle, v);
+        version = v[0];
+    }
+
+    @Override
+    public String name() {
+        return "cublas";
+    }
+
+    /** cuBLAS version as "13.0.2". */
+    public String version() {
+        return version / 10000 + "." + (version % 10000) / 100 + "." + version % 100;
+    }
+
+    @Override
+    public String describe() {
+        return "cuBLAS " + version() + " (cublasGemmStridedBatchedEx; FP32 or TF32 tensor cores)";
+    }
+
+    @Override
+    public void gemm(GemmShape g, float alpha, CUdeviceptr a, CUdeviceptr b, float beta, CUdeviceptr c, GemmMath math) {
+        int compute = math == GemmMath.TF32 ? cublasComputeType.CUBLAS_COMPUTE_32F_FAST_TF32
+                : cublasComputeType.CUBLAS_COMPUTE_32F;
+        int opB = g.transB() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
+        int opA = g.transA() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
+        cublasGemmStridedBatchedEx(handle, opB, opA, g.n(), g.m(), g.k(),
+                Pointer.to(new float[] {alpha}),
+                b, cudaDataType.CUDA_R_32F, GemmPath.ldb(g), GemmPath.strideB(g),
+                a, cudaDataType.CUDA_R_32F, GemmPath.lda(g), GemmPath.strideA(g),
+                Pointer.to(new float[] {beta}),
+                c, cudaDataType.CUDA_R_32F, g.n(), GemmPath.strideC(g),
+                g.batch(), compute, cublasGemmAlgo.CUBLAS_GEMM_DEFAULT);
+    }
+
+    @Override
+    public void close() {
+        cublasDestroy(handle);
+    }
+}
