@@ -85,6 +85,24 @@ public abstract class Backend implements AutoCloseable {
     /** Waits until every op issued so far has finished (a no-op on the CPU). */
     public abstract void synchronize();
 
+    /**
+     * Times queued work: {@code start()} before issuing it, {@code stop()} after, then
+     * {@code elapsedMillis()} waits for it and returns the device time between the two (CUDA events on
+     * the backend's stream; wall time on the CPU). Reusable; close it when done.
+     */
+    public interface Timer extends AutoCloseable {
+        void start();
+
+        void stop();
+
+        double elapsedMillis();
+
+        @Override
+        void close();
+    }
+
+    public abstract Timer timer();
+
     // ---------------------------------------------------------------- elementwise
 
     /** x ← value everywhere. */

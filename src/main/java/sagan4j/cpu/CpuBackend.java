@@ -32,6 +32,34 @@ public final class CpuBackend extends Backend {
     }
 
     @Override
+    public Timer timer() {
+        return new Timer() {
+            private long start;
+            private long stop;
+
+            @Override
+            public void start() {
+                start = System.nanoTime();
+            }
+
+            @Override
+            public void stop() {
+                stop = System.nanoTime();
+            }
+
+            @Override
+            public double elapsedMillis() {
+                return (stop - start) / 1e6;
+            }
+
+            @Override
+            public void close() {
+                // Nothing held.
+            }
+        };
+    }
+
+    @Override
     public void setGemmMath(GemmMath math) {
         // The reference always accumulates in double; nothing to switch.
     }

@@ -173,6 +173,11 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
+    public Timer timer() {
+        return new EventTimer(ctx.stream());
+    }
+
+    @Override
     public void setGemmMath(GemmMath math) {
         this.math = math;
     }

@@ -113,7 +113,7 @@ public final class CudaContext implements AutoCloseable {
         }
     }
 
-    private static DeviceInfo describe(CUdevice d, int index) {
+    static DeviceInfo describe(CUdevice d, int index) {
         byte[] name = new byte[256];
         cuDeviceGetName(name, name.length, d);
         int len = 0;

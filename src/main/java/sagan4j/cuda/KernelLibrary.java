@@ -1,5 +1,6 @@
 package sagan4j.cuda;
 
+import static jcuda.driver.JCudaDriver.cuCtxGetDevice;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
@@ -12,6 +13,7 @@ import java.util.Map;
 
 import jcuda.CudaException;
 import jcuda.Pointer;
+import jcuda.driver.CUdevice;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
@@ -28,10 +30,24 @@ public final class KernelLibrary implements AutoCloseable {
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final int multiprocessors;
 
-    /** Loads every packaged fatbin into the current context of {@code ctx}. */
+    /** Loads every packaged fatbin into the context of {@code ctx} (which must be current). */
     public KernelLibrary(CudaContext ctx) {
-        this.multiprocessors = ctx.info().multiprocessors();
-        CudaContext.DeviceInfo d = ctx.info();
+        this(ctx.info());
+    }
+
+    /**
+     * Loads the packaged kernels into whatever CUDA context is current on this thread — for users who
+     * own their context and stream and embed sagan4j's kernels in their own code. JCuda's natives must be
+     * loaded through {@link sagan4j.cuda.natives.CudaNatives#load()} before JCuda is first used.
+     */
+    public static KernelLibrary forCurrentContext() {
+        CUdevice dev = new CUdevice();
+        cuCtxGetDevice(dev);
+        return new KernelLibrary(CudaContext.describe(dev, -1));
+    }
+
+    private KernelLibrary(CudaContext.DeviceInfo d) {
+        this.multiprocessors = d.multiprocessors();
         for (Map.Entry<String, byte[]> image : Fatbin.packagedImages().entrySet()) {
             Fatbin fb = Fatbin.parse(image.getValue());
             if (!fb.runsOn(d.ccMajor(), d.ccMinor())) {
@@ -42,6 +58,11 @@ public final class KernelLibrary implements AutoCloseable {
             cuModuleLoadData(m, image.getValue());
             modules.add(m);
         }
+    }
+
+    /** Streaming multiprocessors of the device, for sizing grids. */
+    public int multiprocessors() {
+        return multiprocessors;
     }
 
     /** The kernel named {@code name}; fails with its name if no packaged module defines it. */
