@@ -59,19 +59,36 @@ public final class CublasGemm implements GemmPath {
         return "cuBLAS " + version() + " (cublasGemmStridedBatchedEx; FP32 or TF32 tensor cores)";
     }
 
+    /**
+     * The column-major cuBLAS call that computes a row-major GEMM: C_rm = op(A)·op(B) is the column-major
+     * Cᵀ = op(B)ᵀ·op(A)ᵀ, so cuBLAS's first operand is our B and its second our A, each with its row-major
+     * leading dimension, and cuBLAS's m×n output is N×M with leading dimension N.
+     */
+    record ColumnMajorCall(int opFirst, int opSecond, int m, int n, int k, int ldFirst, long strideFirst,
+                           int ldSecond, long strideSecond, int ldc, long strideC, int batch) {
+        static ColumnMajorCall of(GemmShape g) {
+            return new ColumnMajorCall(
+                    g.transB() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
+                    g.transA() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
+                    g.n(), g.m(), g.k(),
+                    GemmPath.ldb(g), GemmPath.strideB(g),
+                    GemmPath.lda(g), GemmPath.strideA(g),
+                    g.n(), GemmPath.strideC(g), g.batch());
+        }
+    }
+
     @Override
     public void gemm(GemmShape g, float alpha, CUdeviceptr a, CUdeviceptr b, float beta, CUdeviceptr c, GemmMath math) {
         int compute = math == GemmMath.TF32 ? cublasComputeType.CUBLAS_COMPUTE_32F_FAST_TF32
                 : cublasComputeType.CUBLAS_COMPUTE_32F;
-        int opB = g.transB() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
-        int opA = g.transA() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
-        cublasGemmStridedBatchedEx(handle, opB, opA, g.n(), g.m(), g.k(),
+        ColumnMajorCall call = ColumnMajorCall.of(g);
+        cublasGemmStridedBatchedEx(handle, call.opFirst(), call.opSecond(), call.m(), call.n(), call.k(),
                 Pointer.to(new float[] {alpha}),
-                b, cudaDataType.CUDA_R_32F, GemmPath.ldb(g), GemmPath.strideB(g),
-                a, cudaDataType.CUDA_R_32F, GemmPath.lda(g), GemmPath.strideA(g),
+                b, cudaDataType.CUDA_R_32F, call.ldFirst(), call.strideFirst(),
+                a, cudaDataType.CUDA_R_32F, call.ldSecond(), call.strideSecond(),
                 Pointer.to(new float[] {beta}),
-                c, cudaDataType.CUDA_R_32F, g.n(), GemmPath.strideC(g),
-                g.batch(), compute, cublasGemmAlgo.CUBLAS_GEMM_DEFAULT);
+                c, cudaDataType.CUDA_R_32F, call.ldc(), call.strideC(),
+                call.batch(), compute, cublasGemmAlgo.CUBLAS_GEMM_DEFAULT);
     }
 
     @Override
