@@ -166,6 +166,149 @@ public abstract class Backend implements AutoCloseable {
         RELU, LEAKY_RELU, TANH
     }
 
+    // ---------------------------------------------------------------- layer primitives (NCHW)
+
+    /** x[b, c, ...] += bias[c], in place; x is (B, C) or (B, C, H, W). */
+    public final void addChannelBias(Tensor x, Tensor bias) {
+        requireFloat("addChannelBias", "x", x);
+        requireFloat("addChannelBias", "bias", bias);
+        requireRankIn("addChannelBias", "x", x, 2, 4);
+        requireShape("addChannelBias", "bias", bias, x.dim(1));
+        doAddChannelBias(x, bias);
+    }
+
+    /** dBias[c] ← Σ over b (and h, w) of dy[b, c, ...]; a fixed-order (deterministic) reduction. */
+    public final void channelBiasGrad(Tensor dy, Tensor dBias) {
+        requireFloat("channelBiasGrad", "dy", dy);
+        requireFloat("channelBiasGrad", "dBias", dBias);
+        requireRankIn("channelBiasGrad", "dy", dy, 2, 4);
+        requireShape("channelBiasGrad", "dBias", dBias, dy.dim(1));
+        doChannelBiasGrad(dy, dBias);
+    }
+
+    /** Nearest-neighbour 2× upsampling: x (B, C, H, W) → y (B, C, 2H, 2W). */
+    public final void upsample2x(Tensor x, Tensor y) {
+        requireImages("upsample2x", x, "x", y, "y", 2);
+        doResample(Resample.UPSAMPLE, x, y, null);
+    }
+
+    /** dx (B, C, H, W) ← the sum of dy (B, C, 2H, 2W) over each 2×2 block. */
+    public final void upsample2xBackward(Tensor dy, Tensor dx) {
+        requireImages("upsample2xBackward", dx, "dx", dy, "dy", 2);
+        doResampleBackward(Resample.UPSAMPLE, dy, dx, null);
+    }
+
+    /** 2×2 average pooling, stride 2: x (B, C, H, W) → y (B, C, H/2, W/2); H and W even. */
+    public final void avgPool2x2(Tensor x, Tensor y) {
+        requireImages("avgPool2x2", y, "y", x, "x", 2);
+        doResample(Resample.AVG_POOL, x, y, null);
+    }
+
+    public final void avgPool2x2Backward(Tensor dy, Tensor dx) {
+        requireImages("avgPool2x2Backward", dy, "dy", dx, "dx", 2);
+        doResampleBackward(Resample.AVG_POOL, dy, dx, null);
+    }
+
+    /**
+     * 2×2 max pooling, stride 2; {@code argmax} (int32, the shape of y) records which of the four (0..3,
+     * row-major within the block; the first on ties) was taken, for the backward.
+     */
+    public final void maxPool2x2(Tensor x, Tensor y, Tensor argmax) {
+        requireImages("maxPool2x2", y, "y", x, "x", 2);
+        requireInts("maxPool2x2", "argmax", argmax, y);
+        doResample(Resample.MAX_POOL, x, y, argmax);
+    }
+
+    /** dx ← dy routed to the recorded maximum of each 2×2 block, 0 elsewhere. */
+    public final void maxPool2x2Backward(Tensor dy, Tensor argmax, Tensor dx) {
+        requireImages("maxPool2x2Backward", dy, "dy", dx, "dx", 2);
+        requireInts("maxPool2x2Backward", "argmax", argmax, dy);
+        doResampleBackward(Resample.MAX_POOL, dy, dx, argmax);
+    }
+
+    /** The resampling ops, named as their kernels are. */
+    public enum Resample {
+        UPSAMPLE, AVG_POOL, MAX_POOL
+    }
+
+    /** y[b, c] ← Σ over h, w of x[b, c, h, w] (the projection discriminator's global sum pooling). */
+    public final void sumHW(Tensor x, Tensor y) {
+        requireFloat("sumHW", "x", x);
+        requireFloat("sumHW", "y", y);
+        requireRankIn("sumHW", "x", x, 4, 4);
+        requireShape("sumHW", "y", y, x.dim(0), x.dim(1));
+        doSumHW(x, y);
+    }
+
+    /** dx[b, c, h, w] ← dy[b, c]. */
+    public final void sumHWBackward(Tensor dy, Tensor dx) {
+        requireFloat("sumHWBackward", "dy", dy);
+        requireFloat("sumHWBackward", "dx", dx);
+        requireRankIn("sumHWBackward", "dx", dx, 4, 4);
+        requireShape("sumHWBackward", "dy", dy, dx.dim(0), dx.dim(1));
+        doSumHWBackward(dy, dx);
+    }
+
+    /**
+     * out ← the parts side by side along dimension 1 (features or channels): parts (B, C_i, ...) with the
+     * same B and trailing dimensions, out (B, ΣC_i, ...).
+     */
+    public final void concat(java.util.List<Tensor> parts, Tensor out) {
+        requireFloat("concat", "out", out);
+        requireParts("concat", parts, out);
+        doConcat(parts, out, true);
+    }
+
+    /** The inverse of {@link #concat}: each part ← its slice of {@code in} along dimension 1. */
+    public final void split(Tensor in, java.util.List<Tensor> parts) {
+        requireFloat("split", "in", in);
+        requireParts("split", parts, in);
+        doConcat(parts, in, false);
+    }
+
+    /** out[b, :] ← table[labels[b], :]; table (K, D), labels int32 (B) in [0, K), out (B, D). */
+    public final void gatherRows(Tensor table, Tensor labels, Tensor out) {
+        requireFloat("gatherRows", "table", table);
+        requireFloat("gatherRows", "out", out);
+        requireLabels("gatherRows", labels, out.dim(0));
+        requireRankIn("gatherRows", "table", table, 2, 2);
+        requireShape("gatherRows", "out", out, labels.dim(0), table.dim(1));
+        doGatherRows(table, labels, out);
+    }
+
+    /**
+     * dTable[k, :] += Σ over b with labels[b] = k of dOut[b, :], summed in batch order (deterministic;
+     * no atomics). Labels outside [0, K) are an error of the caller: the CPU checks, kernels skip them.
+     */
+    public final void scatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
+        requireFloat("scatterAddRows", "dOut", dOut);
+        requireFloat("scatterAddRows", "dTable", dTable);
+        requireRankIn("scatterAddRows", "dTable", dTable, 2, 2);
+        requireLabels("scatterAddRows", labels, dOut.dim(0));
+        requireShape("scatterAddRows", "dOut", dOut, labels.dim(0), dTable.dim(1));
+        doScatterAddRows(dOut, labels, dTable);
+    }
+
+    /** y ← y + s[0]·x with the scalar read on the device ({@code s} has shape [1]): no host round trip. */
+    public final void axpyScalar(Tensor s, Tensor x, Tensor y) {
+        requireFloat("axpyScalar", "s", s);
+        requireShape("axpyScalar", "s", s, 1);
+        requireFloat("axpyScalar", "x", x);
+        requireFloat("axpyScalar", "y", y);
+        requireSame("axpyScalar", "y", y, x, "x");
+        doAxpyScalar(s, x, y);
+    }
+
+    /** out[0] ← Σ a·b, accumulated in a fixed order (double on the CPU); out has shape [1]. */
+    public final void dot(Tensor a, Tensor b, Tensor out) {
+        requireFloat("dot", "a", a);
+        requireFloat("dot", "b", b);
+        requireFloat("dot", "out", out);
+        requireSame("dot", "b", b, a, "a");
+        requireShape("dot", "out", out, 1);
+        doDot(a, b, out);
+    }
+
     // ---------------------------------------------------------------- GEMM
 
     /**
@@ -213,6 +356,29 @@ public abstract class Backend implements AutoCloseable {
 
     protected abstract void doGemm(GemmShape g, float alpha, Tensor a, Tensor b, float beta, Tensor c);
 
+    protected abstract void doAddChannelBias(Tensor x, Tensor bias);
+
+    protected abstract void doChannelBiasGrad(Tensor dy, Tensor dBias);
+
+    protected abstract void doResample(Resample op, Tensor x, Tensor y, Tensor argmax);
+
+    protected abstract void doResampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax);
+
+    protected abstract void doSumHW(Tensor x, Tensor y);
+
+    protected abstract void doSumHWBackward(Tensor dy, Tensor dx);
+
+    /** {@code toWhole}: parts → whole (concat); else whole → parts (split). */
+    protected abstract void doConcat(java.util.List<Tensor> parts, Tensor whole, boolean toWhole);
+
+    protected abstract void doGatherRows(Tensor table, Tensor labels, Tensor out);
+
+    protected abstract void doScatterAddRows(Tensor dOut, Tensor labels, Tensor dTable);
+
+    protected abstract void doAxpyScalar(Tensor s, Tensor x, Tensor y);
+
+    protected abstract void doDot(Tensor a, Tensor b, Tensor out);
+
     /** Frees what the backend holds (device memory, handles). Tensors made by it must not be used after. */
     @Override
     public abstract void close();
@@ -249,6 +415,72 @@ public abstract class Backend implements AutoCloseable {
         if (!t.shape().equals(ref.shape())) {
             throw new ShapeException(op + ": " + name + " has shape " + t.shape() + ", expected "
                     + ref.shape() + " (the shape of " + refName + ")");
+        }
+    }
+
+    /** {@code t} must have exactly the dimensions {@code dims}. */
+    protected static void requireShape(String op, String name, Tensor t, int... dims) {
+        if (!t.shape().equals(Shape.of(dims))) {
+            throw new ShapeException(op + ": " + name + " has shape " + t.shape() + ", expected " + Arrays.toString(dims));
+        }
+    }
+
+    protected static void requireRankIn(String op, String name, Tensor t, int lo, int hi) {
+        if (t.rank() < lo || t.rank() > hi) {
+            throw new ShapeException(op + ": " + name + " must have rank " + (lo == hi ? lo : lo + " to " + hi)
+                    + ", got shape " + t.shape());
+        }
+    }
+
+    /** small (B, C, H, W) and big (B, C, H·f, W·f). */
+    private void requireImages(String op, Tensor small, String smallName, Tensor big, String bigName, int f) {
+        requireFloat(op, smallName, small);
+        requireFloat(op, bigName, big);
+        requireRankIn(op, bigName, big, 4, 4);
+        if (big.dim(2) % f != 0 || big.dim(3) % f != 0) {
+            throw new ShapeException(op + ": " + bigName + " " + big.shape() + " needs H and W divisible by " + f);
+        }
+        requireShape(op, smallName, small, big.dim(0), big.dim(1), big.dim(2) / f, big.dim(3) / f);
+    }
+
+    private void requireInts(String op, String name, Tensor t, Tensor like) {
+        requireOwned(op, name, t);
+        if (t.dtype() != DType.INT32) {
+            throw new ShapeException(op + ": " + name + " must be int32, got " + t.dtype().label());
+        }
+        requireSame(op, name, t, like, "the pooled output");
+    }
+
+    private void requireLabels(String op, Tensor labels, int batch) {
+        requireOwned(op, "labels", labels);
+        if (labels.dtype() != DType.INT32) {
+            throw new ShapeException(op + ": labels must be int32, got " + labels.dtype().label());
+        }
+        requireShape(op, "labels", labels, batch);
+    }
+
+    private void requireParts(String op, java.util.List<Tensor> parts, Tensor whole) {
+        if (parts.isEmpty()) {
+            throw new ShapeException(op + ": expected at least one part, got none");
+        }
+        int channels = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            Tensor p = parts.get(i);
+            requireFloat(op, "part " + i, p);
+            if (p.rank() != whole.rank() || p.rank() < 2) {
+                throw new ShapeException(op + ": part " + i + " " + p.shape() + " must have the rank of " + whole.shape());
+            }
+            for (int d = 0; d < p.rank(); d++) {
+                if (d != 1 && p.dim(d) != whole.dim(d)) {
+                    throw new ShapeException(op + ": part " + i + " " + p.shape() + " differs from " + whole.shape()
+                            + " in dimension " + d + " (only dimension 1 may differ)");
+                }
+            }
+            channels += p.dim(1);
+        }
+        if (channels != whole.dim(1)) {
+            throw new ShapeException(op + ": parts have " + channels + " channels in all, " + whole.shape()
+                    + " has " + whole.dim(1));
         }
     }
 

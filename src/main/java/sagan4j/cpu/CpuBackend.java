@@ -175,4 +175,61 @@ public final class CpuBackend extends Backend {
     protected void doGemm(GemmShape g, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         CpuGemm.run(g, alpha, f(a), f(b), beta, f(c));
     }
+
+    // ---------------------------------------------------------------- layer primitives (CpuLayers)
+
+    @Override
+    protected void doAddChannelBias(Tensor x, Tensor bias) {
+        CpuLayers.addChannelBias(x, bias);
+    }
+
+    @Override
+    protected void doChannelBiasGrad(Tensor dy, Tensor dBias) {
+        CpuLayers.channelBiasGrad(dy, dBias);
+    }
+
+    @Override
+    protected void doResample(Resample op, Tensor x, Tensor y, Tensor argmax) {
+        CpuLayers.resample(op, x, y, argmax);
+    }
+
+    @Override
+    protected void doResampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
+        CpuLayers.resampleBackward(op, dy, dx, argmax);
+    }
+
+    @Override
+    protected void doSumHW(Tensor x, Tensor y) {
+        CpuLayers.sumHW(x, y);
+    }
+
+    @Override
+    protected void doSumHWBackward(Tensor dy, Tensor dx) {
+        CpuLayers.sumHWBackward(dy, dx);
+    }
+
+    @Override
+    protected void doConcat(java.util.List<Tensor> parts, Tensor whole, boolean toWhole) {
+        CpuLayers.concat(parts, whole, toWhole);
+    }
+
+    @Override
+    protected void doGatherRows(Tensor table, Tensor labels, Tensor out) {
+        CpuLayers.gatherRows(table, labels, out);
+    }
+
+    @Override
+    protected void doScatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
+        CpuLayers.scatterAddRows(dOut, labels, dTable);
+    }
+
+    @Override
+    protected void doAxpyScalar(Tensor s, Tensor x, Tensor y) {
+        CpuLayers.axpyScalar(s, x, y);
+    }
+
+    @Override
+    protected void doDot(Tensor a, Tensor b, Tensor out) {
+        CpuLayers.dot(a, b, out);
+    }
 }

@@ -56,6 +56,7 @@ public final class CudaBackend extends Backend {
     private final DeviceAllocator allocator = new DeviceAllocator();
     private final KernelLibrary kernels;
     private final GemmPath gemm;
+    private final CudaLayers layers;
     private final String gemmFallbackReason;
     private GemmMath math;
     private boolean closed;
@@ -115,6 +116,7 @@ public final class CudaBackend extends Backend {
                 }
             }
             this.gemm = path;
+            this.layers = new CudaLayers(kernels, ctx.stream(), allocator);
             this.gemmFallbackReason = reason;
             this.math = options.math();
         } catch (RuntimeException e) {
@@ -195,6 +197,7 @@ public final class CudaBackend extends Backend {
         closed = true;
         ctx.synchronize();
         gemm.close();
+        layers.close();
         kernels.close();
         allocator.close();
         ctx.close();
@@ -295,5 +298,62 @@ public final class CudaBackend extends Backend {
     @Override
     protected void doGemm(GemmShape g, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         gemm.gemm(g, alpha, p(a), p(b), beta, p(c), math);
+    }
+
+    // ---------------------------------------------------------------- layer primitives (CudaLayers, kernels/layers.cu)
+
+    @Override
+    protected void doAddChannelBias(Tensor x, Tensor bias) {
+        layers.addChannelBias(x, bias);
+    }
+
+    @Override
+    protected void doChannelBiasGrad(Tensor dy, Tensor dBias) {
+        layers.channelBiasGrad(dy, dBias);
+    }
+
+    @Override
+    protected void doResample(Resample op, Tensor x, Tensor y, Tensor argmax) {
+        layers.resample(op, x, y, argmax);
+    }
+
+    @Override
+    protected void doResampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
+        layers.resampleBackward(op, dy, dx, argmax);
+    }
+
+    @Override
+    protected void doSumHW(Tensor x, Tensor y) {
+        layers.sumHW(x, y);
+    }
+
+    @Override
+    protected void doSumHWBackward(Tensor dy, Tensor dx) {
+        layers.sumHWBackward(dy, dx);
+    }
+
+    @Override
+    protected void doConcat(List<Tensor> parts, Tensor whole, boolean toWhole) {
+        layers.concat(parts, whole, toWhole);
+    }
+
+    @Override
+    protected void doGatherRows(Tensor table, Tensor labels, Tensor out) {
+        layers.gatherRows(table, labels, out);
+    }
+
+    @Override
+    protected void doScatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
+        layers.scatterAddRows(dOut, labels, dTable);
+    }
+
+    @Override
+    protected void doAxpyScalar(Tensor s, Tensor x, Tensor y) {
+        layers.axpyScalar(s, x, y);
+    }
+
+    @Override
+    protected void doDot(Tensor a, Tensor b, Tensor out) {
+        layers.dot(a, b, out);
     }
 }

@@ -1,0 +1,213 @@
+package sagan4j.cpu;
+
+import java.util.List;
+
+import sagan4j.backend.Backend.Resample;
+import sagan4j.backend.ShapeException;
+import sagan4j.backend.Tensor;
+
+/** The CPU reference of the NCHW layer primitives (kernels/layers.cu on CUDA); sums in double. */
+final class CpuLayers {
+    private static final int GRAIN = 1 << 15;
+
+    private CpuLayers() {
+    }
+
+    private static float[] f(Tensor t) {
+        return CpuBackend.f(t);
+    }
+
+    private static int[] ints(Tensor t) {
+        return t.storage(CpuStorage.class).ints;
+    }
+
+    /** Elements per (b, c) pair: 1 for (B, C), H·W for (B, C, H, W). */
+    private static int inner(Tensor t) {
+        return t.shape().sizeAsInt() / (t.dim(0) * t.dim(1));
+    }
+
+    static void addChannelBias(Tensor x, Tensor bias) {
+        float[] xs = f(x), bs = f(bias);
+        int c = x.dim(1), inner = inner(x);
+        Parallel.forRange(xs.length, GRAIN, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                xs[i] += bs[(i / inner) % c];
+            }
+        });
+    }
+
+    static void channelBiasGrad(Tensor dy, Tensor dBias) {
+        float[] g = f(dy), out = f(dBias);
+        int b = dy.dim(0), c = dy.dim(1), inner = inner(dy);
+        for (int ch = 0; ch < c; ch++) {
+            double s = 0;
+            for (int n = 0; n < b; n++) {
+                int base = (n * c + ch) * inner;
+                for (int j = 0; j < inner; j++) {
+                    s += g[base + j];
+                }
+            }
+            out[ch] = (float) s;
+        }
+    }
+
+    /** H, W of the small image (the input of upsampling, the output of pooling). */
+    static void resample(Resample op, Tensor x, Tensor y, Tensor argmax) {
+        Tensor small = op == Resample.UPSAMPLE ? x : y;
+        int h = small.dim(2), w = small.dim(3), w2 = 2 * w, h2 = 2 * h;
+        float[] xs = f(x), ys = f(y);
+        int[] am = argmax == null ? null : ints(argmax);
+        Parallel.forRange(ys.length, GRAIN, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                if (op == Resample.UPSAMPLE) {
+                    int bc = i / (h2 * w2), r = i % (h2 * w2);
+                    ys[i] = xs[(bc * h + (r / w2) / 2) * w + (r % w2) / 2];
+                    continue;
+                }
+                int bc = i / (h * w), r = i % (h * w);
+                int p = (bc * h2 + 2 * (r / w)) * w2 + 2 * (r % w);
+                float a = xs[p], b = xs[p + 1], c = xs[p + w2], d = xs[p + w2 + 1];
+                if (op == Resample.AVG_POOL) {
+                    ys[i] = (float) (0.25 * ((double) a + b + c + d));
+                } else {
+                    float best = a;
+                    int at = 0;
+                    if (b > best) {
+                        best = b;
+                        at = 1;
+                    }
+                    if (c > best) {
+                        best = c;
+                        at = 2;
+                    }
+                    if (d > best) {
+                        best = d;
+                        at = 3;
+                    }
+                    ys[i] = best;
+                    am[i] = at;
+                }
+            }
+        });
+    }
+
+    static void resampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
+        Tensor small = op == Resample.UPSAMPLE ? dx : dy;
+        int h = small.dim(2), w = small.dim(3), w2 = 2 * w, h2 = 2 * h;
+        float[] g = f(dy), out = f(dx);
+        int[] am = argmax == null ? null : ints(argmax);
+        Parallel.forRange(out.length, GRAIN, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                if (op == Resample.UPSAMPLE) {
+                    int bc = i / (h * w), r = i % (h * w);
+                    int p = (bc * h2 + 2 * (r / w)) * w2 + 2 * (r % w);
+                    out[i] = (float) ((double) g[p] + g[p + 1] + g[p + w2] + g[p + w2 + 1]);
+                    continue;
+                }
+                int bc = i / (h2 * w2), r = i % (h2 * w2);
+                int oh = r / w2, ow = r % w2;
+                int o = (bc * h + oh / 2) * w + ow / 2;
+                if (op == Resample.AVG_POOL) {
+                    out[i] = 0.25f * g[o];
+                } else {
+                    out[i] = am[o] == (oh & 1) * 2 + (ow & 1) ? g[o] : 0f;
+                }
+            }
+        });
+    }
+
+    static void sumHW(Tensor x, Tensor y) {
+        float[] xs = f(x), ys = f(y);
+        int hw = inner(x);
+        Parallel.forRange(ys.length, Math.max(1, GRAIN / hw), (lo, hi) -> {
+            for (int row = lo; row < hi; row++) {
+                double s = 0;
+                for (int j = 0; j < hw; j++) {
+                    s += xs[row * hw + j];
+                }
+                ys[row] = (float) s;
+            }
+        });
+    }
+
+    static void sumHWBackward(Tensor dy, Tensor dx) {
+        float[] g = f(dy), out = f(dx);
+        int hw = inner(dx);
+        Parallel.forRange(out.length, GRAIN, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                out[i] = g[i / hw];
+            }
+        });
+    }
+
+    static void concat(List<Tensor> parts, Tensor whole, boolean toWhole) {
+        float[] w = f(whole);
+        int rows = whole.dim(0), wholeRow = whole.shape().sizeAsInt() / rows;
+        int offset = 0;
+        for (Tensor p : parts) {
+            float[] ps = f(p);
+            int len = p.shape().sizeAsInt() / rows;
+            for (int r = 0; r < rows; r++) {
+                if (toWhole) {
+                    System.arraycopy(ps, r * len, w, r * wholeRow + offset, len);
+                } else {
+                    System.arraycopy(w, r * wholeRow + offset, ps, r * len, len);
+                }
+            }
+            offset += len;
+        }
+    }
+
+    private static void checkLabels(String op, int[] labels, int k) {
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= k) {
+                throw new ShapeException(op + ": labels[" + i + "] is " + labels[i] + ", expected a value in [0, " + k + ")");
+            }
+        }
+    }
+
+    static void gatherRows(Tensor table, Tensor labels, Tensor out) {
+        float[] t = f(table), o = f(out);
+        int[] l = ints(labels);
+        int k = table.dim(0), d = table.dim(1);
+        checkLabels("gatherRows", l, k);
+        for (int b = 0; b < l.length; b++) {
+            System.arraycopy(t, l[b] * d, o, b * d, d);
+        }
+    }
+
+    static void scatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
+        float[] g = f(dOut), t = f(dTable);
+        int[] l = ints(labels);
+        int k = dTable.dim(0), d = dTable.dim(1);
+        checkLabels("scatterAddRows", l, k);
+        double[] acc = new double[k * d];
+        for (int b = 0; b < l.length; b++) {
+            for (int j = 0; j < d; j++) {
+                acc[l[b] * d + j] += g[b * d + j];
+            }
+        }
+        for (int i = 0; i < acc.length; i++) {
+            t[i] = (float) (t[i] + acc[i]);
+        }
+    }
+
+    static void axpyScalar(Tensor s, Tensor x, Tensor y) {
+        float a = f(s)[0];
+        float[] xs = f(x), ys = f(y);
+        Parallel.forRange(xs.length, GRAIN, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                ys[i] += a * xs[i];
+            }
+        });
+    }
+
+    static void dot(Tensor a, Tensor b, Tensor out) {
+        float[] as = f(a), bs = f(b);
+        double s = 0;
+        for (int i = 0; i < as.length; i++) {
+            s += (double) as[i] * bs[i];
+        }
+        f(out)[0] = (float) s;
+    }
+}

@@ -1,0 +1,134 @@
+package sagan4j.cuda;
+
+import java.util.List;
+
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
+import sagan4j.backend.Backend.Resample;
+import sagan4j.backend.Tensor;
+
+/**
+ * Launches of kernels/layers.cu for the backend's NCHW layer primitives; the CPU reference of each is
+ * sagan4j.cpu.CpuLayers. Owns the small scratch buffer of the two-stage dot product.
+ */
+final class CudaLayers implements AutoCloseable {
+    /** Blocks of the dot product's first stage: enough to fill any current GPU, a fixed count for determinism. */
+    private static final int DOT_BLOCKS = 256;
+
+    private final KernelLibrary kernels;
+    private final CUstream stream;
+    private final DeviceAllocator allocator;
+    private DeviceAllocator.Block dotPartials;
+
+    CudaLayers(KernelLibrary kernels, CUstream stream, DeviceAllocator allocator) {
+        this.kernels = kernels;
+        this.stream = stream;
+        this.allocator = allocator;
+    }
+
+    private static CUdeviceptr p(Tensor t) {
+        return t.storage(CudaStorage.class).ptr();
+    }
+
+    private static long inner(Tensor t) {
+        return t.size() / ((long) t.dim(0) * t.dim(1));
+    }
+
+    void addChannelBias(Tensor x, Tensor bias) {
+        kernels.launch1d("add_channel_bias_f32", x.size(), stream,
+                KernelArgs.of().ptr(p(x)).ptr(p(bias)).i32(x.dim(1)).i64(inner(x)).i64(x.size()));
+    }
+
+    void channelBiasGrad(Tensor dy, Tensor dBias) {
+        kernels.launch("channel_bias_grad_f32", dy.dim(1), 1, 1, 256, 1, 1, 0, stream,
+                KernelArgs.of().ptr(p(dy)).ptr(p(dBias)).i32(dy.dim(0)).i32(dy.dim(1)).i64(inner(dy)).build());
+    }
+
+    void resample(Resample op, Tensor x, Tensor y, Tensor argmax) {
+        Tensor small = op == Resample.UPSAMPLE ? x : y;
+        KernelArgs args = KernelArgs.of().ptr(p(x)).ptr(p(y));
+        if (op == Resample.MAX_POOL) {
+            args.ptr(p(argmax));
+        }
+        args.i32(small.dim(2)).i32(small.dim(3)).i64(y.size());
+        String kernel = switch (op) {
+            case UPSAMPLE -> "upsample2x_f32";
+            case AVG_POOL -> "avgpool2x2_f32";
+            case MAX_POOL -> "maxpool2x2_f32";
+        };
+        kernels.launch1d(kernel, y.size(), stream, args);
+    }
+
+    void resampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
+        Tensor small = op == Resample.UPSAMPLE ? dx : dy;
+        KernelArgs args = KernelArgs.of().ptr(p(dy));
+        if (op == Resample.MAX_POOL) {
+            args.ptr(p(argmax));
+        }
+        args.ptr(p(dx)).i32(small.dim(2)).i32(small.dim(3)).i64(dx.size());
+        String kernel = switch (op) {
+            case UPSAMPLE -> "upsample2x_backward_f32";
+            case AVG_POOL -> "avgpool2x2_backward_f32";
+            case MAX_POOL -> "maxpool2x2_backward_f32";
+        };
+        kernels.launch1d(kernel, dx.size(), stream, args);
+    }
+
+    void sumHW(Tensor x, Tensor y) {
+        long rows = y.size();
+        int warpsPerBlock = 8;
+        int grid = (int) ((rows + warpsPerBlock - 1) / warpsPerBlock);
+        kernels.launch("sum_hw_f32", grid, 1, 1, 32 * warpsPerBlock, 1, 1, 0, stream,
+                KernelArgs.of().ptr(p(x)).ptr(p(y)).i64(inner(x)).i64(rows).build());
+    }
+
+    void sumHWBackward(Tensor dy, Tensor dx) {
+        kernels.launch1d("sum_hw_backward_f32", dx.size(), stream,
+                KernelArgs.of().ptr(p(dy)).ptr(p(dx)).i64(inner(dx)).i64(dx.size()));
+    }
+
+    void concat(List<Tensor> parts, Tensor whole, boolean toWhole) {
+        long rows = whole.dim(0), wholeRow = whole.size() / rows, offset = 0;
+        for (Tensor part : parts) {
+            long len = part.size() / rows;
+            KernelArgs args = toWhole
+                    ? KernelArgs.of().ptr(p(part)).i64(len).i64(0).ptr(p(whole)).i64(wholeRow).i64(offset)
+                    : KernelArgs.of().ptr(p(whole)).i64(wholeRow).i64(offset).ptr(p(part)).i64(len).i64(0);
+            kernels.launch1d("copy_rows_f32", rows * len, stream, args.i64(rows).i64(len));
+            offset += len;
+        }
+    }
+
+    void gatherRows(Tensor table, Tensor labels, Tensor out) {
+        kernels.launch1d("gather_rows_f32", out.size(), stream, KernelArgs.of().ptr(p(table)).ptr(p(labels))
+                .ptr(p(out)).i32(table.dim(0)).i32(table.dim(1)).i64(out.size()));
+    }
+
+    void scatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
+        kernels.launch1d("scatter_add_rows_f32", dTable.size(), stream, KernelArgs.of().ptr(p(dOut)).ptr(p(labels))
+                .ptr(p(dTable)).i32(dOut.dim(0)).i32(dTable.dim(0)).i32(dTable.dim(1)));
+    }
+
+    void axpyScalar(Tensor s, Tensor x, Tensor y) {
+        kernels.launch1d("axpy_scalar_f32", x.size(), stream,
+                KernelArgs.of().ptr(p(s)).ptr(p(x)).ptr(p(y)).i64(x.size()));
+    }
+
+    void dot(Tensor a, Tensor b, Tensor out) {
+        if (dotPartials == null) {
+            dotPartials = allocator.allocate(DOT_BLOCKS * 4L);
+        }
+        kernels.launch("dot_partial_f32", DOT_BLOCKS, 1, 1, 256, 1, 1, 0, stream,
+                KernelArgs.of().ptr(p(a)).ptr(p(b)).ptr(dotPartials.ptr()).i64(a.size()).build());
+        kernels.launch("dot_final_f32", 1, 1, 1, 256, 1, 1, 0, stream,
+                KernelArgs.of().ptr(dotPartials.ptr()).ptr(p(out)).i32(DOT_BLOCKS).build());
+    }
+
+    @Override
+    public void close() {
+        if (dotPartials != null) {
+            allocator.free(dotPartials);
+            dotPartials = null;
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package sagan4j.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static sagan4j.testing.Reference.assertClose;
+import static sagan4j.testing.Reference.nans;
+import static sagan4j.testing.Reference.random;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The NCHW layer primitives on any backend, against hand-computed values and double loops written
+ * here from the definitions; outputs are NaN-poisoned before each call. Subclasses supply the backend.
+ */
+public abstract class LayerPrimitivesContractTest {
+    protected abstract Backend backend();
+
+    private final SplittableRandom rng = new SplittableRandom(404);
+
+    private Tensor poisoned(int... dims) {
+        int n = 1;
+        for (int d : dims) {
+            n *= d;
+        }
+        return backend().fromHost(nans(n), dims);
+    }
+
+    @Test
+    void biasHandComputed() {
+        Backend be = backend();
+        try (Tensor x = be.fromHost(new float[] {1, 2, 3, 4, 5, 6, 7, 8}, 2, 2, 1, 2);
+             Tensor bias = be.fromHost(new float[] {10, -10}, 2); Tensor db = poisoned(2)) {
+            be.addChannelBias(x, bias);
+            assertArrayEquals(new float[] {11, 12, -7, -6, 15, 16, -3, -2}, be.toHostFloats(x));
+            be.channelBiasGrad(x, db);
+            assertArrayEquals(new float[] {11 + 12 + 15 + 16, -7 - 6 - 3 - 2}, be.toHostFloats(db));
+        }
+    }
+
+    @Test
+    void resamplingHandComputed() {
+        Backend be = backend();
+        // one 2×4 image: [1 2 3 4; 5 6 7 9]
+        try (Tensor x = be.fromHost(new float[] {1, 2, 3, 4, 5, 6, 7, 9}, 1, 1, 2, 4);
+             Tensor pooled = poisoned(1, 1, 1, 2); Tensor up = poisoned(1, 1, 4, 8);
+             Tensor idx = be.empty(DType.INT32, 1, 1, 1, 2); Tensor back = poisoned(1, 1, 2, 4)) {
+            be.avgPool2x2(x, pooled);
+            assertArrayEquals(new float[] {3.5f, 5.75f}, be.toHostFloats(pooled));
+            be.avgPool2x2Backward(pooled, back);
+            assertArrayEquals(new float[] {0.875f, 0.875f, 1.4375f, 1.4375f, 0.875f, 0.875f, 1.4375f, 1.4375f},
+                    be.toHostFloats(back));
+            be.maxPool2x2(x, pooled, idx);
+            assertArrayEquals(new float[] {6, 9}, be.toHostFloats(pooled));
+            assertArrayEquals(new int[] {3, 3}, be.toHostInts(idx));
+            be.maxPool2x2Backward(pooled, idx, back);
+            assertArrayEquals(new float[] {0, 0, 0, 0, 0, 6, 0, 9}, be.toHostFloats(back));
+            be.upsample2x(x, up);
+            float[] u = be.toHostFloats(up);
+            assertEquals(1f, u[0]);
+            assertEquals(1f, u[1]);
+            assertEquals(1f, u[8]);
+            assertEquals(9f, u[31]);
+            assertEquals(5f, u[16]);
+            be.upsample2xBackward(up, back);
+            assertArrayEquals(new float[] {4, 8, 12, 16, 20, 24, 28, 36}, be.toHostFloats(back));
+        }
+    }
+
+    @Test
+    void maxPoolTiesTakeTheFirst() {
+        Backend be = backend();
+        try (Tensor x = be.fromHost(new float[] {2, 2, 2, 2}, 1, 1, 2, 2); Tensor y = poisoned(1, 1, 1, 1);
+             Tensor idx = be.empty(DType.INT32, 1, 1, 1, 1)) {
+            be.maxPool2x2(x, y, idx);
+            assertArrayEquals(new int[] {0}, be.toHostInts(idx));
+        }
+    }
+
+    @ParameterizedTest(name = "B={0} C={1} H={2} W={3}")
+    @CsvSource({"1, 1, 2, 2", "3, 5, 6, 10", "2, 7, 16, 16"})
+    void resamplingMatchesLoops(int b, int c, int h, int w) {
+        Backend be = backend();
+        int n = b * c * h * w, h2 = h / 2, w2 = w / 2;
+        float[] xs = random(rng, n, 2);
+        double[] avg = new double[n / 4], max = new double[n / 4], up = new double[n * 4], sum = new double[b * c];
+        for (int bc = 0; bc < b * c; bc++) {
+            for (int i = 0; i < h2; i++) {
+                for (int j = 0; j < w2; j++) {
+                    double s = 0, m = Double.NEGATIVE_INFINITY;
+                    for (int di = 0; di < 2; di++) {
+                        for (int dj = 0; dj < 2; dj++) {
+                            double v = xs[(bc * h + 2 * i + di) * w + 2 * j + dj];
+                            s += v;
+                            m = Math.max(m, v);
+                        }
+                    }
+                    avg[(bc * h2 + i) * w2 + j] = s / 4;
+                    max[(bc * h2 + i) * w2 + j] = m;
+                }
+            }
+            for (int i = 0; i < 2 * h; i++) {
+                for (int j = 0; j < 2 * w; j++) {
+                    up[(bc * 2 * h + i) * 2 * w + j] = xs[(bc * h + i / 2) * w + j / 2];
+                }
+            }
+            for (int k = 0; k < h * w; k++) {
+                sum[bc] += xs[bc * h * w + k];
+            }
+        }
+        try (Tensor x = be.fromHost(xs, b, c, h, w); Tensor small = poisoned(b, c, h2, w2);
+             Tensor big = poisoned(b, c, 2 * h, 2 * w); Tensor idx = be.empty(DType.INT32, b, c, h2, w2);
+             Tensor s = poisoned(b, c); Tensor dx = poisoned(b, c, h, w)) {
+            be.avgPool2x2(x, small);
+            assertClose("avgPool2x2", be.toHostFloats(small), avg, 1e-6);
+            be.maxPool2x2(x, small, idx);
+            assertClose("maxPool2x2", be.toHostFloats(small), max, 0);
+            be.upsample2x(x, big);
+            assertClose("upsample2x", be.toHostFloats(big), up, 0);
+            be.sumHW(x, s);
+            assertClose("sumHW", be.toHostFloats(s), sum, 1e-6);
+            be.sumHWBackward(s, dx);
+            float[] back = be.toHostFloats(dx);
+            float[] sums = be.toHostFloats(s);
+            for (int i = 0; i < n; i++) {
+                assertEquals(sums[i / (h * w)], back[i]);
+            }
+        }
+    }
+
+    @Test
+    void concatAndSplitAlongDimensionOne() {
+        Backend be = backend();
+        try (Tensor a = be.fromHost(new float[] {1, 2, 3, 4}, 2, 2); Tensor b = be.fromHost(new float[] {5, 6, 7, 8, 9, 10}, 2, 3);
+             Tensor out = poisoned(2, 5); Tensor a2 = poisoned(2, 2); Tensor b2 = poisoned(2, 3)) {
+            be.concat(List.of(a, b), out);
+            assertArrayEquals(new float[] {1, 2, 5, 6, 7, 3, 4, 8, 9, 10}, be.toHostFloats(out));
+            be.split(out, List.of(a2, b2));
+            assertArrayEquals(be.toHostFloats(a), be.toHostFloats(a2));
+            assertArrayEquals(be.toHostFloats(b), be.toHostFloats(b2));
+        }
+        try (Tensor a = be.fromHost(random(rng, 2 * 3 * 4, 1), 2, 3, 2, 2); Tensor b = be.fromHost(random(rng, 2 * 1 * 4, 1), 2, 1, 2, 2);
+             Tensor out = poisoned(2, 4, 2, 2)) {
+            be.concat(List.of(a, b), out);
+            float[] o = be.toHostFloats(out), as = be.toHostFloats(a), bs = be.toHostFloats(b);
+            for (int n = 0; n < 2; n++) {
+                for (int k = 0; k < 12; k++) {
+                    assertEquals(as[n * 12 + k], o[n * 16 + k]);
+                }
+                for (int k = 0; k < 4; k++) {
+                    assertEquals(bs[n * 4 + k], o[n * 16 + 12 + k]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void embeddingRowsGatherAndScatterInBatchOrder() {
+        Backend be = backend();
+        try (Tensor table = be.fromHost(new float[] {1, 2, 3, 4, 5, 6}, 3, 2); Tensor labels = be.fromHost(new int[] {2, 0, 2, 2}, 4);
+             Tensor out = poisoned(4, 2); Tensor dTable = be.fromHost(new float[] {1, 1, 1, 1, 1, 1}, 3, 2)) {
+            be.gatherRows(table, labels, out);
+            assertArrayEquals(new float[] {5, 6, 1, 2, 5, 6, 5, 6}, be.toHostFloats(out));
+            be.scatterAddRows(out, labels, dTable);
+            assertArrayEquals(new float[] {2, 3, 1, 1, 16, 19}, be.toHostFloats(dTable));
+        }
+    }
+
+    @Test
+    void scalarOnDeviceOps() {
+        Backend be = backend();
+        int n = 100003;
+        float[] xs = random(rng, n, 1), ys = random(rng, n, 1);
+        double dot = 0;
+        double[] axpy = new double[n];
+        for (int i = 0; i < n; i++) {
+            dot += (double) xs[i] * ys[i];
+            axpy[i] = ys[i] + (double) -1.5f * xs[i];
+        }
+        try (Tensor x = be.fromHost(xs, n); Tensor y = be.fromHost(ys, n); Tensor s = be.fromHost(new float[] {-1.5f}, 1);
+             Tensor out = poisoned(1)) {
+            be.dot(x, y, out);
+            assertClose("dot", be.toHostFloats(out), new double[] {dot}, 1e-5);
+            float first = be.toHostFloats(out)[0];
+            be.dot(x, y, out);
+            assertEquals(first, be.toHostFloats(out)[0], "the same bits from run to run");
+            be.axpyScalar(s, x, y);
+            assertClose("axpyScalar", be.toHostFloats(y), axpy, 1e-6);
+        }
+    }
+
+    @Test
+    void badShapesAreOneLine() {
+        Backend be = backend();
+        try (Tensor x = be.zeros(2, 3, 5, 4); Tensor y = be.zeros(2, 3, 2, 2); Tensor bias = be.zeros(4);
+             Tensor labels = be.fromHost(new int[] {0, 1}, 2); Tensor table = be.zeros(5, 8); Tensor rows = be.zeros(3, 8)) {
+            ShapeException e = assertThrows(ShapeException.class, () -> be.avgPool2x2(x, y));
+            assertEquals("avgPool2x2: x [2, 3, 5, 4] needs H and W divisible by 2", e.getMessage());
+            e = assertThrows(ShapeException.class, () -> be.addChannelBias(x, bias));
+            assertEquals("addChannelBias: bias has shape [4], expected [3]", e.getMessage());
+            e = assertThrows(ShapeException.class, () -> be.gatherRows(table, labels, rows));
+            assertEquals("gatherRows: labels has shape [2], expected [3]", e.getMessage());
+            e = assertThrows(ShapeException.class, () -> be.concat(List.of(y, y), x));
+            assertEquals("concat: part 0 [2, 3, 2, 2] differs from [2, 3, 5, 4] in dimension 2 (only dimension 1 may differ)",
+                    e.getMessage());
+        }
+    }
+}
