@@ -9,21 +9,15 @@ import sagan4j.backend.BackendContractTest;
 /** The shared backend contract on CUDA with its default GEMM path (cuBLAS when it loads), FP32. */
 @Tag("native")
 class CudaBackendNativeTest extends BackendContractTest {
-    private static CudaBackend cuda;
+    private static final Gpu.Shared CUDA = new Gpu.Shared(CudaBackend.Options.defaults());
 
     @Override
     protected Backend backend() {
-        if (cuda == null) {
-            cuda = Gpu.open(CudaBackend.Options.defaults());
-        }
-        return cuda;
+        return CUDA.get();
     }
 
     @AfterAll
     static void close() {
-        if (cuda != null) {
-            cuda.close();
-            cuda = null;
-        }
+        CUDA.close();
     }
 }

@@ -9,21 +9,15 @@ import sagan4j.backend.LayerPrimitivesContractTest;
 /** The layer primitives' shared suite on CUDA (kernels/layers.cu). */
 @Tag("native")
 class CudaLayerPrimitivesNativeTest extends LayerPrimitivesContractTest {
-    private static CudaBackend cuda;
+    private static final Gpu.Shared CUDA = new Gpu.Shared(CudaBackend.Options.defaults());
 
     @Override
     protected Backend backend() {
-        if (cuda == null) {
-            cuda = Gpu.open(CudaBackend.Options.defaults());
-        }
-        return cuda;
+        return CUDA.get();
     }
 
     @AfterAll
     static void close() {
-        if (cuda != null) {
-            cuda.close();
-            cuda = null;
-        }
+        CUDA.close();
     }
 }

@@ -27,4 +27,29 @@ public final class Gpu {
             throw e;
         }
     }
+
+    /** One backend shared by the tests of a class: opened on first use, closed by the class's @AfterAll. */
+    public static final class Shared implements AutoCloseable {
+        private final CudaBackend.Options options;
+        private CudaBackend backend;
+
+        public Shared(CudaBackend.Options options) {
+            this.options = options;
+        }
+
+        public CudaBackend get() {
+            if (backend == null) {
+                backend = open(options);
+            }
+            return backend;
+        }
+
+        @Override
+        public void close() {
+            if (backend != null) {
+                backend.close();
+                backend = null;
+            }
+        }
+    }
 }

@@ -12,14 +12,11 @@ import sagan4j.backend.BackendContractTest;
 /** The shared backend contract on CUDA with the fallback GEMM (kernels/gemm.cu sgemm_tiled). */
 @Tag("native")
 class TiledGemmNativeTest extends BackendContractTest {
-    private static CudaBackend cuda;
+    private static final Gpu.Shared CUDA = new Gpu.Shared(CudaBackend.Options.defaults().withGemm(CudaBackend.GemmChoice.TILED));
 
     @Override
     protected Backend backend() {
-        if (cuda == null) {
-            cuda = Gpu.open(CudaBackend.Options.defaults().withGemm(CudaBackend.GemmChoice.TILED));
-        }
-        return cuda;
+        return CUDA.get();
     }
 
     @Test
@@ -29,9 +26,6 @@ class TiledGemmNativeTest extends BackendContractTest {
 
     @AfterAll
     static void close() {
-        if (cuda != null) {
-            cuda.close();
-            cuda = null;
-        }
+        CUDA.close();
     }
 }
