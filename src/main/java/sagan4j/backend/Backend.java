@@ -309,6 +309,9 @@ public abstract class Backend implements AutoCloseable {
         doDot(a, b, out);
     }
 
+    /** Convolution (cuDNN or im2col + GEMM on CUDA; im2col + the reference GEMM on the CPU). */
+    public abstract ConvOps conv();
+
     // ---------------------------------------------------------------- GEMM
 
     /**

@@ -4,9 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import jcuda.jcudnn.JCudnn;
-import jcuda.jcudnn.cudnnHandle;
-import jcuda.runtime.cudaStream_t;
 import picocli.CommandLine.Command;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.CudaContext;
@@ -63,21 +60,13 @@ final class DoctorCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** cuDNN when a handle can be created on the backend's stream, else im2col + GEMM with the reason. */
+    /** The convolution path the backend chose: cuDNN (its handle was created) or im2col + GEMM, with the reason. */
     private static String convolutionPath(NativeReport natives, CudaBackend be) {
-        NativeReport.Library cudnn = natives.cudnn();
-        if (!cudnn.loaded()) {
-            return "im2col + GEMM (fallback) — cuDNN cannot be used: " + cudnn.reason();
+        if (be.conv().impl().equals("cudnn")) {
+            return "cuDNN " + natives.cudnn().runtimeVersion() + " (deterministic algorithms from cuDNN's heuristics, "
+                    + "cached per shape; im2col + GEMM selectable)";
         }
-        cudnnHandle h = new cudnnHandle();
-        try {
-            JCudnn.cudnnCreate(h);
-            JCudnn.cudnnSetStream(h, new cudaStream_t(be.stream()));
-            JCudnn.cudnnDestroy(h);
-        } catch (RuntimeException e) {
-            return "im2col + GEMM (fallback) — cuDNN " + cudnn.runtimeVersion() + " loaded but cudnnCreate failed: "
-                    + e.getMessage();
-        }
-        return "cuDNN " + cudnn.runtimeVersion() + " (handle created on the backend stream; im2col + GEMM selectable)";
+        String why = natives.cudnn().loaded() ? be.conv().cudnnUnavailableReason() : natives.cudnn().reason();
+        return "im2col + GEMM (kernels/conv.cu) — cuDNN cannot be used: " + why;
     }
 }

@@ -15,6 +15,17 @@ public final class CpuBackend extends Backend {
     /** Elementwise work below this many elements stays on the calling thread. */
     private static final int GRAIN = 1 << 15;
 
+    private final CpuConv conv;
+
+    public CpuBackend() {
+        this(CpuConv.MAX_COLUMN_FLOATS);
+    }
+
+    /** With a smaller im2col column limit, so that tests reach the chunked convolution path. */
+    CpuBackend(int maxConvColumnFloats) {
+        this.conv = new CpuConv(this, maxConvColumnFloats);
+    }
+
     @Override
     public String name() {
         return "cpu";
@@ -29,6 +40,11 @@ public final class CpuBackend extends Backend {
     @Override
     public void synchronize() {
         // Every CPU op is complete when it returns.
+    }
+
+    @Override
+    public sagan4j.backend.ConvOps conv() {
+        return conv;
     }
 
     @Override

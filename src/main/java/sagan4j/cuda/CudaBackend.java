@@ -16,6 +16,7 @@ import sagan4j.backend.DType;
 import sagan4j.backend.GemmMath;
 import sagan4j.backend.Shape;
 import sagan4j.backend.Tensor;
+import sagan4j.cuda.conv.CudaConv;
 import sagan4j.cuda.gemm.CublasGemm;
 import sagan4j.cuda.gemm.GemmPath;
 import sagan4j.cuda.gemm.TiledGemm;
@@ -57,6 +58,7 @@ public final class CudaBackend extends Backend {
     private final KernelLibrary kernels;
     private final GemmPath gemm;
     private final CudaLayers layers;
+    private final CudaConv conv;
     private final String gemmFallbackReason;
     private GemmMath math;
     private boolean closed;
@@ -117,6 +119,8 @@ public final class CudaBackend extends Backend {
             }
             this.gemm = path;
             this.layers = new CudaLayers(kernels, ctx.stream(), allocator);
+            this.conv = new CudaConv(this, kernels, ctx.stream(), allocator, path, CudaNatives.load().cudnn().loaded(),
+                    this::pointer, this::gemmMath);
             this.gemmFallbackReason = reason;
             this.math = options.math();
         } catch (RuntimeException e) {
@@ -174,6 +178,12 @@ public final class CudaBackend extends Backend {
         ctx.synchronize();
     }
 
+    /** Convolution: "cudnn" when cuDNN loaded, else "im2col"; {@code conv().setImpl} switches. */
+    @Override
+    public CudaConv conv() {
+        return conv;
+    }
+
     @Override
     public Timer timer() {
         return new EventTimer(ctx.stream());
@@ -198,6 +208,7 @@ public final class CudaBackend extends Backend {
         ctx.synchronize();
         gemm.close();
         layers.close();
+        conv.close();
         kernels.close();
         allocator.close();
         ctx.close();
