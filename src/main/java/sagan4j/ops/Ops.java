@@ -15,6 +15,10 @@ public final class Ops {
         for (ActivationOp.Kind k : ActivationOp.Kind.values()) {
             register(new ActivationOp(k));
         }
+        register(new Conv2dOp(false));
+        register(new Conv2dOp(true));
+        register(new LinearOp(false));
+        register(new LinearOp(true));
     }
 
     private Ops() {
