@@ -1,0 +1,59 @@
+package sagan4j.nn;
+
+import sagan4j.backend.Backend;
+import sagan4j.backend.Tensor;
+
+/** ReLU, LeakyReLU(slope) or tanh, elementwise, any shape. */
+public final class Activation extends Layer {
+    /** Which function. */
+    public enum Kind {
+        RELU, LEAKY_RELU, TANH
+    }
+
+    private final Kind kind;
+    private final float slope;
+    private Tensor x;
+    private Tensor y;
+
+    public Activation(Backend be, String path, Kind kind, float slope) {
+        super(be, path);
+        this.kind = kind;
+        this.slope = slope;
+    }
+
+    public static Activation relu(Backend be, String path) {
+        return new Activation(be, path, Kind.RELU, 0f);
+    }
+
+    public static Activation leakyRelu(Backend be, String path, float slope) {
+        return new Activation(be, path, Kind.LEAKY_RELU, slope);
+    }
+
+    public static Activation tanh(Backend be, String path) {
+        return new Activation(be, path, Kind.TANH, 0f);
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        this.x = x;
+        y = scratch("y", x.shape().dims());
+        switch (kind) {
+            case RELU -> be.relu(x, y);
+            case LEAKY_RELU -> be.leakyRelu(x, slope, y);
+            case TANH -> be.tanh(x, y);
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        require(x != null, "backward needs a forward first");
+        Tensor dx = scratch("dx", x.shape().dims());
+        switch (kind) {
+            case RELU -> be.reluBackward(x, dy, dx);
+            case LEAKY_RELU -> be.leakyReluBackward(x, slope, dy, dx);
+            case TANH -> be.tanhBackward(y, dy, dx);
+        }
+        return dx;
+    }
+}

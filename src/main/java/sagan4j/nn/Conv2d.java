@@ -1,0 +1,76 @@
+package sagan4j.nn;
+
+import java.util.SplittableRandom;
+
+import sagan4j.backend.Backend;
+import sagan4j.backend.ConvOps;
+import sagan4j.backend.Tensor;
+
+/**
+ * k×k convolution, stride 1, "same" padding (k/2; k odd): x (B, Cin, H, W) → y (B, Cout, H, W).
+ * W (Cout, Cin, k, k), optional bias; PyTorch's default init. Subclass hooks as in {@link Linear}.
+ */
+public class Conv2d extends Layer {
+    protected final int cin;
+    protected final int cout;
+    protected final int k;
+    protected final Parameter weight;
+    protected final Parameter bias;
+    private Tensor x;
+
+    public Conv2d(Backend be, String path, int cin, int cout, int k, boolean bias, SplittableRandom rng) {
+        super(be, path);
+        require(k % 2 == 1, "kernel size must be odd for same padding, got " + k);
+        this.cin = cin;
+        this.cout = cout;
+        this.k = k;
+        this.weight = weight("weight", cout, cin, k, k);
+        this.bias = bias ? weight("bias", cout) : null;
+        Init.fanIn(be, weight.value(), cin * k * k, rng);
+        if (bias) {
+            Init.fanIn(be, this.bias.value(), cin * k * k, rng);
+        }
+    }
+
+    public Parameter weightParameter() {
+        return weight;
+    }
+
+    protected Tensor effectiveWeight() {
+        return weight.value();
+    }
+
+    protected void accumulateWeightGrad(Tensor g) {
+        be.axpy(1f, g, weight.grad());
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        require(x.rank() == 4 && x.dim(1) == cin, "expected input (B, " + cin + ", H, W), got " + x.shape());
+        this.x = x;
+        Tensor y = scratch("y", x.dim(0), cout, x.dim(2), x.dim(3));
+        be.conv().forward(x, effectiveWeight(), k / 2, y);
+        if (bias != null) {
+            be.addChannelBias(y, bias.value());
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        require(x != null && dy.rank() == 4 && dy.dim(1) == cout, "backward needs a forward first and dy (B, "
+                + cout + ", H, W), got " + dy.shape());
+        Tensor dx = scratch("dx", x.shape().dims());
+        ConvOps conv = be.conv();
+        conv.backwardData(dy, effectiveWeight(), k / 2, dx);
+        Tensor g = scratch("dW", cout, cin, k, k);
+        conv.backwardFilter(x, dy, k / 2, g);
+        accumulateWeightGrad(g);
+        if (bias != null) {
+            Tensor db = scratch("db", cout);
+            be.channelBiasGrad(dy, db);
+            be.axpy(1f, db, bias.grad());
+        }
+        return dx;
+    }
+}

@@ -1,0 +1,73 @@
+package sagan4j.nn;
+
+import java.util.SplittableRandom;
+
+import sagan4j.backend.Backend;
+import sagan4j.backend.Tensor;
+
+/**
+ * y = x·Wᵀ + b; x (B, in), W (out, in), b (out). Weight and bias start as PyTorch's default
+ * (U(±1/√in)). Subclass hooks let spectral normalisation replace the weight seen by the forward.
+ */
+public class Linear extends Layer {
+    protected final int in;
+    protected final int out;
+    protected final Parameter weight;
+    protected final Parameter bias;
+    private Tensor x;
+
+    public Linear(Backend be, String path, int in, int out, boolean bias, SplittableRandom rng) {
+        super(be, path);
+        this.in = in;
+        this.out = out;
+        this.weight = weight("weight", out, in);
+        this.bias = bias ? weight("bias", out) : null;
+        Init.fanIn(be, weight.value(), in, rng);
+        if (bias) {
+            Init.fanIn(be, this.bias.value(), in, rng);
+        }
+    }
+
+    public Parameter weightParameter() {
+        return weight;
+    }
+
+    /** The matrix the forward multiplies by (W itself; W/σ under spectral normalisation). */
+    protected Tensor effectiveWeight() {
+        return weight.value();
+    }
+
+    /** Accumulates G = dL/d(effective weight) into the weight's gradient. */
+    protected void accumulateWeightGrad(Tensor g) {
+        be.axpy(1f, g, weight.grad());
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        require(x.rank() == 2 && x.dim(1) == in, "expected input (B, " + in + "), got " + x.shape());
+        this.x = x;
+        Tensor y = scratch("y", x.dim(0), out);
+        be.gemm(false, true, 1f, x, effectiveWeight(), 0f, y);
+        if (bias != null) {
+            be.addChannelBias(y, bias.value());
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        require(x != null && dy.rank() == 2 && dy.dim(0) == x.dim(0) && dy.dim(1) == out,
+                "backward needs a forward first and dy (B, " + out + "), got " + dy.shape());
+        Tensor dx = scratch("dx", x.dim(0), in);
+        be.gemm(false, false, 1f, dy, effectiveWeight(), 0f, dx);
+        Tensor g = scratch("dW", out, in);
+        be.gemm(true, false, 1f, dy, x, 0f, g);
+        accumulateWeightGrad(g);
+        if (bias != null) {
+            Tensor db = scratch("db", out);
+            be.channelBiasGrad(dy, db);
+            be.axpy(1f, db, bias.grad());
+        }
+        return dx;
+    }
+}

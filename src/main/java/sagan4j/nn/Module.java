@@ -1,0 +1,142 @@
+package sagan4j.nn;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import sagan4j.backend.Backend;
+import sagan4j.backend.DType;
+import sagan4j.backend.Tensor;
+
+/**
+ * A piece of a model with explicit forward and backward passes (no autograd): each module keeps what its
+ * backward needs, owns its outputs and scratch tensors (allocated once per shape, so a repeated step
+ * reuses the same device addresses — what CUDA graph capture needs), and owns its parameters and buffers.
+ * Backward passes ACCUMULATE parameter gradients; {@link #zeroGrad()} clears them.
+ */
+public abstract class Module implements AutoCloseable {
+    protected final Backend be;
+    private final String path;
+    private final List<Parameter> own = new ArrayList<>();
+    private final List<Module> children = new ArrayList<>();
+    private final Map<String, Tensor> scratch = new HashMap<>();
+    private boolean training = true;
+
+    /** @param path the PyTorch-style module path, e.g. {@code G.blocks.0.conv1} ("" for a root) */
+    protected Module(Backend be, String path) {
+        this.be = be;
+        this.path = path;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    /** {@code path.local}, or {@code local} at the root. */
+    protected String child(String local) {
+        return path.isEmpty() ? local : path + "." + local;
+    }
+
+    /** Registers a submodule (its parameters become this module's, in registration order). */
+    protected <M extends Module> M add(M module) {
+        children.add(module);
+        return module;
+    }
+
+    /** Registers a trainable weight {@code path.local} with a zeroed gradient; the value is uninitialised. */
+    protected Parameter weight(String local, int... dims) {
+        Parameter p = new Parameter(child(local), Parameter.Kind.WEIGHT, be.empty(DType.FLOAT32, dims), be.zeros(dims));
+        own.add(p);
+        return p;
+    }
+
+    /** Registers a buffer {@code path.local} (state saved with the model, no gradient). */
+    protected Parameter buffer(String local, int... dims) {
+        Parameter p = new Parameter(child(local), Parameter.Kind.BUFFER, be.zeros(dims), null);
+        own.add(p);
+        return p;
+    }
+
+    /** Every parameter and buffer of this module and its submodules, in registration order. */
+    public List<Parameter> parameters() {
+        List<Parameter> all = new ArrayList<>(own);
+        for (Module m : children) {
+            all.addAll(m.parameters());
+        }
+        return all;
+    }
+
+    /** Trainable parameters only. */
+    public List<Parameter> weights() {
+        return parameters().stream().filter(Parameter::trainable).toList();
+    }
+
+    /** Number of trainable scalars. */
+    public long parameterCount() {
+        return weights().stream().mapToLong(p -> p.value().size()).sum();
+    }
+
+    public void zeroGrad() {
+        for (Parameter p : weights()) {
+            be.fill(p.grad(), 0f);
+        }
+    }
+
+    /** Training mode (batch statistics, spectral-norm updates) or evaluation mode, for the whole subtree. */
+    public void train(boolean on) {
+        training = on;
+        children.forEach(m -> m.train(on));
+    }
+
+    public boolean training() {
+        return training;
+    }
+
+    /**
+     * A float tensor this module owns under {@code key}, reallocated only when the requested shape changes
+     * (a new batch size); its contents are whatever the last use left.
+     */
+    protected Tensor scratch(String key, int... dims) {
+        Tensor t = scratch.get(key);
+        if (t != null && Arrays.equals(t.shape().dims(), dims)) {
+            return t;
+        }
+        if (t != null) {
+            t.close();
+        }
+        t = be.empty(DType.FLOAT32, dims);
+        scratch.put(key, t);
+        return t;
+    }
+
+    /** The same for int32 tensors (argmax indices, labels). */
+    protected Tensor intScratch(String key, int... dims) {
+        Tensor t = scratch.get(key);
+        if (t != null && Arrays.equals(t.shape().dims(), dims) && t.dtype() == DType.INT32) {
+            return t;
+        }
+        if (t != null) {
+            t.close();
+        }
+        t = be.empty(DType.INT32, dims);
+        scratch.put(key, t);
+        return t;
+    }
+
+    /** Fails with the module path when {@code cond} is false; for checks before any kernel runs. */
+    protected void require(boolean cond, String what) {
+        if (!cond) {
+            throw new sagan4j.backend.ShapeException(path + ": " + what);
+        }
+    }
+
+    @Override
+    public void close() {
+        children.forEach(Module::close);
+        own.forEach(Parameter::close);
+        scratch.values().forEach(Tensor::close);
+        scratch.clear();
+    }
+}
