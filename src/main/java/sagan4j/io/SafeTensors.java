@@ -1,0 +1,171 @@
+package sagan4j.io;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads and writes the {@code .safetensors} format (as the Python {@code safetensors} package does): an
+ * 8-byte little-endian header length N, N bytes of JSON mapping each name to
+ * {@code {"dtype", "shape", "data_offsets": [begin, end]}} (offsets into the data section) plus an
+ * optional {@code "__metadata__"} map of strings, then the raw little-endian data. sagan4j writes F32
+ * (and I32 for integer buffers), names sorted, the header padded with spaces to a multiple of 8 bytes.
+ */
+public final class SafeTensors {
+    private SafeTensors() {
+    }
+
+    /** The file's bytes for {@code tensors} (written in name order) and {@code metadata}. */
+    public static byte[] encode(Map<String, NpyArray> tensors, Map<String, String> metadata) {
+        Map<String, NpyArray> sorted = new TreeMap<>(tensors);
+        StringBuilder json = new StringBuilder("{");
+        if (!metadata.isEmpty()) {
+            json.append("\"__metadata__\":{");
+            boolean first = true;
+            for (Map.Entry<String, String> e : new TreeMap<>(metadata).entrySet()) {
+                json.append(first ? "" : ",").append(Json.quote(e.getKey())).append(':').append(Json.quote(e.getValue()));
+                first = false;
+            }
+            json.append('}');
+        }
+        long offset = 0;
+        for (Map.Entry<String, NpyArray> e : sorted.entrySet()) {
+            NpyArray a = e.getValue();
+            long bytes = 4 * a.size();
+            json.append(json.length() > 1 ? "," : "").append(Json.quote(e.getKey())).append(":{\"dtype\":\"")
+                    .append(a.isFloat() ? "F32" : "I32").append("\",\"shape\":[");
+            for (int i = 0; i < a.shape().length; i++) {
+                json.append(i == 0 ? "" : ",").append(a.shape()[i]);
+            }
+            json.append("],\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
+            offset += bytes;
+        }
+        json.append('}');
+        while ((json.length() + 8) % 8 != 0) {
+            json.append(' ');
+        }
+        byte[] header = json.toString().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer bb = ByteBuffer.allocate(Math.toIntExact(8 + header.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
+        bb.putLong(header.length).put(header);
+        for (NpyArray a : sorted.values()) {
+            if (a.isFloat()) {
+                for (float f : a.floats()) {
+                    bb.putFloat(f);
+                }
+            } else {
+                for (int v : a.ints()) {
+                    bb.putInt(v);
+                }
+            }
+        }
+        return bb.array();
+    }
+
+    /** Writes atomically (temporary file, then rename). */
+    public static void write(Path file, Map<String, NpyArray> tensors, Map<String, String> metadata) throws IOException {
+        AtomicFiles.write(file, encode(tensors, metadata));
+    }
+
+    /** What a file holds: tensors in file order, and the metadata. */
+    public record Contents(Map<String, NpyArray> tensors, Map<String, String> metadata) {
+    }
+
+    public static Contents read(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new NpyFormatException(file + ": cannot read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        }
+        return parse(file.toString(), bytes);
+    }
+
+    @SuppressWarnings("unchecked")
+    public static Contents parse(String name, byte[] bytes) {
+        if (bytes.length < 8) {
+            throw new NpyFormatException(name + ": not a .safetensors file (" + bytes.length + " bytes)");
+        }
+        ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long n = bb.getLong(0);
+        if (n < 2 || 8 + n > bytes.length) {
+            throw new NpyFormatException(name + ": not a .safetensors file (header length " + n + ", file " + bytes.length + " bytes)");
+        }
+        Object parsed;
+        try {
+            parsed = Json.parse(new String(bytes, 8, (int) n, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new NpyFormatException(name + ": bad .safetensors header: " + e.getMessage());
+        }
+        if (!(parsed instanceof Map)) {
+            throw new NpyFormatException(name + ": bad .safetensors header: not a JSON object");
+        }
+        long dataStart = 8 + n, dataLen = bytes.length - dataStart;
+        Map<String, NpyArray> tensors = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : ((Map<String, Object>) parsed).entrySet()) {
+            if (e.getKey().equals("__metadata__")) {
+                if (e.getValue() instanceof Map<?, ?> m) {
+                    m.forEach((k, v) -> metadata.put(String.valueOf(k), String.valueOf(v)));
+                }
+                continue;
+            }
+            tensors.put(e.getKey(), tensor(name, e.getKey(), e.getValue(), bb, dataStart, dataLen));
+        }
+        return new Contents(tensors, metadata);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static NpyArray tensor(String file, String key, Object spec, ByteBuffer bb, long dataStart, long dataLen) {
+        if (!(spec instanceof Map)) {
+            throw new NpyFormatException(file + ": tensor '" + key + "' has no {dtype, shape, data_offsets} entry");
+        }
+        Map<String, Object> m = (Map<String, Object>) spec;
+        String dtype = String.valueOf(m.get("dtype"));
+        if (!dtype.equals("F32") && !dtype.equals("I32") && !dtype.equals("I64")) {
+            throw new NpyFormatException(file + ": tensor '" + key + "' has dtype " + dtype + " (expected F32, I32 or I64)");
+        }
+        List<Object> shapeList = m.get("shape") instanceof List<?> l ? (List<Object>) l : null;
+        List<Object> offsets = m.get("data_offsets") instanceof List<?> l ? (List<Object>) l : null;
+        if (shapeList == null || offsets == null || offsets.size() != 2) {
+            throw new NpyFormatException(file + ": tensor '" + key + "' needs a shape list and two data_offsets");
+        }
+        int[] shape = new int[shapeList.size()];
+        long count = 1;
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = Math.toIntExact(((Number) shapeList.get(i)).longValue());
+            count *= shape[i];
+        }
+        long begin = ((Number) offsets.get(0)).longValue(), end = ((Number) offsets.get(1)).longValue();
+        int item = dtype.equals("I64") ? 8 : 4;
+        if (begin < 0 || end > dataLen || end - begin != count * item) {
+            throw new NpyFormatException(file + ": tensor '" + key + "' " + java.util.Arrays.toString(shape) + " " + dtype
+                    + " needs " + count * item + " bytes, data_offsets give [" + begin + ", " + end + ") of " + dataLen);
+        }
+        int at = (int) (dataStart + begin);
+        if (dtype.equals("F32")) {
+            float[] f = new float[(int) count];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = bb.getFloat(at + 4 * i);
+            }
+            return NpyArray.ofFloats(f, shape);
+        }
+        int[] v = new int[(int) count];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = item == 4 ? bb.getInt(at + 4 * i) : Math.toIntExact(bb.getLong(at + 8 * i));
+        }
+        return NpyArray.ofInts(v, shape);
+    }
+
+    /** The names of a file's tensors, in file order. */
+    public static List<String> names(Contents c) {
+        return new ArrayList<>(c.tensors().keySet());
+    }
+}
