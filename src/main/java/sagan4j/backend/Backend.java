@@ -333,6 +333,9 @@ public abstract class Backend implements AutoCloseable {
 
     public abstract GemmMath gemmMath();
 
+    /** Conditional batch norm with per-class or per-sample γ, β (kernels/cond_batchnorm.cu on CUDA). */
+    public abstract CondBatchNormOps condBatchNorm();
+
     // ---------------------------------------------------------------- backend side
 
     protected abstract Tensor.Storage allocate(Shape shape, DType dtype);

@@ -15,6 +15,8 @@ public final class CpuBackend extends Backend {
     /** Elementwise work below this many elements stays on the calling thread. */
     private static final int GRAIN = 1 << 15;
 
+    private final CpuCondBatchNorm condBatchNorm = new CpuCondBatchNorm(this);
+
     private final CpuConv conv;
 
     public CpuBackend() {
@@ -83,6 +85,11 @@ public final class CpuBackend extends Backend {
     @Override
     public GemmMath gemmMath() {
         return GemmMath.FP32;
+    }
+
+    @Override
+    public sagan4j.backend.CondBatchNormOps condBatchNorm() {
+        return condBatchNorm;
     }
 
     @Override

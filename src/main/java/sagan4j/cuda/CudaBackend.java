@@ -61,6 +61,7 @@ public final class CudaBackend extends Backend {
     private final CudaConv conv;
     private final String gemmFallbackReason;
     private GemmMath math;
+    private sagan4j.cuda.condbatchnorm.CudaCondBatchNorm condBatchNorm;
     private boolean closed;
 
     /**
@@ -199,6 +200,15 @@ public final class CudaBackend extends Backend {
         return math;
     }
 
+    /** Created on first use (it loads kernel attributes); closed with the backend. */
+    @Override
+    public sagan4j.cuda.condbatchnorm.CudaCondBatchNorm condBatchNorm() {
+        if (condBatchNorm == null) {
+            condBatchNorm = new sagan4j.cuda.condbatchnorm.CudaCondBatchNorm(this);
+        }
+        return condBatchNorm;
+    }
+
     @Override
     public void close() {
         if (closed) {
@@ -206,6 +216,9 @@ public final class CudaBackend extends Backend {
         }
         closed = true;
         ctx.synchronize();
+        if (condBatchNorm != null) {
+            condBatchNorm.close();
+        }
         gemm.close();
         layers.close();
         conv.close();

@@ -19,6 +19,8 @@ public final class Ops {
         register(new Conv2dOp(true));
         register(new LinearOp(false));
         register(new LinearOp(true));
+        register(new CondBatchNormOp());
+        register(new CondBatchNormBackwardOp());
     }
 
     private Ops() {
