@@ -187,6 +187,9 @@ public abstract class Backend implements AutoCloseable {
 
     public abstract GemmMath gemmMath();
 
+    /** The attention softmax-matmul family (forward and backward, several kernel versions on CUDA). */
+    public abstract AttentionOps attention();
+
     // ---------------------------------------------------------------- backend side
 
     protected abstract Tensor.Storage allocate(Shape shape, DType dtype);

@@ -1,5 +1,6 @@
 package sagan4j.cpu;
 
+import sagan4j.backend.AttentionOps;
 import sagan4j.backend.Backend;
 import sagan4j.backend.DType;
 import sagan4j.backend.GemmMath;
@@ -14,6 +15,8 @@ import sagan4j.backend.Tensor;
 public final class CpuBackend extends Backend {
     /** Elementwise work below this many elements stays on the calling thread. */
     private static final int GRAIN = 1 << 15;
+
+    private final CpuAttention attention = new CpuAttention(this);
 
     @Override
     public String name() {
@@ -67,6 +70,11 @@ public final class CpuBackend extends Backend {
     @Override
     public GemmMath gemmMath() {
         return GemmMath.FP32;
+    }
+
+    @Override
+    public AttentionOps attention() {
+        return attention;
     }
 
     @Override

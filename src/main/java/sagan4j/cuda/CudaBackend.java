@@ -11,11 +11,13 @@ import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
+import sagan4j.backend.AttentionOps;
 import sagan4j.backend.Backend;
 import sagan4j.backend.DType;
 import sagan4j.backend.GemmMath;
 import sagan4j.backend.Shape;
 import sagan4j.backend.Tensor;
+import sagan4j.cuda.attention.CudaAttention;
 import sagan4j.cuda.gemm.CublasGemm;
 import sagan4j.cuda.gemm.GemmPath;
 import sagan4j.cuda.gemm.TiledGemm;
@@ -57,6 +59,7 @@ public final class CudaBackend extends Backend {
     private final KernelLibrary kernels;
     private final GemmPath gemm;
     private final String gemmFallbackReason;
+    private final CudaAttention attention;
     private GemmMath math;
     private boolean closed;
 
@@ -117,6 +120,7 @@ public final class CudaBackend extends Backend {
             this.gemm = path;
             this.gemmFallbackReason = reason;
             this.math = options.math();
+            this.attention = new CudaAttention(this);
         } catch (RuntimeException e) {
             allocator.close();
             ctx.close();
@@ -188,12 +192,18 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
+    public AttentionOps attention() {
+        return attention;
+    }
+
+    @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
         ctx.synchronize();
+        attention.close();
         gemm.close();
         kernels.close();
         allocator.close();
