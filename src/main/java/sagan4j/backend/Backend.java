@@ -336,6 +336,9 @@ public abstract class Backend implements AutoCloseable {
     /** Conditional batch norm with per-class or per-sample γ, β (kernels/cond_batchnorm.cu on CUDA). */
     public abstract CondBatchNormOps condBatchNorm();
 
+    /** The attention softmax-matmul family (forward and backward, several kernel versions on CUDA). */
+    public abstract AttentionOps attention();
+
     // ---------------------------------------------------------------- backend side
 
     protected abstract Tensor.Storage allocate(Shape shape, DType dtype);

@@ -12,6 +12,7 @@ public final class Benches {
 
     static {
         register(new GemmBench());
+        AttentionBench.cases().forEach(Benches::register);
     }
 
     private Benches() {

@@ -1,5 +1,6 @@
 package sagan4j.cpu;
 
+import sagan4j.backend.AttentionOps;
 import sagan4j.backend.Backend;
 import sagan4j.backend.DType;
 import sagan4j.backend.GemmMath;
@@ -27,6 +28,8 @@ public final class CpuBackend extends Backend {
     CpuBackend(int maxConvColumnFloats) {
         this.conv = new CpuConv(this, maxConvColumnFloats);
     }
+
+    private final CpuAttention attention = new CpuAttention(this);
 
     @Override
     public String name() {
@@ -90,6 +93,11 @@ public final class CpuBackend extends Backend {
     @Override
     public sagan4j.backend.CondBatchNormOps condBatchNorm() {
         return condBatchNorm;
+    }
+
+    @Override
+    public AttentionOps attention() {
+        return attention;
     }
 
     @Override

@@ -11,12 +11,14 @@ import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
+import sagan4j.backend.AttentionOps;
 import sagan4j.backend.Backend;
 import sagan4j.backend.DType;
 import sagan4j.backend.GemmMath;
 import sagan4j.backend.Shape;
 import sagan4j.backend.Tensor;
 import sagan4j.cuda.conv.CudaConv;
+import sagan4j.cuda.attention.CudaAttention;
 import sagan4j.cuda.gemm.CublasGemm;
 import sagan4j.cuda.gemm.GemmPath;
 import sagan4j.cuda.gemm.TiledGemm;
@@ -60,6 +62,7 @@ public final class CudaBackend extends Backend {
     private final CudaLayers layers;
     private final CudaConv conv;
     private final String gemmFallbackReason;
+    private final CudaAttention attention;
     private GemmMath math;
     private sagan4j.cuda.condbatchnorm.CudaCondBatchNorm condBatchNorm;
     private boolean closed;
@@ -124,6 +127,7 @@ public final class CudaBackend extends Backend {
                     this::pointer, this::gemmMath);
             this.gemmFallbackReason = reason;
             this.math = options.math();
+            this.attention = new CudaAttention(this);
         } catch (RuntimeException e) {
             allocator.close();
             ctx.close();
@@ -210,6 +214,11 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
+    public AttentionOps attention() {
+        return attention;
+    }
+
+    @Override
     public void close() {
         if (closed) {
             return;
@@ -219,6 +228,7 @@ public final class CudaBackend extends Backend {
         if (condBatchNorm != null) {
             condBatchNorm.close();
         }
+        attention.close();
         gemm.close();
         layers.close();
         conv.close();

@@ -21,6 +21,8 @@ public final class Ops {
         register(new LinearOp(true));
         register(new CondBatchNormOp());
         register(new CondBatchNormBackwardOp());
+        register(new AttentionOp());
+        register(new AttentionBackwardOp());
     }
 
     private Ops() {

@@ -1,0 +1,558 @@
+/*
+Attention softmax-matmul, the core of SAGAN's self-attention, forward and backward. Row-major float32:
+
+    q (B, N, d) = theta, k (B, M, d) = phi, v (B, M, c) = g
+    S = scale * q k^T (B, N, M);  lse[b, n] = log sum_m exp S[b, n, m] (B, N);  P = exp(S - lse)
+    o = P v (B, N, c)
+    backward from dO (B, N, c):  D = rowsum(dO * o) (B, N);  dP = dO v^T;  dS = P * (dP - D)
+                                 dq = scale * dS k;  dk = scale * dS^T q;  dv = P^T dO
+
+Shapes in the models: SAGAN 32x32 G (B 64, N 256, M 64, d 16, c 64), D (d 8, c 32); BigGAN 128x128
+(N 4096, M 1024, d = C/8 in 12..24, c = C/2 in 48..96). d and c need not be powers of two.
+
+What one call must move and do (float32, 4 bytes per element; the roofline `sagan4j bench attention`
+divides by):
+    forward   bytes  4 * (B*N*d + B*M*d + B*M*c + B*N*c + B*N)        read q, k, v; write o, lse
+              FLOPs  2 * B*N*M*(d + c)                                 (plus B*N*M exp)
+    backward  bytes  4 * (2*B*N*d + 2*B*M*d + 2*B*M*c + 3*B*N*c + B*N)
+                     read q, k, v, o, dO, lse; write dq, dk, dv
+              FLOPs  2 * B*N*M*(2*d + 2*c) + 2*B*N*M*d                 (S, dP, dv, dq, dk; plus B*N*M exp)
+    On an H100 (~3.0 TB/s copy, ~60 TFLOP/s fp32 FMA) the SAGAN-32 G forward moves 6.6 MB (2.2 us) and
+    does 0.17 GFLOP (2.8 us): the floor is ~3 us, compute and memory about even. BigGAN 128 (B 8, C 192:
+    d 24, c 96) moves 20 MB (7 us) but does 8.1 GFLOP (135 us): compute-bound, the floor is the FLOPs.
+    The baseline composition moves S and P through global memory as well: + 4 * 4 * B*N*M bytes forward
+    (S written, read, P written, read), which for BigGAN 128 (B 8) is 537 MB, ~180 us at copy speed.
+
+Versions (the Java side selects them by name: sagan4j.cuda.attention.AttentionKernels):
+baseline  cuBLAS strided-batched GEMM S = scale q k^T into a (B, N, M) scratch -> attention_softmax_rows_f32
+          (in place, writes lse) -> GEMM o = P v. Bytes: the floor above + 16*B*N*M (S and P, each written
+          and read once). Backward: GEMM S, attention_probs_from_lse_f32, GEMMs dv = P^T dO and dP = dO v^T,
+          attention_ds_f32 (dS in place of dP), GEMMs dq, dk: + ~7 passes over B*N*M floats.
+simple    attention_forward_simple_f32: one block per (query row, 128 output columns), each thread owns one
+          output column and walks all M keys with the online softmax (running max, two expf per key);
+          the score is recomputed by every thread (q and k rows come from L1). Bytes: q, k, v read once
+          per block from L2, o and lse written once. Any d, any c. Backward: one thread per element of
+          dv, dk, dq (attention_backward_simple_*), each recomputing its P row/column: correct for any d, c,
+          and slow (the S and dP dot products are redone d or c times).
+fused     attention_forward_tiled_c{32,64,96}_f32: flash-attention style. A block of 128 threads owns 64
+          query rows and CT output columns (grid.y = ceil(c / CT)); it walks M in tiles of 32 keys staged in
+          shared memory: S tile (64x32) in registers (4x4 per thread), online softmax with shuffles within
+          the 8 threads of a row, P through shared memory, o accumulated in registers (4 x CT/8 per thread).
+          Scores and probabilities never reach global memory; one lse per row is written. Bytes: the floor
+          above (k, v re-read once per 64-row tile, mostly from L2). Needs d <= 32 (the Java side uses
+          `simple` otherwise). Backward: attention_rowdot_f32 (D), then attention_backward_dkdv_c*_f32 (a
+          block owns 32 keys of dk and dv and walks all N in tiles of 32 rows, recomputing P and dS in
+          shared memory) and attention_backward_dq_c*_f32 (a block owns 32 query rows of dq and walks all M).
+          Every output element is owned by one thread and summed in a fixed order: no atomics, bitwise
+          identical from run to run. Needs d <= 32 and c <= 96.
+
+Accuracy: expf and logf with fast-math off; fp32 accumulation. Every version is checked against the
+double-precision CPU reference to 1e-5 relative L2 (native-tests/java/sagan4j/cuda/attention).
+Masking: keys past M get S = -inf (P = 0) and zero-filled k, v tiles; rows past N are computed on zeros and
+never written.
+*/
+#include "common.cuh"
+#include <math_constants.h>
+
+#define ATT_FULL_MASK 0xffffffffu
+
+// ------------------------------------------------------------------------------------------------ baseline
+
+// S, P: (rows, M) row-major, rows = B*N; lse: (rows,). One warp per row, 8 rows per 256-thread block:
+// P = exp(S - max) / sum, in place; lse = max + log(sum). Grid (ceil(rows/8)), block (256).
+extern "C" __global__ void __launch_bounds__(256)
+attention_softmax_rows_f32(float* S, float* lse, long long rows, int M) {
+    const int lane = threadIdx.x & 31;
+    const idx_t row = (idx_t)blockIdx.x * 8 + (threadIdx.x >> 5);
+    if (row >= rows) return;                       // whole warps leave together
+    float* s = S + row * M;
+    float mx = -CUDART_INF_F;
+    for (int j = lane; j < M; j += 32) mx = fmaxf(mx, s[j]);
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(ATT_FULL_MASK, mx, o));
+    float sum = 0.0f;
+    for (int j = lane; j < M; j += 32) sum += expf(s[j] - mx);
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(ATT_FULL_MASK, sum, o);
+    const float inv = 1.0f / sum;
+    for (int j = lane; j < M; j += 32) s[j] = expf(s[j] - mx) * inv;
+    if (lane == 0) lse[row] = mx + logf(sum);
+}
+
+// S: (rows, M), lse: (rows,). P = exp(S - lse) in place (the backward's recomputation). Grid-stride.
+extern "C" __global__ void attention_probs_from_lse_f32(float* S, const float* lse, long long rows, int M) {
+    const idx_t n = rows * M;
+    SAGAN_GRID_STRIDE_LOOP(i, n) {
+        S[i] = expf(S[i] - lse[i / M]);
+    }
+}
+
+// dP -> dS in place: dS = P * (dP - D), D = sum_x dO[row, x] * O[row, x]. dP, P: (rows, M); dO, O: (rows, c).
+// One warp per row, 8 rows per 256-thread block. Grid (ceil(rows/8)), block (256).
+extern "C" __global__ void __launch_bounds__(256)
+attention_ds_f32(float* dP, const float* P, const float* dO, const float* O, long long rows, int M, int c) {
+    const int lane = threadIdx.x & 31;
+    const idx_t row = (idx_t)blockIdx.x * 8 + (threadIdx.x >> 5);
+    if (row >= rows) return;
+    float D = 0.0f;
+    for (int x = lane; x < c; x += 32) D = fmaf(dO[row * c + x], O[row * c + x], D);
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) D += __shfl_xor_sync(ATT_FULL_MASK, D, o);
+    for (int j = lane; j < M; j += 32) {
+        idx_t e = row * M + j;
+        dP[e] = P[e] * (dP[e] - D);
+    }
+}
+
+// D[row] = sum_x dO[row, x] * O[row, x]; dO, O: (rows, c); D: (rows,). One warp per row, 8 per block.
+extern "C" __global__ void __launch_bounds__(256)
+attention_rowdot_f32(float* D, const float* dO, const float* O, long long rows, int c) {
+    const int lane = threadIdx.x & 31;
+    const idx_t row = (idx_t)blockIdx.x * 8 + (threadIdx.x >> 5);
+    if (row >= rows) return;
+    float acc = 0.0f;
+    for (int x = lane; x < c; x += 32) acc = fmaf(dO[row * c + x], O[row * c + x], acc);
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(ATT_FULL_MASK, acc, o);
+    if (lane == 0) D[row] = acc;
+}
+
+// ------------------------------------------------------------------------------------------------ simple
+
+#define ATT_SIMPLE_THREADS 128
+
+// q (B,N,d), k (B,M,d), v (B,M,c), o (B,N,c), lse (B,N). Grid (N, ceil(c/128), B), block (128).
+// Thread x of block (n, y, b) computes o[b, n, y*128 + x] with the online softmax over all M keys.
+extern "C" __global__ void __launch_bounds__(ATT_SIMPLE_THREADS)
+attention_forward_simple_f32(const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
+                             float* __restrict__ o, float* __restrict__ lse, int N, int M, int d, int c, float scale) {
+    const idx_t b = blockIdx.z;
+    const int n = blockIdx.x;
+    const int col = blockIdx.y * ATT_SIMPLE_THREADS + threadIdx.x;
+    const float* qr = q + (b * N + n) * d;
+    const float* kb = k + b * M * d;
+    const float* vb = v + b * M * c;
+    float m = -CUDART_INF_F, l = 0.0f, acc = 0.0f;
+    for (int j = 0; j < M; j++) {
+        float dot = 0.0f;
+        for (int t = 0; t < d; t++) dot = fmaf(qr[t], kb[(idx_t)j * d + t], dot);
+        const float s = dot * scale;
+        const float mnew = fmaxf(m, s);
+        const float corr = expf(m - mnew);           // 0 on the first key (m = -inf)
+        const float p = expf(s - mnew);
+        l = fmaf(l, corr, p);
+        const float vj = col < c ? vb[(idx_t)j * c + col] : 0.0f;
+        acc = fmaf(acc, corr, p * vj);
+        m = mnew;
+    }
+    if (col < c) o[(b * N + n) * c + col] = acc / l;
+    if (blockIdx.y == 0 && threadIdx.x == 0) lse[b * N + n] = m + logf(l);
+}
+
+// P[i, j] = exp(scale * q_i . k_j - lse_i) for one batch entry's pointers.
+__device__ __forceinline__ float att_prob(const float* qi, const float* kj, int d, float scale, float lsei) {
+    float dot = 0.0f;
+    for (int t = 0; t < d; t++) dot = fmaf(qi[t], kj[t], dot);
+    return expf(dot * scale - lsei);
+}
+
+__device__ __forceinline__ float att_dot(const float* a, const float* b, int n) {
+    float s = 0.0f;
+    for (int x = 0; x < n; x++) s = fmaf(a[x], b[x], s);
+    return s;
+}
+
+// dv (B,M,c): dv[b,j,x] = sum_i P[b,i,j] * dO[b,i,x]. One thread per element, grid-stride (block 256).
+extern "C" __global__ void attention_backward_simple_dv_f32(float* dv, const float* q, const float* k, const float* dO,
+                                                            const float* lse, int B, int N, int M, int d, int c,
+                                                            float scale) {
+    const idx_t total = (idx_t)B * M * c;
+    SAGAN_GRID_STRIDE_LOOP(e, total) {
+        const idx_t b = e / ((idx_t)M * c);
+        const int j = (int)((e / c) % M), x = (int)(e % c);
+        const float* kj = k + (b * M + j) * d;
+        float acc = 0.0f;
+        for (int i = 0; i < N; i++) {
+            const idx_t row = b * N + i;
+            acc = fmaf(att_prob(q + row * d, kj, d, scale, lse[row]), dO[row * c + x], acc);
+        }
+        dv[e] = acc;
+    }
+}
+
+// dk (B,M,d): dk[b,j,t] = scale * sum_i P[i,j] (dO_i . v_j - D_i) q[i,t]. One thread per element.
+extern "C" __global__ void attention_backward_simple_dk_f32(float* dk, const float* q, const float* k, const float* v,
+                                                            const float* dO, const float* lse, const float* D,
+                                                            int B, int N, int M, int d, int c, float scale) {
+    const idx_t total = (idx_t)B * M * d;
+    SAGAN_GRID_STRIDE_LOOP(e, total) {
+        const idx_t b = e / ((idx_t)M * d);
+        const int j = (int)((e / d) % M), t = (int)(e % d);
+        const float* kj = k + (b * M + j) * d;
+        const float* vj = v + (b * M + j) * c;
+        float acc = 0.0f;
+        for (int i = 0; i < N; i++) {
+            const idx_t row = b * N + i;
+            const float p = att_prob(q + row * d, kj, d, scale, lse[row]);
+            const float ds = p * (att_dot(dO + row * c, vj, c) - D[row]);
+            acc = fmaf(ds, q[row * d + t], acc);
+        }
+        dk[e] = acc * scale;
+    }
+}
+
+// dq (B,N,d): dq[b,i,t] = scale * sum_j P[i,j] (dO_i . v_j - D_i) k[j,t]. One thread per element.
+extern "C" __global__ void attention_backward_simple_dq_f32(float* dq, const float* q, const float* k, const float* v,
+                                                            const float* dO, const float* lse, const float* D,
+                                                            int B, int N, int M, int d, int c, float scale) {
+    const idx_t total = (idx_t)B * N * d;
+    SAGAN_GRID_STRIDE_LOOP(e, total) {
+        const idx_t row = e / d;                 // b * N + i
+        const int t = (int)(e % d);
+        const idx_t b = row / N;
+        const float* qi = q + row * d;
+        const float* doi = dO + row * c;
+        const float lsei = lse[row], Di = D[row];
+        float acc = 0.0f;
+        for (int j = 0; j < M; j++) {
+            const float* kj = k + (b * M + j) * d;
+            const float p = att_prob(qi, kj, d, scale, lsei);
+            const float ds = p * (att_dot(doi, v + (b * M + j) * c, c) - Di);
+            acc = fmaf(ds, kj[t], acc);
+        }
+        dq[e] = acc * scale;
+    }
+}
+
+// ------------------------------------------------------------------------------------------------ fused
+
+#define ATT_THREADS 128   // 4 warps
+#define ATT_DMAX 32       // largest d of the fused kernels
+#define ATT_DP (ATT_DMAX + 1)   // odd row stride of the d-wide shared tiles: conflict-free column walks
+#define ATT_FQ 64         // forward: query rows per block
+#define ATT_FK 32         // forward: keys per tile
+
+// Copies rows [r0, r0 + R) x cols [c0, c0 + W) of a (rows, ld) row-major matrix into dst[R][DS] (dst row
+// stride DS), zero outside the matrix (r >= rows or c0 + x >= cols). Whole block; consecutive threads read
+// consecutive addresses.
+template <int R, int DS>
+__device__ __forceinline__ void att_load_tile(float* dst, const float* src, int r0, int rows, int c0, int W,
+                                              int cols, int ld) {
+    for (int l = threadIdx.x; l < R * W; l += ATT_THREADS) {
+        const int r = l / W, x = l - r * W;
+        float val = 0.0f;
+        if (r0 + r < rows && c0 + x < cols) val = src[(idx_t)(r0 + r) * ld + c0 + x];
+        dst[r * DS + x] = val;
+    }
+}
+
+// Thread layout of the forward: warp w, lane = 8*ry + tx; ty = 4*w + ry in 0..15 owns query rows 4*ty .. 4*ty+3
+// of the tile; tx in 0..7 owns keys tx + 8*jj (jj < 4) of each key tile and output columns tx + 8*u (u < CT/8).
+// The 8 threads of a row group are lanes 8*ry .. 8*ry+7 of one warp: row reductions are 3 xor-shuffles.
+template <int CT>
+__device__ __forceinline__ void att_forward_tiled(const float* __restrict__ q, const float* __restrict__ k,
+                                                  const float* __restrict__ v, float* __restrict__ o,
+                                                  float* __restrict__ lse, int N, int M, int d, int c, float scale) {
+    __shared__ float Qs[ATT_FQ * ATT_DP];
+    __shared__ float Ks[ATT_FK * ATT_DP];
+    __shared__ float Vs[ATT_FK * CT];
+    __shared__ float Ps[ATT_FQ * (ATT_FK + 1)];
+
+    const idx_t b = blockIdx.z;
+    const int n0 = blockIdx.x * ATT_FQ, c0 = blockIdx.y * CT;
+    const int lane = threadIdx.x & 31, tx = lane & 7, ty = (threadIdx.x >> 5) * 4 + (lane >> 3);
+    const float* kb = k + b * M * d;
+    const float* vb = v + b * M * c;
+
+    att_load_tile<ATT_FQ, ATT_DP>(Qs, q + b * N * d, n0, N, 0, d, d, d);
+
+    float m[4], l[4], acc[4][CT / 8];
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        m[i] = -CUDART_INF_F;
+        l[i] = 0.0f;
+#pragma unroll
+        for (int u = 0; u < CT / 8; u++) acc[i][u] = 0.0f;
+    }
+
+    for (int j0 = 0; j0 < M; j0 += ATT_FK) {
+        att_load_tile<ATT_FK, ATT_DP>(Ks, kb, j0, M, 0, d, d, d);
+        att_load_tile<ATT_FK, CT>(Vs, vb, j0, M, c0, CT, c, c);
+        __syncthreads();
+
+        float s[4][4];
+#pragma unroll
+        for (int i = 0; i < 4; i++)
+#pragma unroll
+            for (int jj = 0; jj < 4; jj++) s[i][jj] = 0.0f;
+        for (int t = 0; t < d; t++) {
+            float qv[4], kv[4];
+#pragma unroll
+            for (int i = 0; i < 4; i++) qv[i] = Qs[(ty * 4 + i) * ATT_DP + t];
+#pragma unroll
+            for (int jj = 0; jj < 4; jj++) kv[jj] = Ks[(tx + 8 * jj) * ATT_DP + t];
+#pragma unroll
+            for (int i = 0; i < 4; i++)
+#pragma unroll
+                for (int jj = 0; jj < 4; jj++) s[i][jj] = fmaf(qv[i], kv[jj], s[i][jj]);
+        }
+
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            float tmax = -CUDART_INF_F;
+#pragma unroll
+            for (int jj = 0; jj < 4; jj++) {
+                s[i][jj] = j0 + tx + 8 * jj < M ? s[i][jj] * scale : -CUDART_INF_F;
+                tmax = fmaxf(tmax, s[i][jj]);
+            }
+            tmax = fmaxf(tmax, __shfl_xor_sync(ATT_FULL_MASK, tmax, 1));
+            tmax = fmaxf(tmax, __shfl_xor_sync(ATT_FULL_MASK, tmax, 2));
+            tmax = fmaxf(tmax, __shfl_xor_sync(ATT_FULL_MASK, tmax, 4));
+            const float mnew = fmaxf(m[i], tmax);     // finite: key j0 < M is in every tile
+            const float corr = expf(m[i] - mnew);     // 0 on the first tile
+            float psum = 0.0f;
+#pragma unroll
+            for (int jj = 0; jj < 4; jj++) {
+                const float p = expf(s[i][jj] - mnew);    // 0 for masked keys
+                Ps[(ty * 4 + i) * (ATT_FK + 1) + tx + 8 * jj] = p;
+                psum += p;
+            }
+            psum += __shfl_xor_sync(ATT_FULL_MASK, psum, 1);
+            psum += __shfl_xor_sync(ATT_FULL_MASK, psum, 2);
+            psum += __shfl_xor_sync(ATT_FULL_MASK, psum, 4);
+            l[i] = fmaf(l[i], corr, psum);
+            m[i] = mnew;
+#pragma unroll
+            for (int u = 0; u < CT / 8; u++) acc[i][u] *= corr;
+        }
+        __syncthreads();
+
+#pragma unroll
+        for (int kk = 0; kk < ATT_FK; kk++) {
+            float pv[4], vv[CT / 8];
+#pragma unroll
+            for (int i = 0; i < 4; i++) pv[i] = Ps[(ty * 4 + i) * (ATT_FK + 1) + kk];
+#pragma unroll
+            for (int u = 0; u < CT / 8; u++) vv[u] = Vs[kk * CT + tx + 8 * u];
+#pragma unroll
+            for (int i = 0; i < 4; i++)
+#pragma unroll
+                for (int u = 0; u < CT / 8; u++) acc[i][u] = fmaf(pv[i], vv[u], acc[i][u]);
+        }
+        __syncthreads();   // Ks, Vs, Ps are overwritten by the next tile
+    }
+
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        const int n = n0 + ty * 4 + i;
+        if (n >= N) break;
+        const float inv = 1.0f / l[i];
+        float* orow = o + (b * N + n) * c;
+#pragma unroll
+        for (int u = 0; u < CT / 8; u++) {
+            const int col = c0 + tx + 8 * u;
+            if (col < c) orow[col] = acc[i][u] * inv;
+        }
+        if (blockIdx.y == 0 && tx == 0) lse[b * N + n] = m[i] + logf(l[i]);
+    }
+}
+
+// q (B,N,d), k (B,M,d), v (B,M,c), o (B,N,c), lse (B,N); d <= 32.
+// Grid (ceil(N/64), ceil(c/CT), B), block (128), no dynamic shared memory.
+#define ATT_FORWARD_TILED(CT)                                                                                  \
+    extern "C" __global__ void __launch_bounds__(ATT_THREADS)                                                  \
+    attention_forward_tiled_c##CT##_f32(const float* q, const float* k, const float* v, float* o, float* lse,  \
+                                        int N, int M, int d, int c, float scale) {                             \
+        att_forward_tiled<CT>(q, k, v, o, lse, N, M, d, c, scale);                                             \
+    }
+ATT_FORWARD_TILED(32)
+ATT_FORWARD_TILED(64)
+ATT_FORWARD_TILED(96)
+
+#define ATT_BT 32   // backward: rows and keys per tile
+
+// dk, dv for 32 keys of one batch entry per block; walks all N rows in tiles of 32. Thread: key jl = tid/4,
+// g = tid%4; in the score phase it owns rows g + 4r (r < 8) of the tile, in the accumulation phase the
+// columns g + 4u of its key's dv (u < CMAX/4) and dk (u < 8).
+template <int CMAX>
+__device__ __forceinline__ void att_backward_dkdv(const float* __restrict__ q, const float* __restrict__ k,
+                                                  const float* __restrict__ v, const float* __restrict__ dO,
+                                                  const float* __restrict__ lse, const float* __restrict__ D,
+                                                  float* __restrict__ dk, float* __restrict__ dv,
+                                                  int N, int M, int d, int c, float scale) {
+    constexpr int CS = CMAX + 1;
+    __shared__ float Qs[ATT_BT * ATT_DP];
+    __shared__ float dOs[ATT_BT * CS];
+    __shared__ float Ks[ATT_BT * ATT_DP];
+    __shared__ float Vs[ATT_BT * CS];
+    __shared__ float Pt[ATT_BT * (ATT_BT + 1)];    // Pt[j][i] = P[i, j]
+    __shared__ float dSt[ATT_BT * (ATT_BT + 1)];   // dSt[j][i] = dS[i, j]
+    __shared__ float Ls[ATT_BT], Ds[ATT_BT];
+
+    const idx_t b = blockIdx.z;
+    const int j0 = blockIdx.x * ATT_BT;
+    const int jl = threadIdx.x >> 2, g = threadIdx.x & 3;
+    const float* qb = q + b * N * d;
+    const float* dob = dO + b * N * c;
+
+    att_load_tile<ATT_BT, ATT_DP>(Ks, k + b * M * d, j0, M, 0, ATT_DMAX, d, d);
+    att_load_tile<ATT_BT, CS>(Vs, v + b * M * c, j0, M, 0, CMAX, c, c);
+
+    float adv[CMAX / 4], adk[ATT_DMAX / 4];
+#pragma unroll
+    for (int u = 0; u < CMAX / 4; u++) adv[u] = 0.0f;
+#pragma unroll
+    for (int u = 0; u < ATT_DMAX / 4; u++) adk[u] = 0.0f;
+
+    for (int i0 = 0; i0 < N; i0 += ATT_BT) {
+        att_load_tile<ATT_BT, ATT_DP>(Qs, qb, i0, N, 0, ATT_DMAX, d, d);
+        att_load_tile<ATT_BT, CS>(dOs, dob, i0, N, 0, CMAX, c, c);
+        if (threadIdx.x < ATT_BT) {
+            const int i = i0 + threadIdx.x;
+            Ls[threadIdx.x] = i < N ? lse[b * N + i] : CUDART_INF_F;   // P = 0 on rows past N
+            Ds[threadIdx.x] = i < N ? D[b * N + i] : 0.0f;
+        }
+        __syncthreads();
+
+        float sv[8], dp[8];
+#pragma unroll
+        for (int r = 0; r < 8; r++) { sv[r] = 0.0f; dp[r] = 0.0f; }
+        for (int t = 0; t < d; t++) {
+            const float kj = Ks[jl * ATT_DP + t];
+#pragma unroll
+            for (int r = 0; r < 8; r++) sv[r] = fmaf(kj, Qs[(g + 4 * r) * ATT_DP + t], sv[r]);
+        }
+        for (int x = 0; x < c; x++) {
+            const float vj = Vs[jl * CS + x];
+#pragma unroll
+            for (int r = 0; r < 8; r++) dp[r] = fmaf(vj, dOs[(g + 4 * r) * CS + x], dp[r]);
+        }
+#pragma unroll
+        for (int r = 0; r < 8; r++) {
+            const int il = g + 4 * r;
+            const float p = expf(sv[r] * scale - Ls[il]);
+            Pt[jl * (ATT_BT + 1) + il] = p;
+            dSt[jl * (ATT_BT + 1) + il] = p * (dp[r] - Ds[il]);
+        }
+        __syncthreads();
+
+#pragma unroll
+        for (int il = 0; il < ATT_BT; il++) {
+            const float p = Pt[jl * (ATT_BT + 1) + il];
+            const float ds = dSt[jl * (ATT_BT + 1) + il];
+#pragma unroll
+            for (int u = 0; u < CMAX / 4; u++) adv[u] = fmaf(p, dOs[il * CS + g + 4 * u], adv[u]);
+#pragma unroll
+            for (int u = 0; u < ATT_DMAX / 4; u++) adk[u] = fmaf(ds, Qs[il * ATT_DP + g + 4 * u], adk[u]);
+        }
+        __syncthreads();   // Qs, dOs, Pt, dSt, Ls, Ds are overwritten by the next tile
+    }
+
+    const int j = j0 + jl;
+    if (j < M) {
+#pragma unroll
+        for (int u = 0; u < CMAX / 4; u++) {
+            const int x = g + 4 * u;
+            if (x < c) dv[(b * M + j) * c + x] = adv[u];
+        }
+#pragma unroll
+        for (int u = 0; u < ATT_DMAX / 4; u++) {
+            const int t = g + 4 * u;
+            if (t < d) dk[(b * M + j) * d + t] = adk[u] * scale;
+        }
+    }
+}
+
+// dq for 32 query rows of one batch entry per block; walks all M keys in tiles of 32. Thread: row il = tid/4,
+// g = tid%4; score phase: keys g + 4r (r < 8) of the tile; accumulation: columns g + 4u (u < 8) of dq.
+template <int CMAX>
+__device__ __forceinline__ void att_backward_dq(const float* __restrict__ q, const float* __restrict__ k,
+                                                const float* __restrict__ v, const float* __restrict__ dO,
+                                                const float* __restrict__ lse, const float* __restrict__ D,
+                                                float* __restrict__ dq, int N, int M, int d, int c, float scale) {
+    constexpr int CS = CMAX + 1;
+    __shared__ float Qs[ATT_BT * ATT_DP];
+    __shared__ float dOs[ATT_BT * CS];
+    __shared__ float Ks[ATT_BT * ATT_DP];
+    __shared__ float Vs[ATT_BT * CS];
+    __shared__ float dSs[ATT_BT * (ATT_BT + 1)];   // dSs[i][j] = dS[i, j]
+
+    const idx_t b = blockIdx.z;
+    const int i0 = blockIdx.x * ATT_BT;
+    const int il = threadIdx.x >> 2, g = threadIdx.x & 3;
+    const float* kb = k + b * M * d;
+    const float* vb = v + b * M * c;
+
+    att_load_tile<ATT_BT, ATT_DP>(Qs, q + b * N * d, i0, N, 0, ATT_DMAX, d, d);
+    att_load_tile<ATT_BT, CS>(dOs, dO + b * N * c, i0, N, 0, CMAX, c, c);
+    const int i = i0 + il;
+    const float lsei = i < N ? lse[b * N + i] : 0.0f;
+    const float Di = i < N ? D[b * N + i] : 0.0f;
+
+    float adq[ATT_DMAX / 4];
+#pragma unroll
+    for (int u = 0; u < ATT_DMAX / 4; u++) adq[u] = 0.0f;
+
+    for (int j0 = 0; j0 < M; j0 += ATT_BT) {
+        att_load_tile<ATT_BT, ATT_DP>(Ks, kb, j0, M, 0, ATT_DMAX, d, d);
+        att_load_tile<ATT_BT, CS>(Vs, vb, j0, M, 0, CMAX, c, c);
+        __syncthreads();
+
+        float sv[8], dp[8];
+#pragma unroll
+        for (int r = 0; r < 8; r++) { sv[r] = 0.0f; dp[r] = 0.0f; }
+        for (int t = 0; t < d; t++) {
+            const float qi = Qs[il * ATT_DP + t];
+#pragma unroll
+            for (int r = 0; r < 8; r++) sv[r] = fmaf(qi, Ks[(g + 4 * r) * ATT_DP + t], sv[r]);
+        }
+        for (int x = 0; x < c; x++) {
+            const float doi = dOs[il * CS + x];
+#pragma unroll
+            for (int r = 0; r < 8; r++) dp[r] = fmaf(doi, Vs[(g + 4 * r) * CS + x], dp[r]);
+        }
+#pragma unroll
+        for (int r = 0; r < 8; r++) {
+            const int jl = g + 4 * r;
+            const float p = j0 + jl < M ? expf(sv[r] * scale - lsei) : 0.0f;
+            dSs[il * (ATT_BT + 1) + jl] = p * (dp[r] - Di);
+        }
+        __syncthreads();
+
+#pragma unroll
+        for (int jl = 0; jl < ATT_BT; jl++) {
+            const float ds = dSs[il * (ATT_BT + 1) + jl];
+#pragma unroll
+            for (int u = 0; u < ATT_DMAX / 4; u++) adq[u] = fmaf(ds, Ks[jl * ATT_DP + g + 4 * u], adq[u]);
+        }
+        __syncthreads();   // Ks, Vs, dSs are overwritten by the next tile
+    }
+
+    if (i < N) {
+#pragma unroll
+        for (int u = 0; u < ATT_DMAX / 4; u++) {
+            const int t = g + 4 * u;
+            if (t < d) dq[(b * N + i) * d + t] = adq[u] * scale;
+        }
+    }
+}
+
+// q (B,N,d), k (B,M,d), v (B,M,c), dO (B,N,c), lse (B,N), D (B,N) from attention_rowdot_f32; d <= 32, c <= CMAX.
+// dkdv: writes dk (B,M,d), dv (B,M,c); grid (ceil(M/32), 1, B), block (128).
+// dq:   writes dq (B,N,d);             grid (ceil(N/32), 1, B), block (128).
+#define ATT_BACKWARD_FUSED(CMAX)                                                                               \
+    extern "C" __global__ void __launch_bounds__(ATT_THREADS)                                                  \
+    attention_backward_dkdv_c##CMAX##_f32(const float* q, const float* k, const float* v, const float* dO,     \
+                                          const float* lse, const float* D, float* dk, float* dv,              \
+                                          int N, int M, int d, int c, float scale) {                           \
+        att_backward_dkdv<CMAX>(q, k, v, dO, lse, D, dk, dv, N, M, d, c, scale);                               \
+    }                                                                                                          \
+    extern "C" __global__ void __launch_bounds__(ATT_THREADS)                                                  \
+    attention_backward_dq_c##CMAX##_f32(const float* q, const float* k, const float* v, const float* dO,       \
+                                        const float* lse, const float* D, float* dq,                           \
+                                        int N, int M, int d, int c, float scale) {                             \
+        att_backward_dq<CMAX>(q, k, v, dO, lse, D, dq, N, M, d, c, scale);                                     \
+    }
+ATT_BACKWARD_FUSED(32)
+ATT_BACKWARD_FUSED(64)
+ATT_BACKWARD_FUSED(96)

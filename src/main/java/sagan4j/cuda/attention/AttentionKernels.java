@@ -1,0 +1,243 @@
+package sagan4j.cuda.attention;
+
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
+import sagan4j.backend.Backend.GemmShape;
+import sagan4j.backend.GemmMath;
+import sagan4j.cuda.KernelArgs;
+import sagan4j.cuda.KernelLibrary;
+import sagan4j.cuda.gemm.GemmPath;
+
+/**
+ * The attention kernels of {@code kernels/attention.cu} on raw device memory and a caller's stream: no
+ * tensor, allocator or backend needed, only a {@link KernelLibrary} ({@code KernelLibrary.forCurrentContext()}).
+ *
+ * <p>Layout: row-major float32, {@code q} (B, N, d), {@code k} (B, M, d), {@code v} (B, M, c), {@code o} and
+ * {@code gradO} (B, N, c), {@code lse} (B, N): o = softmax over M of (scale·q kᵀ) · v, lse the log-sum-exp of
+ * each row of scale·q kᵀ. Outputs are fully overwritten and must not overlap the inputs. Every call only
+ * queues kernels on {@code stream}: no allocation, no host synchronisation.
+ *
+ * <p>Versions: {@code fused} (flash-attention style, S and P stay on chip; forward needs d ≤ 32, backward
+ * d ≤ 32 and c ≤ 96), {@code simple} (any d and c; the online softmax in its plainest form, and one thread
+ * per gradient element), {@code baseline} (GEMM → softmax kernel → GEMM through a {@link GemmPath} whose
+ * handle issues on the same stream, with an S/P scratch of {@link #baselineForwardScratchBytes} bytes).
+ * The backward of {@code fused} and {@code simple} needs {@link #backwardScratchBytes} bytes of scratch (D).
+ */
+public final class AttentionKernels {
+    /** Largest d of the fused kernels. */
+    public static final int FUSED_MAX_D = 32;
+    /** Largest c of the fused backward kernels. */
+    public static final int FUSED_BACKWARD_MAX_C = 96;
+
+    private static final int FORWARD_ROWS = 64;   // query rows per block of the tiled forward
+    private static final int BACKWARD_TILE = 32;  // rows / keys per block of the fused backward
+    private static final int THREADS = 128;
+    private static final int SIMPLE_COLUMNS = 128;
+    private static final int MAX_GRID_Z = 65535;
+    private static final int[] TILE_COLUMNS = {32, 64, 96};
+
+    private final KernelLibrary kernels;
+
+    public AttentionKernels(KernelLibrary kernels) {
+        this.kernels = kernels;
+    }
+
+    public static boolean fusedForwardSupports(int d, int c) {
+        return d <= FUSED_MAX_D;
+    }
+
+    public static boolean fusedBackwardSupports(int d, int c) {
+        return d <= FUSED_MAX_D && c <= FUSED_BACKWARD_MAX_C;
+    }
+
+    /** Scratch bytes of {@link #backwardFused} and {@link #backwardSimple}: D, (B, N) floats. */
+    public static long backwardScratchBytes(int batch, int n) {
+        return 4L * batch * n;
+    }
+
+    /** Scratch bytes of {@link #forwardBaseline}: S then P, (B, N, M) floats. */
+    public static long baselineForwardScratchBytes(int batch, int n, int m) {
+        return 4L * batch * n * m;
+    }
+
+    /** Scratch bytes of {@link #backwardBaseline}: P and dP/dS, 2 × (B, N, M) floats. */
+    public static long baselineBackwardScratchBytes(int batch, int n, int m) {
+        return 8L * batch * n * m;
+    }
+
+    // ---------------------------------------------------------------- forward
+
+    /** The tiled flash-attention forward; d ≤ {@value #FUSED_MAX_D}, any c. */
+    public void forwardFused(CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr o, CUdeviceptr lse,
+                             int batch, int n, int m, int d, int c, float scale, CUstream stream) {
+        checkDims(batch, n, m, d, c);
+        if (!fusedForwardSupports(d, c)) {
+            throw new IllegalArgumentException("attention forwardFused: d must be <= " + FUSED_MAX_D + ", got " + d
+                    + " (use forwardSimple)");
+        }
+        int ct = tileColumns(c);
+        String kernel = "attention_forward_tiled_c" + ct + "_f32";
+        for (int b0 = 0; b0 < batch; b0 += MAX_GRID_Z) {
+            int nb = Math.min(MAX_GRID_Z, batch - b0);
+            KernelArgs args = KernelArgs.of().ptr(at(q, b0, (long) n * d)).ptr(at(k, b0, (long) m * d))
+                    .ptr(at(v, b0, (long) m * c)).ptr(at(o, b0, (long) n * c)).ptr(at(lse, b0, n))
+                    .i32(n).i32(m).i32(d).i32(c).f32(scale);
+            kernels.launch(kernel, ceil(n, FORWARD_ROWS), ceil(c, ct), nb, THREADS, 1, 1, 0, stream, args.build());
+        }
+    }
+
+    /** One block per (query row, 128 output columns), online softmax per key; any d and c. */
+    public void forwardSimple(CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr o, CUdeviceptr lse,
+                              int batch, int n, int m, int d, int c, float scale, CUstream stream) {
+        checkDims(batch, n, m, d, c);
+        for (int b0 = 0; b0 < batch; b0 += MAX_GRID_Z) {
+            int nb = Math.min(MAX_GRID_Z, batch - b0);
+            KernelArgs args = KernelArgs.of().ptr(at(q, b0, (long) n * d)).ptr(at(k, b0, (long) m * d))
+                    .ptr(at(v, b0, (long) m * c)).ptr(at(o, b0, (long) n * c)).ptr(at(lse, b0, n))
+                    .i32(n).i32(m).i32(d).i32(c).f32(scale);
+            kernels.launch("attention_forward_simple_f32", n, ceil(c, SIMPLE_COLUMNS), nb, SIMPLE_COLUMNS, 1, 1, 0,
+                    stream, args.build());
+        }
+    }
+
+    /**
+     * The baseline composition: S = scale·q kᵀ (GEMM into {@code scratch}), softmax of each row in place
+     * (writes lse), o = P v (GEMM). {@code gemm} must issue on {@code stream}; FP32 arithmetic.
+     */
+    public void forwardBaseline(GemmPath gemm, CUdeviceptr scratch, CUdeviceptr q, CUdeviceptr k, CUdeviceptr v,
+                                CUdeviceptr o, CUdeviceptr lse, int batch, int n, int m, int d, int c, float scale,
+                                CUstream stream) {
+        checkDims(batch, n, m, d, c);
+        gemm.gemm(new GemmShape(false, true, batch, n, m, d, true, true), scale, q, k, 0f, scratch, GemmMath.FP32);
+        softmaxRows(scratch, lse, (long) batch * n, m, stream);
+        gemm.gemm(new GemmShape(false, false, batch, n, c, m, true, true), 1f, scratch, v, 0f, o, GemmMath.FP32);
+    }
+
+    /** P = softmax of each row of S (rows, M) in place; lse (rows) ← its log-sum-exp. */
+    public void softmaxRows(CUdeviceptr s, CUdeviceptr lse, long rows, int m, CUstream stream) {
+        kernels.launch("attention_softmax_rows_f32", rowBlocks(rows), 1, 1, 256, 1, 1, 0, stream,
+                KernelArgs.of().ptr(s).ptr(lse).i64(rows).i32(m).build());
+    }
+
+    // ---------------------------------------------------------------- backward
+
+    /**
+     * The fused backward: D = rowsum(gradO ⊙ o) into {@code scratch}, then one kernel for grad_k and grad_v
+     * (a block owns 32 keys) and one for grad_q (a block owns 32 rows), P and dS recomputed from lse on chip.
+     * d ≤ {@value #FUSED_MAX_D}, c ≤ {@value #FUSED_BACKWARD_MAX_C}. Deterministic (no atomics).
+     */
+    public void backwardFused(CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr o, CUdeviceptr lse,
+                              CUdeviceptr gradO, CUdeviceptr gradQ, CUdeviceptr gradK, CUdeviceptr gradV,
+                              CUdeviceptr scratch, int batch, int n, int m, int d, int c, float scale,
+                              CUstream stream) {
+        checkDims(batch, n, m, d, c);
+        if (!fusedBackwardSupports(d, c)) {
+            throw new IllegalArgumentException("attention backwardFused: needs d <= " + FUSED_MAX_D + " and c <= "
+                    + FUSED_BACKWARD_MAX_C + ", got d=" + d + ", c=" + c + " (use backwardSimple)");
+        }
+        rowDot(scratch, gradO, o, (long) batch * n, c, stream);
+        int cmax = c <= 32 ? 32 : c <= 64 ? 64 : 96;
+        for (int b0 = 0; b0 < batch; b0 += MAX_GRID_Z) {
+            int nb = Math.min(MAX_GRID_Z, batch - b0);
+            CUdeviceptr qb = at(q, b0, (long) n * d), kb = at(k, b0, (long) m * d), vb = at(v, b0, (long) m * c),
+                    gob = at(gradO, b0, (long) n * c), lb = at(lse, b0, n), db = at(scratch, b0, n);
+            kernels.launch("attention_backward_dkdv_c" + cmax + "_f32", ceil(m, BACKWARD_TILE), 1, nb, THREADS, 1, 1, 0,
+                    stream, KernelArgs.of().ptr(qb).ptr(kb).ptr(vb).ptr(gob).ptr(lb).ptr(db)
+                            .ptr(at(gradK, b0, (long) m * d)).ptr(at(gradV, b0, (long) m * c))
+                            .i32(n).i32(m).i32(d).i32(c).f32(scale).build());
+            kernels.launch("attention_backward_dq_c" + cmax + "_f32", ceil(n, BACKWARD_TILE), 1, nb, THREADS, 1, 1, 0,
+                    stream, KernelArgs.of().ptr(qb).ptr(kb).ptr(vb).ptr(gob).ptr(lb).ptr(db)
+                            .ptr(at(gradQ, b0, (long) n * d))
+                            .i32(n).i32(m).i32(d).i32(c).f32(scale).build());
+        }
+    }
+
+    /** D into {@code scratch}, then one thread per element of grad_v, grad_k, grad_q; any d and c. */
+    public void backwardSimple(CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr o, CUdeviceptr lse,
+                               CUdeviceptr gradO, CUdeviceptr gradQ, CUdeviceptr gradK, CUdeviceptr gradV,
+                               CUdeviceptr scratch, int batch, int n, int m, int d, int c, float scale,
+                               CUstream stream) {
+        checkDims(batch, n, m, d, c);
+        rowDot(scratch, gradO, o, (long) batch * n, c, stream);
+        kernels.launch1d("attention_backward_simple_dv_f32", (long) batch * m * c, stream, KernelArgs.of()
+                .ptr(gradV).ptr(q).ptr(k).ptr(gradO).ptr(lse).i32(batch).i32(n).i32(m).i32(d).i32(c).f32(scale));
+        kernels.launch1d("attention_backward_simple_dk_f32", (long) batch * m * d, stream, KernelArgs.of()
+                .ptr(gradK).ptr(q).ptr(k).ptr(v).ptr(gradO).ptr(lse).ptr(scratch)
+                .i32(batch).i32(n).i32(m).i32(d).i32(c).f32(scale));
+        kernels.launch1d("attention_backward_simple_dq_f32", (long) batch * n * d, stream, KernelArgs.of()
+                .ptr(gradQ).ptr(q).ptr(k).ptr(v).ptr(gradO).ptr(lse).ptr(scratch)
+                .i32(batch).i32(n).i32(m).i32(d).i32(c).f32(scale));
+    }
+
+    /**
+     * The baseline backward: GEMM S, P = exp(S − lse), GEMMs grad_v = Pᵀ gradO and dP = gradO vᵀ, dS = P ⊙
+     * (dP − rowsum(gradO ⊙ o)), GEMMs grad_q = scale·dS k and grad_k = scale·dSᵀ q. {@code scratch} holds
+     * {@link #baselineBackwardScratchBytes} bytes; {@code gemm} issues on {@code stream}.
+     */
+    public void backwardBaseline(GemmPath gemm, CUdeviceptr scratch, CUdeviceptr q, CUdeviceptr k, CUdeviceptr v,
+                                 CUdeviceptr o, CUdeviceptr lse, CUdeviceptr gradO, CUdeviceptr gradQ,
+                                 CUdeviceptr gradK, CUdeviceptr gradV, int batch, int n, int m, int d, int c,
+                                 float scale, CUstream stream) {
+        checkDims(batch, n, m, d, c);
+        long rows = (long) batch * n;
+        CUdeviceptr p = scratch, ds = scratch.withByteOffset(4L * rows * m);
+        gemm.gemm(new GemmShape(false, true, batch, n, m, d, true, true), scale, q, k, 0f, p, GemmMath.FP32);
+        kernels.launch1d("attention_probs_from_lse_f32", rows * m, stream,
+                KernelArgs.of().ptr(p).ptr(lse).i64(rows).i32(m));
+        gemm.gemm(new GemmShape(true, false, batch, m, c, n, true, true), 1f, p, gradO, 0f, gradV, GemmMath.FP32);
+        gemm.gemm(new GemmShape(false, true, batch, n, m, c, true, true), 1f, gradO, v, 0f, ds, GemmMath.FP32);
+        kernels.launch("attention_ds_f32", rowBlocks(rows), 1, 1, 256, 1, 1, 0, stream,
+                KernelArgs.of().ptr(ds).ptr(p).ptr(gradO).ptr(o).i64(rows).i32(m).i32(c).build());
+        gemm.gemm(new GemmShape(false, false, batch, n, d, m, true, true), scale, ds, k, 0f, gradQ, GemmMath.FP32);
+        gemm.gemm(new GemmShape(true, false, batch, m, d, n, true, true), scale, ds, q, 0f, gradK, GemmMath.FP32);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** D (rows) ← rowsum(gradO ⊙ o) over c. */
+    private void rowDot(CUdeviceptr dst, CUdeviceptr gradO, CUdeviceptr o, long rows, int c, CUstream stream) {
+        kernels.launch("attention_rowdot_f32", rowBlocks(rows), 1, 1, 256, 1, 1, 0, stream,
+                KernelArgs.of().ptr(dst).ptr(gradO).ptr(o).i64(rows).i32(c).build());
+    }
+
+    /** Output columns per block of the tiled forward: the fewest padded columns, then the widest tile. */
+    static int tileColumns(int c) {
+        int best = TILE_COLUMNS[0];
+        long bestPadded = Long.MAX_VALUE;
+        for (int ct : TILE_COLUMNS) {
+            long padded = (long) ceil(c, ct) * ct;
+            if (padded <= bestPadded) {
+                best = ct;
+                bestPadded = padded;
+            }
+        }
+        return best;
+    }
+
+    private static int rowBlocks(long rows) {
+        long blocks = (rows + 7) / 8;   // 8 warps of 256 threads, one row each
+        if (blocks > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("attention: " + rows + " rows exceed one launch");
+        }
+        return (int) blocks;
+    }
+
+    private static int ceil(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    private static CUdeviceptr at(CUdeviceptr p, int batchIndex, long perBatch) {
+        return batchIndex == 0 ? p : p.withByteOffset(4L * batchIndex * perBatch);
+    }
+
+    private static void checkDims(int batch, int n, int m, int d, int c) {
+        if (batch < 1 || n < 1 || m < 1 || d < 1 || c < 1) {
+            throw new IllegalArgumentException("attention: every size must be >= 1, got B=" + batch + ", N=" + n
+                    + ", M=" + m + ", d=" + d + ", c=" + c);
+        }
+        if ((long) m * Math.max(d, c) > Integer.MAX_VALUE || (long) n * Math.max(d, c) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("attention: one batch entry of B=" + batch + ", N=" + n + ", M=" + m
+                    + ", d=" + d + ", c=" + c + " is too large for 32-bit row offsets");
+        }
+    }
+}

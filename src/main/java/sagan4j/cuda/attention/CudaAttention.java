@@ -1,0 +1,119 @@
+package sagan4j.cuda.attention;
+
+import java.util.List;
+
+import jcuda.driver.CUdeviceptr;
+import sagan4j.backend.AttentionOps;
+import sagan4j.backend.Tensor;
+import sagan4j.cuda.CudaBackend;
+import sagan4j.cuda.DeviceAllocator;
+
+/**
+ * Attention on the CUDA backend: a thin user of {@link AttentionKernels} on the backend's stream.
+ * Versions: {@code fused} (default; shapes the fused kernels do not cover — d &gt; 32, or c &gt; 96 in the
+ * backward — run the {@code simple} kernels), {@code simple}, {@code baseline} (the backend's GEMM path,
+ * cuBLAS or the tiled fallback, around the softmax kernels).
+ *
+ * <p>Scratch (D for the backward; S/P for the baseline) is owned here and grows to the largest shape seen,
+ * so a call allocates only the first time a larger shape arrives: run one step eagerly before capturing a
+ * CUDA graph.
+ */
+public final class CudaAttention extends AttentionOps implements AutoCloseable {
+    public static final String FUSED = "fused";
+    public static final String SIMPLE = "simple";
+    public static final String BASELINE = "baseline";
+
+    private final CudaBackend be;
+    private final AttentionKernels kernels;
+    private String impl = FUSED;
+    private DeviceAllocator.Block scratch;
+
+    public CudaAttention(CudaBackend be) {
+        super(be);
+        this.be = be;
+        this.kernels = new AttentionKernels(be.kernels());
+    }
+
+    /** The embeddable kernels this class launches. */
+    public AttentionKernels kernels() {
+        return kernels;
+    }
+
+    @Override
+    public List<String> impls() {
+        return List.of(FUSED, SIMPLE, BASELINE);
+    }
+
+    @Override
+    public String impl() {
+        return impl;
+    }
+
+    @Override
+    protected void doSetImpl(String name) {
+        impl = name;
+    }
+
+    private CUdeviceptr p(Tensor t) {
+        return be.pointer(t);
+    }
+
+    @Override
+    protected void doForward(Dims s, Tensor q, Tensor k, Tensor v, float scale, Tensor o, Tensor lse) {
+        int b = s.batch(), n = s.n(), m = s.m(), d = s.d(), c = s.c();
+        switch (impl) {
+            case BASELINE -> kernels.forwardBaseline(be.gemmPath(),
+                    scratch(AttentionKernels.baselineForwardScratchBytes(b, n, m)),
+                    p(q), p(k), p(v), p(o), p(lse), b, n, m, d, c, scale, be.stream());
+            case FUSED -> {
+                if (AttentionKernels.fusedForwardSupports(d, c)) {
+                    kernels.forwardFused(p(q), p(k), p(v), p(o), p(lse), b, n, m, d, c, scale, be.stream());
+                } else {
+                    kernels.forwardSimple(p(q), p(k), p(v), p(o), p(lse), b, n, m, d, c, scale, be.stream());
+                }
+            }
+            default -> kernels.forwardSimple(p(q), p(k), p(v), p(o), p(lse), b, n, m, d, c, scale, be.stream());
+        }
+    }
+
+    @Override
+    protected void doBackward(Dims s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, Tensor gradO, float scale,
+                              Tensor gradQ, Tensor gradK, Tensor gradV) {
+        int b = s.batch(), n = s.n(), m = s.m(), d = s.d(), c = s.c();
+        if (impl.equals(BASELINE)) {
+            kernels.backwardBaseline(be.gemmPath(), scratch(AttentionKernels.baselineBackwardScratchBytes(b, n, m)),
+                    p(q), p(k), p(v), p(o), p(lse), p(gradO), p(gradQ), p(gradK), p(gradV), b, n, m, d, c, scale,
+                    be.stream());
+            return;
+        }
+        CUdeviceptr sd = scratch(AttentionKernels.backwardScratchBytes(b, n));
+        if (impl.equals(FUSED) && AttentionKernels.fusedBackwardSupports(d, c)) {
+            kernels.backwardFused(p(q), p(k), p(v), p(o), p(lse), p(gradO), p(gradQ), p(gradK), p(gradV), sd,
+                    b, n, m, d, c, scale, be.stream());
+        } else {
+            kernels.backwardSimple(p(q), p(k), p(v), p(o), p(lse), p(gradO), p(gradQ), p(gradK), p(gradV), sd,
+                    b, n, m, d, c, scale, be.stream());
+        }
+    }
+
+    /** At least {@code bytes} of scratch; grows (never shrinks) so that a shape seen before allocates nothing. */
+    private CUdeviceptr scratch(long bytes) {
+        if (scratch == null || scratch.bytes() < bytes) {
+            if (scratch != null) {
+                be.allocator().free(scratch);   // stream-ordered reuse: later work only
+            }
+            scratch = null;
+            scratch = be.allocator().allocate(bytes);
+        }
+        return scratch.ptr();
+    }
+
+    /** Returns the scratch to the backend's allocator. */
+    @Override
+    public void close() {
+        if (scratch != null) {
+            be.allocator().free(scratch);
+            scratch = null;
+        }
+    }
+}
