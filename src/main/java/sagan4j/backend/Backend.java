@@ -187,6 +187,9 @@ public abstract class Backend implements AutoCloseable {
 
     public abstract GemmMath gemmMath();
 
+    /** Spectral normalisation: power iteration, W/σ and its backward (see {@link SpectralNormOps}). */
+    public abstract SpectralNormOps spectralNorm();
+
     // ---------------------------------------------------------------- backend side
 
     protected abstract Tensor.Storage allocate(Shape shape, DType dtype);

@@ -12,6 +12,7 @@ public final class Benches {
 
     static {
         register(new GemmBench());
+        register(new SpectralNormBench());
     }
 
     private Benches() {

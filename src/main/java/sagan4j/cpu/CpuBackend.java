@@ -15,6 +15,8 @@ public final class CpuBackend extends Backend {
     /** Elementwise work below this many elements stays on the calling thread. */
     private static final int GRAIN = 1 << 15;
 
+    private final CpuSpectralNorm spectralNorm = new CpuSpectralNorm(this);
+
     @Override
     public String name() {
         return "cpu";
@@ -67,6 +69,11 @@ public final class CpuBackend extends Backend {
     @Override
     public GemmMath gemmMath() {
         return GemmMath.FP32;
+    }
+
+    @Override
+    public CpuSpectralNorm spectralNorm() {
+        return spectralNorm;
     }
 
     @Override

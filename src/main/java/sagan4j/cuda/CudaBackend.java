@@ -20,6 +20,7 @@ import sagan4j.cuda.gemm.CublasGemm;
 import sagan4j.cuda.gemm.GemmPath;
 import sagan4j.cuda.gemm.TiledGemm;
 import sagan4j.cuda.natives.CudaNatives;
+import sagan4j.cuda.spectralnorm.CudaSpectralNorm;
 
 /**
  * The CUDA backend: one GPU, one stream, a caching allocator, the packed kernels and a GEMM path
@@ -58,6 +59,7 @@ public final class CudaBackend extends Backend {
     private final GemmPath gemm;
     private final String gemmFallbackReason;
     private GemmMath math;
+    private CudaSpectralNorm spectralNorm;
     private boolean closed;
 
     /**
@@ -188,12 +190,23 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
+    public CudaSpectralNorm spectralNorm() {
+        if (spectralNorm == null) {
+            spectralNorm = new CudaSpectralNorm(this);
+        }
+        return spectralNorm;
+    }
+
+    @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
         ctx.synchronize();
+        if (spectralNorm != null) {
+            spectralNorm.close();
+        }
         gemm.close();
         kernels.close();
         allocator.close();

@@ -15,6 +15,8 @@ public final class Ops {
         for (ActivationOp.Kind k : ActivationOp.Kind.values()) {
             register(new ActivationOp(k));
         }
+        register(new SpectralNormOp());
+        register(new SpectralNormBackwardOp());
     }
 
     private Ops() {
