@@ -203,9 +203,18 @@ class SpectralNormNativeTest {
 
     @Test
     void backwardAgainstCpu() {
+        backwardAgainstCpu(Arrays.asList(SHAPES));
+    }
+
+    /** 8.4 M elements: the reduction's 1024-partial cap, and a BigGAN-class weight. */
+    @Tag("large")
+    @Test
+    void backwardAtScale() {
+        backwardAgainstCpu(List.of(new int[] {2048, 4099}, new int[] {1536, 1536, 3, 3}));
+    }
+
+    private static void backwardAgainstCpu(List<int[]> shapes) {
         SplittableRandom rng = new SplittableRandom(23);
-        List<int[]> shapes = new ArrayList<>(Arrays.asList(SHAPES));
-        shapes.add(new int[] {2048, 4099});   // more than one block of partial sums... and the 1024 cap
         for (int[] dims : shapes) {
             int m = dims[0], n = rest(dims);
             float[] w = random(rng, m * n, 1), g = random(rng, m * n, 1);

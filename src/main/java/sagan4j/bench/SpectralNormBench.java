@@ -85,7 +85,8 @@ final class SpectralNormBench implements BenchCase {
                 throw new OpInputException("--shape: preset must be 1 (SAGAN-32), 2 (BigGAN-128) or 3 (one conv), got "
                         + s.get("preset"));
             }
-            return s;
+            String label = defaultShapes().get(s.get("preset") - 1).label();
+            return new BenchShape(label, s.dims());
         }
         return BenchShape.parse(spec, "weights", "out", "rest", "iters");
     }
