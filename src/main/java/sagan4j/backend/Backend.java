@@ -339,6 +339,9 @@ public abstract class Backend implements AutoCloseable {
     /** The attention softmax-matmul family (forward and backward, several kernel versions on CUDA). */
     public abstract AttentionOps attention();
 
+    /** Spectral normalisation: power iteration, W/σ and its backward (see {@link SpectralNormOps}). */
+    public abstract SpectralNormOps spectralNorm();
+
     // ---------------------------------------------------------------- backend side
 
     protected abstract Tensor.Storage allocate(Shape shape, DType dtype);

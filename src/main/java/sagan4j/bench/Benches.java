@@ -13,6 +13,7 @@ public final class Benches {
     static {
         register(new GemmBench());
         AttentionBench.cases().forEach(Benches::register);
+        register(new SpectralNormBench());
     }
 
     private Benches() {

@@ -31,6 +31,8 @@ public final class CpuBackend extends Backend {
 
     private final CpuAttention attention = new CpuAttention(this);
 
+    private final CpuSpectralNorm spectralNorm = new CpuSpectralNorm(this);
+
     @Override
     public String name() {
         return "cpu";
@@ -98,6 +100,11 @@ public final class CpuBackend extends Backend {
     @Override
     public AttentionOps attention() {
         return attention;
+    }
+
+    @Override
+    public CpuSpectralNorm spectralNorm() {
+        return spectralNorm;
     }
 
     @Override

@@ -23,6 +23,7 @@ import sagan4j.cuda.gemm.CublasGemm;
 import sagan4j.cuda.gemm.GemmPath;
 import sagan4j.cuda.gemm.TiledGemm;
 import sagan4j.cuda.natives.CudaNatives;
+import sagan4j.cuda.spectralnorm.CudaSpectralNorm;
 
 /**
  * The CUDA backend: one GPU, one stream, a caching allocator, the packed kernels and a GEMM path
@@ -65,6 +66,7 @@ public final class CudaBackend extends Backend {
     private final CudaAttention attention;
     private GemmMath math;
     private sagan4j.cuda.condbatchnorm.CudaCondBatchNorm condBatchNorm;
+    private CudaSpectralNorm spectralNorm;
     private boolean closed;
 
     /**
@@ -219,6 +221,14 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
+    public CudaSpectralNorm spectralNorm() {
+        if (spectralNorm == null) {
+            spectralNorm = new CudaSpectralNorm(this);
+        }
+        return spectralNorm;
+    }
+
+    @Override
     public void close() {
         if (closed) {
             return;
@@ -229,6 +239,9 @@ public final class CudaBackend extends Backend {
             condBatchNorm.close();
         }
         attention.close();
+        if (spectralNorm != null) {
+            spectralNorm.close();
+        }
         gemm.close();
         layers.close();
         conv.close();

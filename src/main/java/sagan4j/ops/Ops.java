@@ -23,6 +23,8 @@ public final class Ops {
         register(new CondBatchNormBackwardOp());
         register(new AttentionOp());
         register(new AttentionBackwardOp());
+        register(new SpectralNormOp());
+        register(new SpectralNormBackwardOp());
     }
 
     private Ops() {
