@@ -8,40 +8,38 @@ import sagan4j.backend.Tensor;
 
 /**
  * k×k convolution, stride 1, "same" padding (k/2; k odd): x (B, Cin, H, W) → y (B, Cout, H, W).
- * W (Cout, Cin, k, k), optional bias; PyTorch's default init. Subclass hooks as in {@link Linear}.
+ * W (Cout, Cin, k, k), optional bias; PyTorch's default init; {@code sn}: spectral normalisation as in
+ * {@link Linear}.
  */
 public class Conv2d extends Layer {
     protected final int cin;
     protected final int cout;
     protected final int k;
-    protected final Parameter weight;
+    protected final Weight weight;
     protected final Parameter bias;
     private Tensor x;
 
     public Conv2d(Backend be, String path, int cin, int cout, int k, boolean bias, SplittableRandom rng) {
+        this(be, path, cin, cout, k, bias, false, rng);
+    }
+
+    public Conv2d(Backend be, String path, int cin, int cout, int k, boolean bias, boolean sn, SplittableRandom rng) {
         super(be, path);
         require(k % 2 == 1, "kernel size must be odd for same padding, got " + k);
         this.cin = cin;
         this.cout = cout;
         this.k = k;
-        this.weight = weight("weight", cout, cin, k, k);
+        Parameter w = weight("weight", cout, cin, k, k);
+        Init.fanIn(be, w.value(), cin * k * k, rng);
+        this.weight = sn ? new SpectralNormWeight(this, w, rng) : new Weight(w);
         this.bias = bias ? weight("bias", cout) : null;
-        Init.fanIn(be, weight.value(), cin * k * k, rng);
         if (bias) {
             Init.fanIn(be, this.bias.value(), cin * k * k, rng);
         }
     }
 
-    public Parameter weightParameter() {
+    public Weight weight() {
         return weight;
-    }
-
-    protected Tensor effectiveWeight() {
-        return weight.value();
-    }
-
-    protected void accumulateWeightGrad(Tensor g) {
-        be.axpy(1f, g, weight.grad());
     }
 
     @Override
@@ -49,7 +47,7 @@ public class Conv2d extends Layer {
         require(x.rank() == 4 && x.dim(1) == cin, "expected input (B, " + cin + ", H, W), got " + x.shape());
         this.x = x;
         Tensor y = scratch("y", x.dim(0), cout, x.dim(2), x.dim(3));
-        be.conv().forward(x, effectiveWeight(), k / 2, y);
+        be.conv().forward(x, weight.forward(), k / 2, y);
         if (bias != null) {
             be.addChannelBias(y, bias.value());
         }
@@ -62,10 +60,10 @@ public class Conv2d extends Layer {
                 + cout + ", H, W), got " + dy.shape());
         Tensor dx = scratch("dx", x.shape().dims());
         ConvOps conv = be.conv();
-        conv.backwardData(dy, effectiveWeight(), k / 2, dx);
+        conv.backwardData(dy, weight.current(), k / 2, dx);
         Tensor g = scratch("dW", cout, cin, k, k);
         conv.backwardFilter(x, dy, k / 2, g);
-        accumulateWeightGrad(g);
+        weight.backward(g);
         if (bias != null) {
             Tensor db = scratch("db", cout);
             be.channelBiasGrad(dy, db);

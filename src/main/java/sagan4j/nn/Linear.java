@@ -7,39 +7,34 @@ import sagan4j.backend.Tensor;
 
 /**
  * y = x·Wᵀ + b; x (B, in), W (out, in), b (out). Weight and bias start as PyTorch's default
- * (U(±1/√in)). Subclass hooks let spectral normalisation replace the weight seen by the forward.
+ * (U(±1/√in)); with {@code sn} the forward uses W/σ (spectral normalisation, {@link SpectralNormWeight}).
  */
 public class Linear extends Layer {
     protected final int in;
     protected final int out;
-    protected final Parameter weight;
+    protected final Weight weight;
     protected final Parameter bias;
     private Tensor x;
 
     public Linear(Backend be, String path, int in, int out, boolean bias, SplittableRandom rng) {
+        this(be, path, in, out, bias, false, rng);
+    }
+
+    public Linear(Backend be, String path, int in, int out, boolean bias, boolean sn, SplittableRandom rng) {
         super(be, path);
         this.in = in;
         this.out = out;
-        this.weight = weight("weight", out, in);
+        Parameter w = weight("weight", out, in);
+        Init.fanIn(be, w.value(), in, rng);
+        this.weight = sn ? new SpectralNormWeight(this, w, rng) : new Weight(w);
         this.bias = bias ? weight("bias", out) : null;
-        Init.fanIn(be, weight.value(), in, rng);
         if (bias) {
             Init.fanIn(be, this.bias.value(), in, rng);
         }
     }
 
-    public Parameter weightParameter() {
+    public Weight weight() {
         return weight;
-    }
-
-    /** The matrix the forward multiplies by (W itself; W/σ under spectral normalisation). */
-    protected Tensor effectiveWeight() {
-        return weight.value();
-    }
-
-    /** Accumulates G = dL/d(effective weight) into the weight's gradient. */
-    protected void accumulateWeightGrad(Tensor g) {
-        be.axpy(1f, g, weight.grad());
     }
 
     @Override
@@ -47,7 +42,7 @@ public class Linear extends Layer {
         require(x.rank() == 2 && x.dim(1) == in, "expected input (B, " + in + "), got " + x.shape());
         this.x = x;
         Tensor y = scratch("y", x.dim(0), out);
-        be.gemm(false, true, 1f, x, effectiveWeight(), 0f, y);
+        be.gemm(false, true, 1f, x, weight.forward(), 0f, y);
         if (bias != null) {
             be.addChannelBias(y, bias.value());
         }
@@ -59,10 +54,10 @@ public class Linear extends Layer {
         require(x != null && dy.rank() == 2 && dy.dim(0) == x.dim(0) && dy.dim(1) == out,
                 "backward needs a forward first and dy (B, " + out + "), got " + dy.shape());
         Tensor dx = scratch("dx", x.dim(0), in);
-        be.gemm(false, false, 1f, dy, effectiveWeight(), 0f, dx);
+        be.gemm(false, false, 1f, dy, weight.current(), 0f, dx);
         Tensor g = scratch("dW", out, in);
         be.gemm(true, false, 1f, dy, x, 0f, g);
-        accumulateWeightGrad(g);
+        weight.backward(g);
         if (bias != null) {
             Tensor db = scratch("db", out);
             be.channelBiasGrad(dy, db);

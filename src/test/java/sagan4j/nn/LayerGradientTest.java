@@ -75,8 +75,8 @@ class LayerGradientTest {
             try (Tensor gt = cpu.fromHost(g, 3, 3)) {
                 e.backward(gt);
             }
-            float[] dTable = cpu.toHostFloats(e.weightParameter().grad());
-            GradCheck.check("embed.weight", cpu, () -> e.forward(labels), g, e.weightParameter().value(), dTable,
+            float[] dTable = cpu.toHostFloats(e.weight().parameter().grad());
+            GradCheck.check("embed.weight", cpu, () -> e.forward(labels), g, e.weight().parameter().value(), dTable,
                     1e-2, 1e-4, 12, rng);
             assertArrayEquals(new float[] {0, 0, 0}, java.util.Arrays.copyOfRange(dTable, 0, 3), "class 0 unused");
         }
@@ -88,14 +88,14 @@ class LayerGradientTest {
             l.zeroGrad();
             l.forward(x);
             l.backward(dy);
-            float[] once = cpu.toHostFloats(l.weightParameter().grad());
+            float[] once = cpu.toHostFloats(l.weight().parameter().grad());
             l.backward(dy);
-            float[] twice = cpu.toHostFloats(l.weightParameter().grad());
+            float[] twice = cpu.toHostFloats(l.weight().parameter().grad());
             for (int i = 0; i < once.length; i++) {
                 assertEquals(2 * once[i], twice[i], 1e-6);
             }
             l.zeroGrad();
-            assertArrayEquals(new float[4], cpu.toHostFloats(l.weightParameter().grad()));
+            assertArrayEquals(new float[4], cpu.toHostFloats(l.weight().parameter().grad()));
         }
     }
 
