@@ -15,6 +15,7 @@
 //   copy_rows_f32               strided row copy: concat / split along dim 1    [8 B]
 //   gather_rows_f32             out[b,:] = table[labels[b],:]                   [8 B per out]
 //   scatter_add_rows_f32        dtable[k,:] += Σ_{b: labels[b]=k} dout[b,:], batch order, one thread per (k, d)
+//   transpose_f32               y[b] = x[b]ᵀ through 32×32 shared-memory tiles (coalesced both ways)   [8 B]
 //   axpy_scalar_f32             y += s[0]·x, s read on the device               [12 B]
 //   dot_partial_f32 + dot_final_f32  Σ a·b: fixed grid of partial sums, then one block sums them in order
 
@@ -182,6 +183,25 @@ extern "C" __global__ void scatter_add_rows_f32(const float* dout, const int* la
             if (labels[b] == k) acc += dout[(idx_t)b * D + d];
         }
         dtable[i] += acc;
+    }
+}
+
+// ---------------------------------------------------------------- transpose
+
+// x (B, R, C) → y (B, C, R); block (32, 8), grid (⌈C/32⌉, ⌈R/32⌉, B). The +1 column avoids bank conflicts.
+extern "C" __global__ void transpose_f32(const float* x, float* y, int R, int C) {
+    __shared__ float tile[32][33];
+    const float* xb = x + (idx_t)blockIdx.z * R * C;
+    float* yb = y + (idx_t)blockIdx.z * R * C;
+    int c0 = blockIdx.x * 32, r0 = blockIdx.y * 32;
+    for (int i = threadIdx.y; i < 32; i += 8) {
+        int r = r0 + i, c = c0 + threadIdx.x;
+        if (r < R && c < C) tile[i][threadIdx.x] = xb[(idx_t)r * C + c];
+    }
+    __syncthreads();
+    for (int i = threadIdx.y; i < 32; i += 8) {
+        int c = c0 + i, r = r0 + threadIdx.x;
+        if (r < R && c < C) yb[(idx_t)c * R + r] = tile[threadIdx.x][i];
     }
 }
 

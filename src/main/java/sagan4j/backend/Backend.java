@@ -289,6 +289,19 @@ public abstract class Backend implements AutoCloseable {
         doScatterAddRows(dOut, labels, dTable);
     }
 
+    /** y (B, C, R) ← x (B, R, C) with the last two dimensions swapped; rank 2 means B = 1. */
+    public final void transpose(Tensor x, Tensor y) {
+        requireFloat("transpose", "x", x);
+        requireFloat("transpose", "y", y);
+        requireRankIn("transpose", "x", x, 2, 3);
+        if (x.rank() == 2) {
+            requireShape("transpose", "y", y, x.dim(1), x.dim(0));
+        } else {
+            requireShape("transpose", "y", y, x.dim(0), x.dim(2), x.dim(1));
+        }
+        doTranspose(x, y);
+    }
+
     /** y ← y + s[0]·x with the scalar read on the device ({@code s} has shape [1]): no host round trip. */
     public final void axpyScalar(Tensor s, Tensor x, Tensor y) {
         requireFloat("axpyScalar", "s", s);
@@ -388,6 +401,8 @@ public abstract class Backend implements AutoCloseable {
     protected abstract void doScatterAddRows(Tensor dOut, Tensor labels, Tensor dTable);
 
     protected abstract void doAxpyScalar(Tensor s, Tensor x, Tensor y);
+
+    protected abstract void doTranspose(Tensor x, Tensor y);
 
     protected abstract void doDot(Tensor a, Tensor b, Tensor out);
 

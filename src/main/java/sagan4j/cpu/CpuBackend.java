@@ -270,4 +270,9 @@ public final class CpuBackend extends Backend {
     protected void doDot(Tensor a, Tensor b, Tensor out) {
         CpuLayers.dot(a, b, out);
     }
+
+    @Override
+    protected void doTranspose(Tensor x, Tensor y) {
+        CpuLayers.transpose(x, y);
+    }
 }

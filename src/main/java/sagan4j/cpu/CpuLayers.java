@@ -210,4 +210,17 @@ final class CpuLayers {
         }
         f(out)[0] = (float) s;
     }
+
+    static void transpose(Tensor x, Tensor y) {
+        float[] xs = f(x), ys = f(y);
+        int batch = x.rank() == 3 ? x.dim(0) : 1, r = x.dim(-2), c = x.dim(-1);
+        Parallel.forRange(batch * c, Math.max(1, GRAIN / r), (lo, hi) -> {
+            for (int bc = lo; bc < hi; bc++) {
+                int b = bc / c, j = bc % c;
+                for (int i = 0; i < r; i++) {
+                    ys[bc * r + i] = xs[(b * r + i) * c + j];
+                }
+            }
+        });
+    }
 }

@@ -403,4 +403,9 @@ public final class CudaBackend extends Backend {
     protected void doDot(Tensor a, Tensor b, Tensor out) {
         layers.dot(a, b, out);
     }
+
+    @Override
+    protected void doTranspose(Tensor x, Tensor y) {
+        layers.transpose(x, y);
+    }
 }

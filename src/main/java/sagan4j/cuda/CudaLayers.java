@@ -124,6 +124,13 @@ final class CudaLayers implements AutoCloseable {
                 KernelArgs.of().ptr(dotPartials.ptr()).ptr(p(out)).i32(DOT_BLOCKS).build());
     }
 
+    void transpose(Tensor x, Tensor y) {
+        int batch = x.rank() == 3 ? x.dim(0) : 1, r = x.dim(-2), c = x.dim(-1);
+        // 32×32 tiles through shared memory: block (32, 8), grid (⌈C/32⌉, ⌈R/32⌉, B)
+        kernels.launch("transpose_f32", (c + 31) / 32, (r + 31) / 32, batch, 32, 8, 1, 0, stream,
+                KernelArgs.of().ptr(p(x)).ptr(p(y)).i32(r).i32(c).build());
+    }
+
     @Override
     public void close() {
         if (dotPartials != null) {

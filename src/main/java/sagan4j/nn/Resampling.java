@@ -35,6 +35,11 @@ public final class Resampling extends Layer {
         return y;
     }
 
+    /** Which input won each 2×2 block in the last max-pool forward (int32), or null. */
+    Tensor argmax() {
+        return argmax;
+    }
+
     @Override
     public Tensor backward(Tensor dy) {
         require(x != null, "backward needs a forward first");

@@ -171,6 +171,31 @@ public abstract class LayerPrimitivesContractTest {
         }
     }
 
+    @ParameterizedTest(name = "B={0} R={1} C={2}")
+    @CsvSource({"1, 1, 1", "1, 3, 5", "4, 33, 65", "2, 256, 16"})
+    void transposeSwapsTheLastTwoDimensions(int b, int r, int c) {
+        Backend be = backend();
+        float[] xs = random(rng, b * r * c, 1);
+        double[] want = new double[xs.length];
+        for (int n = 0; n < b; n++) {
+            for (int i = 0; i < r; i++) {
+                for (int j = 0; j < c; j++) {
+                    want[(n * c + j) * r + i] = xs[(n * r + i) * c + j];
+                }
+            }
+        }
+        try (Tensor x = be.fromHost(xs, b, r, c); Tensor y = poisoned(b, c, r)) {
+            be.transpose(x, y);
+            assertClose("transpose", be.toHostFloats(y), want, 0);
+        }
+        if (b == 1) {
+            try (Tensor x = be.fromHost(xs, r, c); Tensor y = poisoned(c, r)) {
+                be.transpose(x, y);
+                assertClose("transpose rank 2", be.toHostFloats(y), want, 0);
+            }
+        }
+    }
+
     @Test
     void scalarOnDeviceOps() {
         Backend be = backend();
