@@ -12,6 +12,7 @@ public final class Benches {
 
     static {
         register(new GemmBench());
+        register(new CondBatchNormBench());
     }
 
     private Benches() {
