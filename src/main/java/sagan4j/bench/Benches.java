@@ -14,6 +14,7 @@ public final class Benches {
         register(new GemmBench());
         AttentionBench.cases().forEach(Benches::register);
         register(new SpectralNormBench());
+        register(new CondBatchNormBench());
     }
 
     private Benches() {
