@@ -59,6 +59,16 @@ public abstract class Module implements AutoCloseable {
         return p;
     }
 
+    /** This module and every module below it, depth first in registration order. */
+    public List<Module> modules() {
+        List<Module> all = new ArrayList<>();
+        all.add(this);
+        for (Module m : children) {
+            all.addAll(m.modules());
+        }
+        return all;
+    }
+
     /** Every parameter and buffer of this module and its submodules, in registration order. */
     public List<Parameter> parameters() {
         List<Parameter> all = new ArrayList<>(own);
