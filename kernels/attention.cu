@@ -38,13 +38,17 @@ fused     attention_forward_tiled_c{32,64,96}_f32: flash-attention style. A bloc
           query rows and CT output columns (grid.y = ceil(c / CT)); it walks M in tiles of 32 keys staged in
           shared memory: S tile (64x32) in registers (4x4 per thread), online softmax with shuffles within
           the 8 threads of a row, P through shared memory, o accumulated in registers (4 x CT/8 per thread).
-          Scores and probabilities never reach global memory; one lse per row is written. Bytes: the floor
-          above (k, v re-read once per 64-row tile, mostly from L2). Needs d <= 32 (the Java side uses
-          `simple` otherwise). Backward: attention_rowdot_f32 (D), then attention_backward_dkdv_c*_f32 (a
-          block owns 32 keys of dk and dv and walks all N in tiles of 32 rows, recomputing P and dS in
-          shared memory) and attention_backward_dq_c*_f32 (a block owns 32 query rows of dq and walks all M).
-          Every output element is owned by one thread and summed in a fixed order: no atomics, bitwise
-          identical from run to run. Needs d <= 32 and c <= 96.
+          q, k and P tiles are kept transposed so that every inner-loop operand is one 16-byte shared load
+          (2 loads per 16 FMAs in S, 1 + CT/32 loads per CT/2 FMAs in P v). Scores and probabilities never
+          reach global memory; one lse per row is written. Bytes: the floor above (k, v re-read once per
+          64-row tile, mostly from L2). Needs d <= 32 (the Java side uses `simple` otherwise).
+          Backward: attention_rowdot_f32 (D), then attention_backward_dkdv_c*_f32 (a block owns 32 keys of
+          dk and dv and walks all N in tiles of 32 rows, recomputing P and dS into shared memory) and
+          attention_backward_dq_c*_f32 (a block owns 32 query rows of dq and walks all M); rows of the
+          tiles are 16-byte aligned and zero-padded to 32 (d) or CMAX (c), so dot products and
+          accumulations use 16-byte loads. Bytes: the floor above (q, dO re-read once per 32-key tile and
+          k, v once per 32-row tile, mostly from L2). Every output element is owned by one thread and
+          summed in a fixed order: no atomics, bitwise identical from run to run. Needs d <= 32 and c <= 96.
 
 Accuracy: expf and logf with fast-math off; fp32 accumulation. Every version is checked against the
 double-precision CPU reference to 1e-5 relative L2 (native-tests/java/sagan4j/cuda/attention).
@@ -246,17 +250,36 @@ __device__ __forceinline__ void att_load_tile(float* dst, const float* src, int 
     }
 }
 
+// Copies rows [r0, r0 + R) x cols [0, W) of a (rows, W) row-major matrix transposed into dst[W][DS]
+// (dst[x * DS + r]), zero for rows past `rows`. Whole block; consecutive threads read consecutive addresses.
+template <int R, int DS>
+__device__ __forceinline__ void att_load_tile_t(float* dst, const float* src, int r0, int rows, int W) {
+    for (int l = threadIdx.x; l < R * W; l += ATT_THREADS) {
+        const int r = l / W, x = l - r * W;
+        dst[x * DS + r] = r0 + r < rows ? src[(idx_t)(r0 + r) * W + x] : 0.0f;
+    }
+}
+
+__device__ __forceinline__ float4 att_ld4(const float* p) {
+    return *reinterpret_cast<const float4*>(p);
+}
+
 // Thread layout of the forward: warp w, lane = 8*ry + tx; ty = 4*w + ry in 0..15 owns query rows 4*ty .. 4*ty+3
-// of the tile; tx in 0..7 owns keys tx + 8*jj (jj < 4) of each key tile and output columns tx + 8*u (u < CT/8).
-// The 8 threads of a row group are lanes 8*ry .. 8*ry+7 of one warp: row reductions are 3 xor-shuffles.
+// of the tile; tx in 0..7 owns keys 4*tx .. 4*tx+3 of each key tile and output columns 32*w4 + 4*tx + e
+// (w4 < CT/32, e < 4). The 8 threads of a row group are lanes 8*ry .. 8*ry+7 of one warp: row reductions
+// are 3 xor-shuffles. q and k tiles are stored transposed (Qt[t][row], Kt[t][key]) and P transposed
+// (Pt[key][row]), so that every inner-loop operand is one 16-byte shared load: per d-step 2 loads feed
+// 16 FMAs, per key 1 + CT/32 loads feed CT/2 FMAs.
 template <int CT>
 __device__ __forceinline__ void att_forward_tiled(const float* __restrict__ q, const float* __restrict__ k,
                                                   const float* __restrict__ v, float* __restrict__ o,
                                                   float* __restrict__ lse, int N, int M, int d, int c, float scale) {
-    __shared__ float Qs[ATT_FQ * ATT_DP];
-    __shared__ float Ks[ATT_FK * ATT_DP];
-    __shared__ float Vs[ATT_FK * CT];
-    __shared__ float Ps[ATT_FQ * (ATT_FK + 1)];
+    constexpr int QS = ATT_FQ + 4;   // row stride of Qt and Pt: 16-byte aligned rows
+    constexpr int KS = ATT_FK + 4;   // row stride of Kt
+    __shared__ __align__(16) float Qt[ATT_DMAX * QS];
+    __shared__ __align__(16) float Kt[ATT_DMAX * KS];
+    __shared__ __align__(16) float Vs[ATT_FK * CT];
+    __shared__ __align__(16) float Pt[ATT_FK * QS];
 
     const idx_t b = blockIdx.z;
     const int n0 = blockIdx.x * ATT_FQ, c0 = blockIdx.y * CT;
@@ -264,7 +287,7 @@ __device__ __forceinline__ void att_forward_tiled(const float* __restrict__ q, c
     const float* kb = k + b * M * d;
     const float* vb = v + b * M * c;
 
-    att_load_tile<ATT_FQ, ATT_DP>(Qs, q + b * N * d, n0, N, 0, d, d, d);
+    att_load_tile_t<ATT_FQ, QS>(Qt, q + b * N * d, n0, N, d);
 
     float m[4], l[4], acc[4][CT / 8];
 #pragma unroll
@@ -276,21 +299,20 @@ __device__ __forceinline__ void att_forward_tiled(const float* __restrict__ q, c
     }
 
     for (int j0 = 0; j0 < M; j0 += ATT_FK) {
-        att_load_tile<ATT_FK, ATT_DP>(Ks, kb, j0, M, 0, d, d, d);
+        att_load_tile_t<ATT_FK, KS>(Kt, kb, j0, M, d);
         att_load_tile<ATT_FK, CT>(Vs, vb, j0, M, c0, CT, c, c);
         __syncthreads();
 
-        float s[4][4];
+        float s[4][4];   // s[i][jj]: row 4*ty + i, key 4*tx + jj
 #pragma unroll
         for (int i = 0; i < 4; i++)
 #pragma unroll
             for (int jj = 0; jj < 4; jj++) s[i][jj] = 0.0f;
         for (int t = 0; t < d; t++) {
-            float qv[4], kv[4];
-#pragma unroll
-            for (int i = 0; i < 4; i++) qv[i] = Qs[(ty * 4 + i) * ATT_DP + t];
-#pragma unroll
-            for (int jj = 0; jj < 4; jj++) kv[jj] = Ks[(tx + 8 * jj) * ATT_DP + t];
+            const float4 q4 = att_ld4(&Qt[t * QS + 4 * ty]);
+            const float4 k4 = att_ld4(&Kt[t * KS + 4 * tx]);
+            const float qv[4] = {q4.x, q4.y, q4.z, q4.w};
+            const float kv[4] = {k4.x, k4.y, k4.z, k4.w};
 #pragma unroll
             for (int i = 0; i < 4; i++)
 #pragma unroll
@@ -302,7 +324,7 @@ __device__ __forceinline__ void att_forward_tiled(const float* __restrict__ q, c
             float tmax = -CUDART_INF_F;
 #pragma unroll
             for (int jj = 0; jj < 4; jj++) {
-                s[i][jj] = j0 + tx + 8 * jj < M ? s[i][jj] * scale : -CUDART_INF_F;
+                s[i][jj] = j0 + 4 * tx + jj < M ? s[i][jj] * scale : -CUDART_INF_F;
                 tmax = fmaxf(tmax, s[i][jj]);
             }
             tmax = fmaxf(tmax, __shfl_xor_sync(ATT_FULL_MASK, tmax, 1));
@@ -313,9 +335,8 @@ __device__ __forceinline__ void att_forward_tiled(const float* __restrict__ q, c
             float psum = 0.0f;
 #pragma unroll
             for (int jj = 0; jj < 4; jj++) {
-                const float p = expf(s[i][jj] - mnew);    // 0 for masked keys
-                Ps[(ty * 4 + i) * (ATT_FK + 1) + tx + 8 * jj] = p;
-                psum += p;
+                s[i][jj] = expf(s[i][jj] - mnew);     // now P (unnormalised); 0 for masked keys
+                psum += s[i][jj];
             }
             psum += __shfl_xor_sync(ATT_FULL_MASK, psum, 1);
             psum += __shfl_xor_sync(ATT_FULL_MASK, psum, 2);
@@ -325,21 +346,28 @@ __device__ __forceinline__ void att_forward_tiled(const float* __restrict__ q, c
 #pragma unroll
             for (int u = 0; u < CT / 8; u++) acc[i][u] *= corr;
         }
+#pragma unroll
+        for (int jj = 0; jj < 4; jj++) {
+            *reinterpret_cast<float4*>(&Pt[(4 * tx + jj) * QS + 4 * ty]) =
+                make_float4(s[0][jj], s[1][jj], s[2][jj], s[3][jj]);
+        }
         __syncthreads();
 
-#pragma unroll
+#pragma unroll 8
         for (int kk = 0; kk < ATT_FK; kk++) {
-            float pv[4], vv[CT / 8];
+            const float4 p4 = att_ld4(&Pt[kk * QS + 4 * ty]);
+            const float pv[4] = {p4.x, p4.y, p4.z, p4.w};
 #pragma unroll
-            for (int i = 0; i < 4; i++) pv[i] = Ps[(ty * 4 + i) * (ATT_FK + 1) + kk];
+            for (int w4 = 0; w4 < CT / 32; w4++) {
+                const float4 v4 = att_ld4(&Vs[kk * CT + 32 * w4 + 4 * tx]);
+                const float vv[4] = {v4.x, v4.y, v4.z, v4.w};
 #pragma unroll
-            for (int u = 0; u < CT / 8; u++) vv[u] = Vs[kk * CT + tx + 8 * u];
+                for (int i = 0; i < 4; i++)
 #pragma unroll
-            for (int i = 0; i < 4; i++)
-#pragma unroll
-                for (int u = 0; u < CT / 8; u++) acc[i][u] = fmaf(pv[i], vv[u], acc[i][u]);
+                    for (int e = 0; e < 4; e++) acc[i][4 * w4 + e] = fmaf(pv[i], vv[e], acc[i][4 * w4 + e]);
+            }
         }
-        __syncthreads();   // Ks, Vs, Ps are overwritten by the next tile
+        __syncthreads();   // Kt, Vs, Pt are overwritten by the next tile
     }
 
 #pragma unroll
@@ -349,10 +377,12 @@ __device__ __forceinline__ void att_forward_tiled(const float* __restrict__ q, c
         const float inv = 1.0f / l[i];
         float* orow = o + (b * N + n) * c;
 #pragma unroll
-        for (int u = 0; u < CT / 8; u++) {
-            const int col = c0 + tx + 8 * u;
-            if (col < c) orow[col] = acc[i][u] * inv;
-        }
+        for (int w4 = 0; w4 < CT / 32; w4++)
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                const int col = c0 + 32 * w4 + 4 * tx + e;
+                if (col < c) orow[col] = acc[i][4 * w4 + e] * inv;
+            }
         if (blockIdx.y == 0 && tx == 0) lse[b * N + n] = m[i] + logf(l[i]);
     }
 }
@@ -369,33 +399,48 @@ ATT_FORWARD_TILED(32)
 ATT_FORWARD_TILED(64)
 ATT_FORWARD_TILED(96)
 
-#define ATT_BT 32   // backward: rows and keys per tile
+#define ATT_BT 32            // backward: rows and keys per tile
+#define ATT_DS (ATT_DMAX + 4) // row stride of the d-wide backward tiles: 16-byte rows, 4 rows on distinct banks
+
+// sum over x < 4*n4 of a[x] * b[x], both 16-byte aligned shared rows (zero-padded past d or c), x in order.
+__device__ __forceinline__ float att_dot4(const float* a, const float* b, int n4) {
+    float s = 0.0f;
+    for (int x = 0; x < n4; x++) {
+        const float4 u = att_ld4(a + 4 * x), w = att_ld4(b + 4 * x);
+        s = fmaf(u.x, w.x, s);
+        s = fmaf(u.y, w.y, s);
+        s = fmaf(u.z, w.z, s);
+        s = fmaf(u.w, w.w, s);
+    }
+    return s;
+}
 
 // dk, dv for 32 keys of one batch entry per block; walks all N rows in tiles of 32. Thread: key jl = tid/4,
-// g = tid%4; in the score phase it owns rows g + 4r (r < 8) of the tile, in the accumulation phase the
-// columns g + 4u of its key's dv (u < CMAX/4) and dk (u < 8).
+// g = tid%4. Score phase: rows g + 4r (r < 8) of the tile, dot products 4 elements per 16-byte load.
+// Accumulation phase: columns 4g + 16u + e (e < 4) of its key's dv (u < CMAX/16) and dk (u < 2).
 template <int CMAX>
 __device__ __forceinline__ void att_backward_dkdv(const float* __restrict__ q, const float* __restrict__ k,
                                                   const float* __restrict__ v, const float* __restrict__ dO,
                                                   const float* __restrict__ lse, const float* __restrict__ D,
                                                   float* __restrict__ dk, float* __restrict__ dv,
                                                   int N, int M, int d, int c, float scale) {
-    constexpr int CS = CMAX + 1;
-    __shared__ float Qs[ATT_BT * ATT_DP];
-    __shared__ float dOs[ATT_BT * CS];
-    __shared__ float Ks[ATT_BT * ATT_DP];
-    __shared__ float Vs[ATT_BT * CS];
-    __shared__ float Pt[ATT_BT * (ATT_BT + 1)];    // Pt[j][i] = P[i, j]
-    __shared__ float dSt[ATT_BT * (ATT_BT + 1)];   // dSt[j][i] = dS[i, j]
+    constexpr int CS = CMAX + 4;
+    __shared__ __align__(16) float Qs[ATT_BT * ATT_DS];
+    __shared__ __align__(16) float dOs[ATT_BT * CS];
+    __shared__ __align__(16) float Ks[ATT_BT * ATT_DS];
+    __shared__ __align__(16) float Vs[ATT_BT * CS];
+    __shared__ __align__(16) float Pt[ATT_BT * ATT_DS];    // Pt[j][i] = P[i, j]
+    __shared__ __align__(16) float dSt[ATT_BT * ATT_DS];   // dSt[j][i] = dS[i, j]
     __shared__ float Ls[ATT_BT], Ds[ATT_BT];
 
     const idx_t b = blockIdx.z;
     const int j0 = blockIdx.x * ATT_BT;
     const int jl = threadIdx.x >> 2, g = threadIdx.x & 3;
+    const int d4 = (d + 3) >> 2, c4 = (c + 3) >> 2;
     const float* qb = q + b * N * d;
     const float* dob = dO + b * N * c;
 
-    att_load_tile<ATT_BT, ATT_DP>(Ks, k + b * M * d, j0, M, 0, ATT_DMAX, d, d);
+    att_load_tile<ATT_BT, ATT_DS>(Ks, k + b * M * d, j0, M, 0, ATT_DMAX, d, d);
     att_load_tile<ATT_BT, CS>(Vs, v + b * M * c, j0, M, 0, CMAX, c, c);
 
     float adv[CMAX / 4], adk[ATT_DMAX / 4];
@@ -405,7 +450,7 @@ __device__ __forceinline__ void att_backward_dkdv(const float* __restrict__ q, c
     for (int u = 0; u < ATT_DMAX / 4; u++) adk[u] = 0.0f;
 
     for (int i0 = 0; i0 < N; i0 += ATT_BT) {
-        att_load_tile<ATT_BT, ATT_DP>(Qs, qb, i0, N, 0, ATT_DMAX, d, d);
+        att_load_tile<ATT_BT, ATT_DS>(Qs, qb, i0, N, 0, ATT_DMAX, d, d);
         att_load_tile<ATT_BT, CS>(dOs, dob, i0, N, 0, CMAX, c, c);
         if (threadIdx.x < ATT_BT) {
             const int i = i0 + threadIdx.x;
@@ -414,36 +459,43 @@ __device__ __forceinline__ void att_backward_dkdv(const float* __restrict__ q, c
         }
         __syncthreads();
 
-        float sv[8], dp[8];
-#pragma unroll
-        for (int r = 0; r < 8; r++) { sv[r] = 0.0f; dp[r] = 0.0f; }
-        for (int t = 0; t < d; t++) {
-            const float kj = Ks[jl * ATT_DP + t];
-#pragma unroll
-            for (int r = 0; r < 8; r++) sv[r] = fmaf(kj, Qs[(g + 4 * r) * ATT_DP + t], sv[r]);
-        }
-        for (int x = 0; x < c; x++) {
-            const float vj = Vs[jl * CS + x];
-#pragma unroll
-            for (int r = 0; r < 8; r++) dp[r] = fmaf(vj, dOs[(g + 4 * r) * CS + x], dp[r]);
-        }
 #pragma unroll
         for (int r = 0; r < 8; r++) {
             const int il = g + 4 * r;
-            const float p = expf(sv[r] * scale - Ls[il]);
-            Pt[jl * (ATT_BT + 1) + il] = p;
-            dSt[jl * (ATT_BT + 1) + il] = p * (dp[r] - Ds[il]);
+            const float sv = att_dot4(&Ks[jl * ATT_DS], &Qs[il * ATT_DS], d4);
+            const float dp = att_dot4(&Vs[jl * CS], &dOs[il * CS], c4);
+            const float p = expf(sv * scale - Ls[il]);
+            Pt[jl * ATT_DS + il] = p;
+            dSt[jl * ATT_DS + il] = p * (dp - Ds[il]);
         }
         __syncthreads();
 
+#pragma unroll 4
+        for (int i4 = 0; i4 < ATT_BT / 4; i4++) {
+            const float4 p4 = att_ld4(&Pt[jl * ATT_DS + 4 * i4]);
+            const float4 s4 = att_ld4(&dSt[jl * ATT_DS + 4 * i4]);
+            const float pv[4] = {p4.x, p4.y, p4.z, p4.w};
+            const float sv[4] = {s4.x, s4.y, s4.z, s4.w};
 #pragma unroll
-        for (int il = 0; il < ATT_BT; il++) {
-            const float p = Pt[jl * (ATT_BT + 1) + il];
-            const float ds = dSt[jl * (ATT_BT + 1) + il];
+            for (int e4 = 0; e4 < 4; e4++) {
+                const int il = 4 * i4 + e4;
 #pragma unroll
-            for (int u = 0; u < CMAX / 4; u++) adv[u] = fmaf(p, dOs[il * CS + g + 4 * u], adv[u]);
+                for (int u = 0; u < CMAX / 16; u++) {
+                    const float4 o4 = att_ld4(&dOs[il * CS + 16 * u + 4 * g]);
+                    adv[4 * u + 0] = fmaf(pv[e4], o4.x, adv[4 * u + 0]);
+                    adv[4 * u + 1] = fmaf(pv[e4], o4.y, adv[4 * u + 1]);
+                    adv[4 * u + 2] = fmaf(pv[e4], o4.z, adv[4 * u + 2]);
+                    adv[4 * u + 3] = fmaf(pv[e4], o4.w, adv[4 * u + 3]);
+                }
 #pragma unroll
-            for (int u = 0; u < ATT_DMAX / 4; u++) adk[u] = fmaf(ds, Qs[il * ATT_DP + g + 4 * u], adk[u]);
+                for (int u = 0; u < ATT_DMAX / 16; u++) {
+                    const float4 q4 = att_ld4(&Qs[il * ATT_DS + 16 * u + 4 * g]);
+                    adk[4 * u + 0] = fmaf(sv[e4], q4.x, adk[4 * u + 0]);
+                    adk[4 * u + 1] = fmaf(sv[e4], q4.y, adk[4 * u + 1]);
+                    adk[4 * u + 2] = fmaf(sv[e4], q4.z, adk[4 * u + 2]);
+                    adk[4 * u + 3] = fmaf(sv[e4], q4.w, adk[4 * u + 3]);
+                }
+            }
         }
         __syncthreads();   // Qs, dOs, Pt, dSt, Ls, Ds are overwritten by the next tile
     }
@@ -452,38 +504,39 @@ __device__ __forceinline__ void att_backward_dkdv(const float* __restrict__ q, c
     if (j < M) {
 #pragma unroll
         for (int u = 0; u < CMAX / 4; u++) {
-            const int x = g + 4 * u;
+            const int x = 16 * (u >> 2) + 4 * g + (u & 3);
             if (x < c) dv[(b * M + j) * c + x] = adv[u];
         }
 #pragma unroll
         for (int u = 0; u < ATT_DMAX / 4; u++) {
-            const int t = g + 4 * u;
+            const int t = 16 * (u >> 2) + 4 * g + (u & 3);
             if (t < d) dk[(b * M + j) * d + t] = adk[u] * scale;
         }
     }
 }
 
 // dq for 32 query rows of one batch entry per block; walks all M keys in tiles of 32. Thread: row il = tid/4,
-// g = tid%4; score phase: keys g + 4r (r < 8) of the tile; accumulation: columns g + 4u (u < 8) of dq.
+// g = tid%4. Score phase: keys g + 4r (r < 8) of the tile; accumulation: columns 4g + 16u + e of dq (u < 2).
 template <int CMAX>
 __device__ __forceinline__ void att_backward_dq(const float* __restrict__ q, const float* __restrict__ k,
                                                 const float* __restrict__ v, const float* __restrict__ dO,
                                                 const float* __restrict__ lse, const float* __restrict__ D,
                                                 float* __restrict__ dq, int N, int M, int d, int c, float scale) {
-    constexpr int CS = CMAX + 1;
-    __shared__ float Qs[ATT_BT * ATT_DP];
-    __shared__ float dOs[ATT_BT * CS];
-    __shared__ float Ks[ATT_BT * ATT_DP];
-    __shared__ float Vs[ATT_BT * CS];
-    __shared__ float dSs[ATT_BT * (ATT_BT + 1)];   // dSs[i][j] = dS[i, j]
+    constexpr int CS = CMAX + 4;
+    __shared__ __align__(16) float Qs[ATT_BT * ATT_DS];
+    __shared__ __align__(16) float dOs[ATT_BT * CS];
+    __shared__ __align__(16) float Ks[ATT_BT * ATT_DS];
+    __shared__ __align__(16) float Vs[ATT_BT * CS];
+    __shared__ __align__(16) float dSs[ATT_BT * ATT_DS];   // dSs[i][j] = dS[i, j]
 
     const idx_t b = blockIdx.z;
     const int i0 = blockIdx.x * ATT_BT;
     const int il = threadIdx.x >> 2, g = threadIdx.x & 3;
+    const int d4 = (d + 3) >> 2, c4 = (c + 3) >> 2;
     const float* kb = k + b * M * d;
     const float* vb = v + b * M * c;
 
-    att_load_tile<ATT_BT, ATT_DP>(Qs, q + b * N * d, i0, N, 0, ATT_DMAX, d, d);
+    att_load_tile<ATT_BT, ATT_DS>(Qs, q + b * N * d, i0, N, 0, ATT_DMAX, d, d);
     att_load_tile<ATT_BT, CS>(dOs, dO + b * N * c, i0, N, 0, CMAX, c, c);
     const int i = i0 + il;
     const float lsei = i < N ? lse[b * N + i] : 0.0f;
@@ -494,36 +547,36 @@ __device__ __forceinline__ void att_backward_dq(const float* __restrict__ q, con
     for (int u = 0; u < ATT_DMAX / 4; u++) adq[u] = 0.0f;
 
     for (int j0 = 0; j0 < M; j0 += ATT_BT) {
-        att_load_tile<ATT_BT, ATT_DP>(Ks, kb, j0, M, 0, ATT_DMAX, d, d);
+        att_load_tile<ATT_BT, ATT_DS>(Ks, kb, j0, M, 0, ATT_DMAX, d, d);
         att_load_tile<ATT_BT, CS>(Vs, vb, j0, M, 0, CMAX, c, c);
         __syncthreads();
 
-        float sv[8], dp[8];
-#pragma unroll
-        for (int r = 0; r < 8; r++) { sv[r] = 0.0f; dp[r] = 0.0f; }
-        for (int t = 0; t < d; t++) {
-            const float qi = Qs[il * ATT_DP + t];
-#pragma unroll
-            for (int r = 0; r < 8; r++) sv[r] = fmaf(qi, Ks[(g + 4 * r) * ATT_DP + t], sv[r]);
-        }
-        for (int x = 0; x < c; x++) {
-            const float doi = dOs[il * CS + x];
-#pragma unroll
-            for (int r = 0; r < 8; r++) dp[r] = fmaf(doi, Vs[(g + 4 * r) * CS + x], dp[r]);
-        }
 #pragma unroll
         for (int r = 0; r < 8; r++) {
             const int jl = g + 4 * r;
-            const float p = j0 + jl < M ? expf(sv[r] * scale - lsei) : 0.0f;
-            dSs[il * (ATT_BT + 1) + jl] = p * (dp[r] - Di);
+            const float sv = att_dot4(&Qs[il * ATT_DS], &Ks[jl * ATT_DS], d4);
+            const float dp = att_dot4(&dOs[il * CS], &Vs[jl * CS], c4);
+            const float p = j0 + jl < M ? expf(sv * scale - lsei) : 0.0f;
+            dSs[il * ATT_DS + jl] = p * (dp - Di);
         }
         __syncthreads();
 
+#pragma unroll 4
+        for (int j4 = 0; j4 < ATT_BT / 4; j4++) {
+            const float4 s4 = att_ld4(&dSs[il * ATT_DS + 4 * j4]);
+            const float sv[4] = {s4.x, s4.y, s4.z, s4.w};
 #pragma unroll
-        for (int jl = 0; jl < ATT_BT; jl++) {
-            const float ds = dSs[il * (ATT_BT + 1) + jl];
+            for (int e4 = 0; e4 < 4; e4++) {
+                const int jl = 4 * j4 + e4;
 #pragma unroll
-            for (int u = 0; u < ATT_DMAX / 4; u++) adq[u] = fmaf(ds, Ks[jl * ATT_DP + g + 4 * u], adq[u]);
+                for (int u = 0; u < ATT_DMAX / 16; u++) {
+                    const float4 k4 = att_ld4(&Ks[jl * ATT_DS + 16 * u + 4 * g]);
+                    adq[4 * u + 0] = fmaf(sv[e4], k4.x, adq[4 * u + 0]);
+                    adq[4 * u + 1] = fmaf(sv[e4], k4.y, adq[4 * u + 1]);
+                    adq[4 * u + 2] = fmaf(sv[e4], k4.z, adq[4 * u + 2]);
+                    adq[4 * u + 3] = fmaf(sv[e4], k4.w, adq[4 * u + 3]);
+                }
+            }
         }
         __syncthreads();   // Ks, Vs, dSs are overwritten by the next tile
     }
@@ -531,7 +584,7 @@ __device__ __forceinline__ void att_backward_dq(const float* __restrict__ q, con
     if (i < N) {
 #pragma unroll
         for (int u = 0; u < ATT_DMAX / 4; u++) {
-            const int t = g + 4 * u;
+            const int t = 16 * (u >> 2) + 4 * g + (u & 3);
             if (t < d) dq[(b * N + i) * d + t] = adq[u] * scale;
         }
     }

@@ -52,6 +52,7 @@ class AttentionVsCpuNativeTest {
         "d > 32 and c > 96,      2, 33, 9, 40, 100",
         "fused limits d=32 c=96, 2, 97, 33, 32, 96",
         "c = 97,                 5, 13, 2, 3, 97",
+        "c = 200: column chunks, 2, 70, 40, 5, 200",
         "many key tiles,         1, 2, 2049, 5, 11",
         "batch > 65535,          65537, 1, 2, 1, 1",
         "SAGAN-32 D at batch 2,  2, 256, 64, 8, 32",

@@ -75,7 +75,7 @@ public final class AttentionKernels {
             throw new IllegalArgumentException("attention forwardFused: d must be <= " + FUSED_MAX_D + ", got " + d
                     + " (use forwardSimple)");
         }
-        int ct = tileColumns(c);
+        int ct = tileColumns(c, d);
         String kernel = "attention_forward_tiled_c" + ct + "_f32";
         for (int b0 = 0; b0 < batch; b0 += MAX_GRID_Z) {
             int nb = Math.min(MAX_GRID_Z, batch - b0);
@@ -200,15 +200,20 @@ public final class AttentionKernels {
                 KernelArgs.of().ptr(dst).ptr(gradO).ptr(o).i64(rows).i32(c).build());
     }
 
-    /** Output columns per block of the tiled forward: the fewest padded columns, then the widest tile. */
-    static int tileColumns(int c) {
+    /**
+     * Output columns per block of the tiled forward. Each column chunk recomputes the scores (about d + 16
+     * operations per (row, key): the dot product, the softmax, the rescale) and pays for its padded columns,
+     * so the cost is chunks·(d + 16) + chunks·CT; the cheapest wins, the wider on a tie.
+     */
+    static int tileColumns(int c, int d) {
         int best = TILE_COLUMNS[0];
-        long bestPadded = Long.MAX_VALUE;
+        long bestCost = Long.MAX_VALUE;
         for (int ct : TILE_COLUMNS) {
-            long padded = (long) ceil(c, ct) * ct;
-            if (padded <= bestPadded) {
+            long chunks = ceil(c, ct);
+            long cost = chunks * (d + 16L) + chunks * ct;
+            if (cost <= bestCost) {
                 best = ct;
-                bestPadded = padded;
+                bestCost = cost;
             }
         }
         return best;
@@ -234,10 +239,6 @@ public final class AttentionKernels {
         if (batch < 1 || n < 1 || m < 1 || d < 1 || c < 1) {
             throw new IllegalArgumentException("attention: every size must be >= 1, got B=" + batch + ", N=" + n
                     + ", M=" + m + ", d=" + d + ", c=" + c);
-        }
-        if ((long) m * Math.max(d, c) > Integer.MAX_VALUE || (long) n * Math.max(d, c) > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("attention: one batch entry of B=" + batch + ", N=" + n + ", M=" + m
-                    + ", d=" + d + ", c=" + c + " is too large for 32-bit row offsets");
         }
     }
 }
