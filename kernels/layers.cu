@@ -16,6 +16,7 @@
 //   gather_rows_f32             out[b,:] = table[labels[b],:]                   [8 B per out]
 //   scatter_add_rows_f32        dtable[k,:] += Σ_{b: labels[b]=k} dout[b,:], batch order, one thread per (k, d)
 //   transpose_f32               y[b] = x[b]ᵀ through 32×32 shared-memory tiles (coalesced both ways)   [8 B]
+//   zero_diagonal_f32           m[b, i, i] = 0 in place, one thread per diagonal element   [4 B per N]
 //   axpy_scalar_f32             y += s[0]·x, s read on the device               [12 B]
 //   dot_partial_f32 + dot_final_f32  Σ a·b: fixed grid of partial sums, then one block sums them in order
 
@@ -202,6 +203,16 @@ extern "C" __global__ void transpose_f32(const float* x, float* y, int R, int C)
     for (int i = threadIdx.y; i < 32; i += 8) {
         int c = c0 + i, r = r0 + threadIdx.x;
         if (r < R && c < C) yb[(idx_t)c * R + r] = tile[threadIdx.x][i];
+    }
+}
+
+// ---------------------------------------------------------------- diagonal
+
+// m (B, N, N) in place: the count = B·N diagonal elements, element i is m[i / N][i % N][i % N].
+extern "C" __global__ void zero_diagonal_f32(float* m, int N, idx_t count) {
+    SAGAN_GRID_STRIDE_LOOP(i, count) {
+        idx_t b = i / N, j = i % N;
+        m[(b * N + j) * N + j] = 0.f;
     }
 }
 

@@ -302,6 +302,19 @@ public abstract class Backend implements AutoCloseable {
         doTranspose(x, y);
     }
 
+    /**
+     * m[..., i, i] ← 0 in place: m is square, (N, N), or a batch of square matrices (B, N, N). The
+     * off-diagonal part M ⊙ (1 − I) that orthogonal regularisation penalises.
+     */
+    public final void zeroDiagonal(Tensor m) {
+        requireFloat("zeroDiagonal", "m", m);
+        requireRankIn("zeroDiagonal", "m", m, 2, 3);
+        if (m.dim(-1) != m.dim(-2)) {
+            throw new ShapeException("zeroDiagonal: m must be square in its last two dimensions, got shape " + m.shape());
+        }
+        doZeroDiagonal(m);
+    }
+
     /** y ← y + s[0]·x with the scalar read on the device ({@code s} has shape [1]): no host round trip. */
     public final void axpyScalar(Tensor s, Tensor x, Tensor y) {
         requireFloat("axpyScalar", "s", s);
@@ -403,6 +416,8 @@ public abstract class Backend implements AutoCloseable {
     protected abstract void doAxpyScalar(Tensor s, Tensor x, Tensor y);
 
     protected abstract void doTranspose(Tensor x, Tensor y);
+
+    protected abstract void doZeroDiagonal(Tensor m);
 
     protected abstract void doDot(Tensor a, Tensor b, Tensor out);
 

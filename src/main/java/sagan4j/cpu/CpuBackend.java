@@ -275,4 +275,9 @@ public final class CpuBackend extends Backend {
     protected void doTranspose(Tensor x, Tensor y) {
         CpuLayers.transpose(x, y);
     }
+
+    @Override
+    protected void doZeroDiagonal(Tensor m) {
+        CpuLayers.zeroDiagonal(m);
+    }
 }

@@ -211,6 +211,16 @@ final class CpuLayers {
         f(out)[0] = (float) s;
     }
 
+    static void zeroDiagonal(Tensor m) {
+        float[] ms = f(m);
+        int n = m.dim(-1), batch = m.rank() == 3 ? m.dim(0) : 1;
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < n; i++) {
+                ms[(b * n + i) * n + i] = 0f;
+            }
+        }
+    }
+
     static void transpose(Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
         int batch = x.rank() == 3 ? x.dim(0) : 1, r = x.dim(-2), c = x.dim(-1);

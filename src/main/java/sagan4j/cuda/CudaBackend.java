@@ -408,4 +408,9 @@ public final class CudaBackend extends Backend {
     protected void doTranspose(Tensor x, Tensor y) {
         layers.transpose(x, y);
     }
+
+    @Override
+    protected void doZeroDiagonal(Tensor m) {
+        layers.zeroDiagonal(m);
+    }
 }

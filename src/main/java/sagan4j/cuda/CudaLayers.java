@@ -131,6 +131,12 @@ final class CudaLayers implements AutoCloseable {
                 KernelArgs.of().ptr(p(x)).ptr(p(y)).i32(r).i32(c).build());
     }
 
+    void zeroDiagonal(Tensor m) {
+        int n = m.dim(-1);
+        long count = (m.rank() == 3 ? m.dim(0) : 1) * (long) n;
+        kernels.launch1d("zero_diagonal_f32", count, stream, KernelArgs.of().ptr(p(m)).i32(n).i64(count));
+    }
+
     @Override
     public void close() {
         if (dotPartials != null) {

@@ -74,6 +74,11 @@ public final class SelfAttention extends Layer {
         return new Weight[] {theta, phi, g, o};
     }
 
+    /** The biases of θ, φ, g and o in that order; every entry null when built without biases. */
+    public Parameter[] biasesThetaPhiGO() {
+        return biases.clone();
+    }
+
     /** The max-pool decisions of the last forward (for gradient checks that must not cross a kink). */
     int[][] poolDecisions() {
         return new int[][] {be.toHostInts(poolPhi.argmax()), be.toHostInts(poolG.argmax())};

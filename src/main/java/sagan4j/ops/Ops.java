@@ -25,6 +25,8 @@ public final class Ops {
         register(new AttentionBackwardOp());
         register(new SpectralNormOp());
         register(new SpectralNormBackwardOp());
+        register(new SelfAttentionOp(false));
+        register(new SelfAttentionOp(true));
     }
 
     private Ops() {

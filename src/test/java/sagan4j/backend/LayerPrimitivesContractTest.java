@@ -196,6 +196,45 @@ public abstract class LayerPrimitivesContractTest {
         }
     }
 
+    @ParameterizedTest(name = "B={0} N={1}")
+    @CsvSource({"1, 1", "1, 3", "2, 5", "3, 300"})
+    void zeroDiagonalClearsOnlyTheDiagonal(int b, int n) {
+        Backend be = backend();
+        float[] ms = random(rng, b * n * n, 1);
+        double[] want = new double[ms.length];
+        for (int k = 0; k < b; k++) {
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    int at = (k * n + i) * n + j;
+                    want[at] = i == j ? 0 : ms[at];
+                }
+            }
+        }
+        try (Tensor m = be.fromHost(ms, b, n, n)) {
+            be.zeroDiagonal(m);
+            assertClose("zeroDiagonal", be.toHostFloats(m), want, 0);
+        }
+        if (b == 1) {
+            try (Tensor m = be.fromHost(ms, n, n)) {
+                be.zeroDiagonal(m);
+                assertClose("zeroDiagonal rank 2", be.toHostFloats(m), want, 0);
+            }
+        }
+    }
+
+    @Test
+    void zeroDiagonalHandComputedAndBadShapes() {
+        Backend be = backend();
+        try (Tensor m = be.fromHost(new float[] {1, 2, 3, 4}, 2, 2); Tensor r = be.zeros(2, 3); Tensor v = be.zeros(4)) {
+            be.zeroDiagonal(m);
+            assertArrayEquals(new float[] {0, 2, 3, 0}, be.toHostFloats(m));
+            ShapeException e = assertThrows(ShapeException.class, () -> be.zeroDiagonal(r));
+            assertEquals("zeroDiagonal: m must be square in its last two dimensions, got shape [2, 3]", e.getMessage());
+            e = assertThrows(ShapeException.class, () -> be.zeroDiagonal(v));
+            assertEquals("zeroDiagonal: m must have rank 2 to 3, got shape [4]", e.getMessage());
+        }
+    }
+
     @Test
     void scalarOnDeviceOps() {
         Backend be = backend();
