@@ -45,6 +45,19 @@ public final class Activation extends Layer {
         return y;
     }
 
+    /** Which inputs of the last forward were positive: the side of the kink each element is on (for tests). */
+    int kinkSignature() {
+        if (x == null || kind == Kind.TANH) {
+            return 0;
+        }
+        float[] v = be.toHostFloats(x);
+        int h = 1;
+        for (float f : v) {
+            h = 31 * h + (f > 0f ? 1 : 0);
+        }
+        return h;
+    }
+
     @Override
     public Tensor backward(Tensor dy) {
         require(x != null, "backward needs a forward first");
