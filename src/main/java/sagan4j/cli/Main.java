@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sagan4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "CUDA kernels for SAGAN and BigGAN, with a CPU reference backend.",
-        subcommands = {DoctorCommand.class, OpCommand.class, BenchCommand.class, KernelsCommand.class, DemoCommand.class,
+        subcommands = {DoctorCommand.class, OpCommand.class, BenchCommand.class, ModelCommand.class, ExportCommand.class,
+                ImportCommand.class, KernelsCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input and expected conditions. */

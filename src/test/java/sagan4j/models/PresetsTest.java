@@ -103,6 +103,9 @@ class PresetsTest {
         try (Generator gen = new Generator(cpu, cfg); Discriminator dis = new Discriminator(cpu, cfg)) {
             assertEquals(g, gen.parameterCount());
             assertEquals(d, dis.parameterCount());
+            // The BigGAN paper (Brock et al. 2018, table 4 / appendix B) reports 70.4M and 88.0M at 128×128, ch 96.
+            assertEquals(70.4e6, gen.parameterCount(), 0.05e6);
+            assertEquals(88.0e6, dis.parameterCount(), 0.05e6);
             Summary.Row attn = gen.summary().rows().stream().filter(r -> r.path().equals("G.attention")).findFirst().orElseThrow();
             assertArrayEquals(new int[] {192, 64, 64}, attn.outShape(), "attention at 64×64 on 2·ch channels");
         }
