@@ -63,7 +63,7 @@ else
     echo "[memcheck] skipped: compute-sanitizer is not on the PATH"
 fi
 if "$JAVA" -jar "$JAR" --help 2>/dev/null | grep -qE '^ +bench '; then
-    step bench "$JAVA" -jar "$JAR" bench --all
+    step bench "$JAVA" -jar "$JAR" bench --all --device cuda --warmup 5 --iters 30 --json "$LOGS/bench.json"
 else
     echo "[bench] skipped: this sagan4j.jar has no bench command yet"
 fi
