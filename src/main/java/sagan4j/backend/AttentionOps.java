@@ -21,11 +21,9 @@ import java.util.List;
  * both backends, then calls the backend's hook. Outputs are preallocated by the caller and fully
  * overwritten; they must not alias an input. Obtained from {@link Backend#attention()}.
  */
-public abstract class AttentionOps {
-    private final Backend backend;
-
-    protected AttentionOps(Backend backend) {
-        this.backend = backend;
+public abstract class AttentionOps extends OpFamily {
+    protected AttentionOps(Backend backend, List<String> impls) {
+        super(backend, "attention", impls);
     }
 
     /** The sizes of one checked call. */
@@ -34,20 +32,6 @@ public abstract class AttentionOps {
         public String toString() {
             return "B=" + batch + ",N=" + n + ",M=" + m + ",d=" + d + ",c=" + c;
         }
-    }
-
-    /** The kernel versions this backend has, by name; the first is the default. */
-    public abstract List<String> impls();
-
-    /** The version in use. */
-    public abstract String impl();
-
-    /** Selects a version by name (one of {@link #impls()}). */
-    public final void setImpl(String name) {
-        if (!impls().contains(name)) {
-            throw new ShapeException("attention.setImpl: expected one of " + impls() + ", got '" + name + "'");
-        }
-        doSetImpl(name);
     }
 
     /**
@@ -90,7 +74,6 @@ public abstract class AttentionOps {
         doBackward(s, q, k, v, o, lse, gradO, scale, gradQ, gradK, gradV);
     }
 
-    protected abstract void doSetImpl(String name);
 
     protected abstract void doForward(Dims s, Tensor q, Tensor k, Tensor v, float scale, Tensor o, Tensor lse);
 

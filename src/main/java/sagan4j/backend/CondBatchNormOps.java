@@ -19,29 +19,13 @@ import java.util.List;
  * than read outside the tables); mean, var, running buffers (C). Outputs are preallocated by the caller and
  * fully overwritten. Every method checks its arguments here, identically on every backend.
  */
-public abstract class CondBatchNormOps {
+public abstract class CondBatchNormOps extends OpFamily {
     public static final float DEFAULT_EPS = 1e-5f;
     public static final float DEFAULT_MOMENTUM = 0.1f;
 
-    protected final Backend backend;
-
-    protected CondBatchNormOps(Backend backend) {
-        this.backend = backend;
+    protected CondBatchNormOps(Backend backend, List<String> impls) {
+        super(backend, "condBatchNorm", impls);
     }
-
-    /** The kernel versions this backend has, the default first. */
-    public abstract List<String> impls();
-
-    /** Selects a version by name (one of {@link #impls()}). */
-    public final void setImpl(String name) {
-        if (!impls().contains(name)) {
-            throw new IllegalArgumentException("condBatchNorm: no implementation '" + name + "' on " + backend.name()
-                    + " (known: " + impls() + ")");
-        }
-        doSetImpl(name);
-    }
-
-    public abstract String impl();
 
     /**
      * Training forward: y, the biased batch statistics mean and var (C), and — when runningMean and
@@ -126,8 +110,6 @@ public abstract class CondBatchNormOps {
     }
 
     // ---------------------------------------------------------------- backend side
-
-    protected abstract void doSetImpl(String name);
 
     protected abstract void doForwardTraining(Dims d, Tensor x, Tensor labels, Tensor gamma, Tensor beta, float eps,
                                               float momentum, Tensor runningMean, Tensor runningVar, Tensor y,

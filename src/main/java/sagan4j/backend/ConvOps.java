@@ -9,21 +9,10 @@ import java.util.List;
  * {@link Backend#channelBiasGrad}). Obtained from {@link Backend#conv()}; the arguments are checked here,
  * once for every backend and implementation.
  */
-public abstract class ConvOps {
-    private final Backend backend;
-
-    protected ConvOps(Backend backend) {
-        this.backend = backend;
+public abstract class ConvOps extends OpFamily {
+    protected ConvOps(Backend backend, List<String> impls) {
+        super(backend, "conv", impls);
     }
-
-    /** The implementations this backend has; the first is the default. */
-    public abstract List<String> impls();
-
-    /** The implementation in use. */
-    public abstract String impl();
-
-    /** Selects an implementation by name; fails with the list of names. */
-    public abstract void setImpl(String name);
 
     /** y ← conv(x, w). */
     public final void forward(Tensor x, Tensor w, int padding, Tensor y) {

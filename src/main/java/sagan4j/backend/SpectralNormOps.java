@@ -27,14 +27,12 @@ import java.util.random.RandomGenerator;
  * except, on CUDA, the descriptor of a weight the first time the single-weight {@link #forward} sees it
  * (make a {@link Group} beforehand where that matters, e.g. before capturing a CUDA graph).
  */
-public abstract class SpectralNormOps {
+public abstract class SpectralNormOps extends OpFamily {
     /** The eps inside normalize, as in PyTorch's spectral_norm. */
     public static final float DEFAULT_EPS = 1e-12f;
 
-    protected final Backend backend;
-
-    protected SpectralNormOps(Backend backend) {
-        this.backend = backend;
+    protected SpectralNormOps(Backend backend, List<String> impls) {
+        super(backend, "spectral norm", impls);
     }
 
     /** One weight under spectral normalisation and its state. {@code wSn} may be null (σ only). */
@@ -72,19 +70,6 @@ public abstract class SpectralNormOps {
         protected abstract void release();
     }
 
-    /** The kernel versions this backend has; the first is the default. */
-    public abstract List<String> impls();
-
-    public abstract String impl();
-
-    /** Selects a version by name (one of {@link #impls()}). */
-    public final void setImpl(String name) {
-        if (!impls().contains(name)) {
-            throw new IllegalArgumentException("spectral norm on " + backend.name() + " has versions " + impls()
-                    + ", not '" + name + "'");
-        }
-        doSetImpl(name);
-    }
 
     // ---------------------------------------------------------------- the ops
 
@@ -184,8 +169,6 @@ public abstract class SpectralNormOps {
     }
 
     // ---------------------------------------------------------------- backend side
-
-    protected abstract void doSetImpl(String name);
 
     protected abstract void doForward(Weight w, int iters, float eps);
 

@@ -15,22 +15,7 @@ final class CpuAttention extends AttentionOps {
     private static final int ROW_GRAIN = 16;
 
     CpuAttention(CpuBackend backend) {
-        super(backend);
-    }
-
-    @Override
-    public List<String> impls() {
-        return List.of("reference");
-    }
-
-    @Override
-    public String impl() {
-        return "reference";
-    }
-
-    @Override
-    protected void doSetImpl(String name) {
-        // One version only.
+        super(backend, List.of("reference"));
     }
 
     @Override

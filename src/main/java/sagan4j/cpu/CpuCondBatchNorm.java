@@ -13,22 +13,7 @@ import sagan4j.backend.Tensor;
  */
 final class CpuCondBatchNorm extends CondBatchNormOps {
     CpuCondBatchNorm(CpuBackend backend) {
-        super(backend);
-    }
-
-    @Override
-    public List<String> impls() {
-        return List.of("reference");
-    }
-
-    @Override
-    public String impl() {
-        return "reference";
-    }
-
-    @Override
-    protected void doSetImpl(String name) {
-        // one implementation
+        super(backend, List.of("reference"));
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.util.List;
 
 import sagan4j.backend.Backend.GemmShape;
 import sagan4j.backend.ConvOps;
-import sagan4j.backend.ShapeException;
 import sagan4j.backend.Tensor;
 
 /**
@@ -25,25 +24,8 @@ final class CpuConv extends ConvOps {
 
     /** {@code maxColumnFloats}: batches whose column matrix would be larger run in chunks. */
     CpuConv(CpuBackend backend, int maxColumnFloats) {
-        super(backend);
+        super(backend, List.of("reference"));
         this.maxColumnFloats = maxColumnFloats;
-    }
-
-    @Override
-    public List<String> impls() {
-        return List.of("reference");
-    }
-
-    @Override
-    public String impl() {
-        return "reference";
-    }
-
-    @Override
-    public void setImpl(String name) {
-        if (!name.equals("reference")) {
-            throw new ShapeException("conv: the CPU backend has implementations [reference], not '" + name + "'");
-        }
     }
 
     /** Geometry of one convolution. */

@@ -15,22 +15,7 @@ public final class CpuSpectralNorm extends SpectralNormOps {
     private static final int GRAIN = 1 << 16;
 
     CpuSpectralNorm(CpuBackend backend) {
-        super(backend);
-    }
-
-    @Override
-    public List<String> impls() {
-        return List.of("reference");
-    }
-
-    @Override
-    public String impl() {
-        return "reference";
-    }
-
-    @Override
-    protected void doSetImpl(String name) {
-        // one version
+        super(backend, List.of("reference"));
     }
 
     /** u, v and σ after a power iteration, in double. */

@@ -25,11 +25,10 @@ public final class CudaAttention extends AttentionOps implements AutoCloseable {
 
     private final CudaBackend be;
     private final AttentionKernels kernels;
-    private String impl = FUSED;
     private DeviceAllocator.Block scratch;
 
     public CudaAttention(CudaBackend be) {
-        super(be);
+        super(be, List.of(FUSED, SIMPLE, BASELINE));
         this.be = be;
         this.kernels = new AttentionKernels(be.kernels());
     }
@@ -39,21 +38,6 @@ public final class CudaAttention extends AttentionOps implements AutoCloseable {
         return kernels;
     }
 
-    @Override
-    public List<String> impls() {
-        return List.of(FUSED, SIMPLE, BASELINE);
-    }
-
-    @Override
-    public String impl() {
-        return impl;
-    }
-
-    @Override
-    protected void doSetImpl(String name) {
-        impl = name;
-    }
-
     private CUdeviceptr p(Tensor t) {
         return be.pointer(t);
     }
@@ -61,7 +45,7 @@ public final class CudaAttention extends AttentionOps implements AutoCloseable {
     @Override
     protected void doForward(Dims s, Tensor q, Tensor k, Tensor v, float scale, Tensor o, Tensor lse) {
         int b = s.batch(), n = s.n(), m = s.m(), d = s.d(), c = s.c();
-        switch (impl) {
+        switch (impl()) {
             case BASELINE -> kernels.forwardBaseline(be.gemmPath(),
                     scratch(AttentionKernels.baselineForwardScratchBytes(b, n, m)),
                     p(q), p(k), p(v), p(o), p(lse), b, n, m, d, c, scale, be.stream());
@@ -80,14 +64,14 @@ public final class CudaAttention extends AttentionOps implements AutoCloseable {
     protected void doBackward(Dims s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, Tensor gradO, float scale,
                               Tensor gradQ, Tensor gradK, Tensor gradV) {
         int b = s.batch(), n = s.n(), m = s.m(), d = s.d(), c = s.c();
-        if (impl.equals(BASELINE)) {
+        if (impl().equals(BASELINE)) {
             kernels.backwardBaseline(be.gemmPath(), scratch(AttentionKernels.baselineBackwardScratchBytes(b, n, m)),
                     p(q), p(k), p(v), p(o), p(lse), p(gradO), p(gradQ), p(gradK), p(gradV), b, n, m, d, c, scale,
                     be.stream());
             return;
         }
         CUdeviceptr sd = scratch(AttentionKernels.backwardScratchBytes(b, n));
-        if (impl.equals(FUSED) && AttentionKernels.fusedBackwardSupports(d, c)) {
+        if (impl().equals(FUSED) && AttentionKernels.fusedBackwardSupports(d, c)) {
             kernels.backwardFused(p(q), p(k), p(v), p(o), p(lse), p(gradO), p(gradQ), p(gradK), p(gradV), sd,
                     b, n, m, d, c, scale, be.stream());
         } else {

@@ -16,11 +16,10 @@ import sagan4j.cuda.CudaBackend;
 public final class CudaCondBatchNorm extends CondBatchNormOps implements AutoCloseable {
     private final CudaBackend cuda;
     private final CondBatchNormKernels kernels;
-    private String impl = CondBatchNormKernels.AUTO;
     private Tensor scratch;
 
     public CudaCondBatchNorm(CudaBackend cuda) {
-        super(cuda);
+        super(cuda, List.of(CondBatchNormKernels.AUTO, CondBatchNormKernels.FUSED, CondBatchNormKernels.TWO_PASS));
         this.cuda = cuda;
         this.kernels = new CondBatchNormKernels(cuda.kernels());
     }
@@ -28,21 +27,6 @@ public final class CudaCondBatchNorm extends CondBatchNormOps implements AutoClo
     /** The kernels this object launches (for benchmarks and tests that call a version directly). */
     public CondBatchNormKernels kernels() {
         return kernels;
-    }
-
-    @Override
-    public List<String> impls() {
-        return List.of(CondBatchNormKernels.AUTO, CondBatchNormKernels.FUSED, CondBatchNormKernels.TWO_PASS);
-    }
-
-    @Override
-    public String impl() {
-        return impl;
-    }
-
-    @Override
-    protected void doSetImpl(String name) {
-        impl = name;
     }
 
     private static CondBatchNormKernels.Geometry geometry(Dims d) {
@@ -70,7 +54,7 @@ public final class CudaCondBatchNorm extends CondBatchNormOps implements AutoClo
                                      float momentum, Tensor runningMean, Tensor runningVar, Tensor y, Tensor mean,
                                      Tensor var) {
         CondBatchNormKernels.Geometry g = geometry(d);
-        kernels.forwardTraining(impl, g, p(x), p(labels), p(gamma), p(beta), eps, momentum, p(runningMean),
+        kernels.forwardTraining(impl(), g, p(x), p(labels), p(gamma), p(beta), eps, momentum, p(runningMean),
                 p(runningVar), p(y), p(mean), p(var), scratch(g), cuda.stream());
     }
 
@@ -85,7 +69,7 @@ public final class CudaCondBatchNorm extends CondBatchNormOps implements AutoClo
     protected void doBackward(Dims d, Tensor x, Tensor labels, Tensor gamma, Tensor mean, Tensor var, float eps,
                               Tensor gradY, Tensor gradX, Tensor gradGamma, Tensor gradBeta) {
         CondBatchNormKernels.Geometry g = geometry(d);
-        kernels.backward(impl, g, p(x), p(labels), p(gamma), p(mean), p(var), eps, p(gradY), p(gradX), p(gradGamma),
+        kernels.backward(impl(), g, p(x), p(labels), p(gamma), p(mean), p(var), eps, p(gradY), p(gradX), p(gradGamma),
                 p(gradBeta), scratch(g), cuda.stream());
     }
 

@@ -1,6 +1,5 @@
 package sagan4j.cuda.conv;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -10,7 +9,6 @@ import jcuda.driver.CUstream;
 import sagan4j.backend.Backend;
 import sagan4j.backend.ConvOps;
 import sagan4j.backend.GemmMath;
-import sagan4j.backend.ShapeException;
 import sagan4j.backend.Tensor;
 import sagan4j.cuda.DeviceAllocator;
 import sagan4j.cuda.KernelLibrary;
@@ -26,7 +24,24 @@ public final class CudaConv extends ConvOps implements AutoCloseable {
     private final Function<Tensor, CUdeviceptr> pointer;
     private final Supplier<GemmMath> math;
     private final String cudnnReason;
-    private String impl;
+
+    /** cuDNN's handle, or why there is none. */
+    private record Cudnn(CudnnConv conv, String reason) {
+        static Cudnn make(boolean available, CUstream stream, DeviceAllocator allocator) {
+            if (!available) {
+                return new Cudnn(null, "cuDNN did not load");
+            }
+            try {
+                return new Cudnn(new CudnnConv(stream, allocator), null);
+            } catch (jcuda.CudaException e) {
+                return new Cudnn(null, "cudnnCreate failed: " + e.getMessage());
+            }
+        }
+
+        List<String> impls() {
+            return conv != null ? List.of("cudnn", "im2col") : List.of("im2col");
+        }
+    }
 
     /**
      * @param cudnnAvailable whether cuDNN's natives loaded; if so, a cuDNN handle is created here, and
@@ -34,22 +49,17 @@ public final class CudaConv extends ConvOps implements AutoCloseable {
      */
     public CudaConv(Backend backend, KernelLibrary kernels, CUstream stream, DeviceAllocator allocator, GemmPath gemm,
                     boolean cudnnAvailable, Function<Tensor, CUdeviceptr> pointer, Supplier<GemmMath> math) {
-        super(backend);
+        this(backend, kernels, stream, allocator, gemm, Cudnn.make(cudnnAvailable, stream, allocator), pointer, math);
+    }
+
+    private CudaConv(Backend backend, KernelLibrary kernels, CUstream stream, DeviceAllocator allocator, GemmPath gemm,
+                     Cudnn cudnn, Function<Tensor, CUdeviceptr> pointer, Supplier<GemmMath> math) {
+        super(backend, cudnn.impls());
         this.im2col = new Im2colConv(kernels, stream, allocator, gemm);
-        CudnnConv made = null;
-        String reason = cudnnAvailable ? null : "cuDNN did not load";
-        if (cudnnAvailable) {
-            try {
-                made = new CudnnConv(stream, allocator);
-            } catch (jcuda.CudaException e) {
-                reason = "cudnnCreate failed: " + e.getMessage();
-            }
-        }
-        this.cudnn = made;
-        this.cudnnReason = reason;
+        this.cudnn = cudnn.conv();
+        this.cudnnReason = cudnn.reason();
         this.pointer = pointer;
         this.math = math;
-        this.impl = made != null ? "cudnn" : "im2col";
     }
 
     /** Why cuDNN is not offered, or null when it is. */
@@ -58,32 +68,9 @@ public final class CudaConv extends ConvOps implements AutoCloseable {
     }
 
     @Override
-    public List<String> impls() {
-        List<String> l = new ArrayList<>();
-        if (cudnn != null) {
-            l.add("cudnn");
-        }
-        l.add("im2col");
-        return l;
-    }
-
-    @Override
-    public String impl() {
-        return impl;
-    }
-
-    @Override
-    public void setImpl(String name) {
-        if (!impls().contains(name)) {
-            throw new ShapeException("conv: this CUDA backend has implementations " + impls() + ", not '" + name + "'");
-        }
-        impl = name;
-    }
-
-    @Override
     protected void doForward(Tensor x, Tensor w, int padding, Tensor y) {
         ConvGeometry g = ConvGeometry.of(x, w, padding);
-        if (impl.equals("cudnn")) {
+        if (impl().equals("cudnn")) {
             cudnn.forward(pointer.apply(x), pointer.apply(w), pointer.apply(y), g, math.get());
         } else {
             im2col.forward(pointer.apply(x), pointer.apply(w), pointer.apply(y), g, math.get());
@@ -93,7 +80,7 @@ public final class CudaConv extends ConvOps implements AutoCloseable {
     @Override
     protected void doBackwardData(Tensor dy, Tensor w, int padding, Tensor dx) {
         ConvGeometry g = ConvGeometry.of(dx, w, padding);
-        if (impl.equals("cudnn")) {
+        if (impl().equals("cudnn")) {
             cudnn.backwardData(pointer.apply(dy), pointer.apply(w), pointer.apply(dx), g, math.get());
         } else {
             im2col.backwardData(pointer.apply(dy), pointer.apply(w), pointer.apply(dx), g, math.get());
@@ -103,7 +90,7 @@ public final class CudaConv extends ConvOps implements AutoCloseable {
     @Override
     protected void doBackwardFilter(Tensor x, Tensor dy, int padding, Tensor dw) {
         ConvGeometry g = ConvGeometry.of(x, dw, padding);
-        if (impl.equals("cudnn")) {
+        if (impl().equals("cudnn")) {
             cudnn.backwardFilter(pointer.apply(x), pointer.apply(dy), pointer.apply(dw), g, math.get());
         } else {
             im2col.backwardFilter(pointer.apply(x), pointer.apply(dy), pointer.apply(dw), g, math.get());

@@ -24,34 +24,21 @@ public final class CudaSpectralNorm extends SpectralNormOps {
     private final SpectralNormKernels kernels;
     private final Tensor backwardScratch;
     private final Map<Weight, CudaGroup> single = new LinkedHashMap<>(16, 0.75f, true);
-    private String impl;
 
     public CudaSpectralNorm(CudaBackend cuda) {
-        super(cuda);
+        this(cuda, new SpectralNormKernels(cuda.kernels()));
+    }
+
+    private CudaSpectralNorm(CudaBackend cuda, SpectralNormKernels kernels) {
+        super(cuda, kernels.versions());
         this.cuda = cuda;
-        this.kernels = new SpectralNormKernels(cuda.kernels());
-        this.impl = kernels.versions().get(0);
+        this.kernels = kernels;
         this.backwardScratch = cuda.empty(DType.FLOAT32, SpectralNormKernels.BACKWARD_PARTIALS);
     }
 
     /** The kernels, for code that works on raw pointers. */
     public SpectralNormKernels kernels() {
         return kernels;
-    }
-
-    @Override
-    public List<String> impls() {
-        return kernels.versions();
-    }
-
-    @Override
-    public String impl() {
-        return impl;
-    }
-
-    @Override
-    protected void doSetImpl(String name) {
-        impl = name;
     }
 
     private CUdeviceptr p(Tensor t) {
@@ -103,7 +90,7 @@ public final class CudaSpectralNorm extends SpectralNormOps {
                 oldest.getValue().close(); // the allocator reuses the memory only for work queued later on the same stream
             }
         }
-        g.run(impl, iters, eps);
+        g.run(impl(), iters, eps);
     }
 
     @Override
@@ -113,7 +100,7 @@ public final class CudaSpectralNorm extends SpectralNormOps {
 
     @Override
     protected void doForward(Group group, int iters, float eps) {
-        ((CudaGroup) group).run(impl, iters, eps);
+        ((CudaGroup) group).run(impl(), iters, eps);
     }
 
     @Override
