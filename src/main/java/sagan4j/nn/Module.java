@@ -59,6 +59,11 @@ public abstract class Module implements AutoCloseable {
         return p;
     }
 
+    /** The direct submodules, in registration order. */
+    public List<Module> children() {
+        return List.copyOf(children);
+    }
+
     /** This module and every module below it, depth first in registration order. */
     public List<Module> modules() {
         List<Module> all = new ArrayList<>();
@@ -133,6 +138,12 @@ public abstract class Module implements AutoCloseable {
         t = be.empty(DType.INT32, dims);
         scratch.put(key, t);
         return t;
+    }
+
+    /** The shape of this module's output from its last forward (its owned tensor "y"), or null. */
+    public int[] lastOutputShape() {
+        Tensor y = scratch.get("y");
+        return y == null ? null : y.shape().dims();
     }
 
     /** Fails with the module path when {@code cond} is false; for checks before any kernel runs. */

@@ -31,6 +31,15 @@ class ModelCommandsTest {
     }
 
     @Test
+    void layersListsEveryLayerWithItsShape() {
+        CliRun r = CliRun.of("model", "--preset", "sagan32", "--layers");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.strip().startsWith("G.blocks.1.conv_sc") && l.contains("[128, 16, 16]")
+                && l.contains("32,896")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.strip().startsWith("D.attention.pool_phi") && l.contains("[8, 8, 8]")), r.out());
+    }
+
+    @Test
     void badSettingsAreOneLine() {
         CliRun r = CliRun.of("model", "--preset", "sagan32", "--resolution", "48");
         assertEquals(2, r.exit());
