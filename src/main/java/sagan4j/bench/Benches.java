@@ -12,6 +12,8 @@ public final class Benches {
 
     static {
         register(new GemmBench());
+        register(new ConvBench());
+        register(new LayersBench());
         AttentionBench.cases().forEach(Benches::register);
         register(new SpectralNormBench());
         register(new CondBatchNormBench());

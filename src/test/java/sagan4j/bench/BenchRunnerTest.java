@@ -34,6 +34,30 @@ class BenchRunnerTest {
     }
 
     @Test
+    void convOnCpuUsesTheFormulas() {
+        try (CpuBackend cpu = new CpuBackend()) {
+            BenchRunner r = new BenchRunner(cpu, 0, 2);
+            BenchCase conv = Benches.get("conv");
+            List<BenchResult> rows = r.run(conv, List.of(conv.parseShape("B=2,Cin=3,Cout=4,H=5,W=6")), List.of(), 1);
+            assertEquals(1, rows.size());
+            assertEquals(4L * (2 * 3 * 30 + 4 * 3 * 9 + 2 * 4 * 30), rows.get(0).bytes());
+            assertEquals(2.0 * 2 * 4 * 30 * 3 * 9, rows.get(0).flops());
+        }
+    }
+
+    @Test
+    void layerPrimitivesWithoutABaseline() {
+        try (CpuBackend cpu = new CpuBackend()) {
+            BenchCase layers = Benches.get("layers");
+            List<BenchResult> rows = new BenchRunner(cpu, 0, 2).run(layers, List.of(layers.parseShape("B=2,C=3,H=4,W=6")),
+                    List.of(), 1);
+            assertEquals(6, rows.size());
+            assertEquals(4L * 5 * 144, rows.get(0).bytes(), "upsample: read n, write 4n");
+            assertTrue(Double.isNaN(rows.get(0).speedupOverBaseline()), "no baseline, no speed-up");
+        }
+    }
+
+    @Test
     void badShapesAndImplsAreOneLine() {
         BenchCase gemm = Benches.get("gemm");
         OpInputException e = assertThrows(OpInputException.class, () -> gemm.parseShape("batch=1,M=2,N=3"));
