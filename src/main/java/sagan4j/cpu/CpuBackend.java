@@ -2,6 +2,8 @@ package sagan4j.cpu;
 
 import sagan4j.backend.AttentionOps;
 import sagan4j.backend.Backend;
+import sagan4j.backend.CondBatchNormOps;
+import sagan4j.backend.ConvOps;
 import sagan4j.backend.DType;
 import sagan4j.backend.GemmMath;
 import sagan4j.backend.Shape;
@@ -50,7 +52,7 @@ public final class CpuBackend extends Backend {
     }
 
     @Override
-    public sagan4j.backend.ConvOps conv() {
+    public ConvOps conv() {
         return conv;
     }
 
@@ -93,7 +95,7 @@ public final class CpuBackend extends Backend {
     }
 
     @Override
-    public sagan4j.backend.CondBatchNormOps condBatchNorm() {
+    public CondBatchNormOps condBatchNorm() {
         return condBatchNorm;
     }
 

@@ -19,6 +19,7 @@ import sagan4j.backend.Shape;
 import sagan4j.backend.Tensor;
 import sagan4j.cuda.conv.CudaConv;
 import sagan4j.cuda.attention.CudaAttention;
+import sagan4j.cuda.condbatchnorm.CudaCondBatchNorm;
 import sagan4j.cuda.gemm.CublasGemm;
 import sagan4j.cuda.gemm.GemmPath;
 import sagan4j.cuda.gemm.TiledGemm;
@@ -65,7 +66,7 @@ public final class CudaBackend extends Backend {
     private final String gemmFallbackReason;
     private final CudaAttention attention;
     private GemmMath math;
-    private sagan4j.cuda.condbatchnorm.CudaCondBatchNorm condBatchNorm;
+    private CudaCondBatchNorm condBatchNorm;
     private CudaSpectralNorm spectralNorm;
     private boolean closed;
 
@@ -208,9 +209,9 @@ public final class CudaBackend extends Backend {
 
     /** Created on first use (it loads kernel attributes); closed with the backend. */
     @Override
-    public sagan4j.cuda.condbatchnorm.CudaCondBatchNorm condBatchNorm() {
+    public CudaCondBatchNorm condBatchNorm() {
         if (condBatchNorm == null) {
-            condBatchNorm = new sagan4j.cuda.condbatchnorm.CudaCondBatchNorm(this);
+            condBatchNorm = new CudaCondBatchNorm(this);
         }
         return condBatchNorm;
     }
