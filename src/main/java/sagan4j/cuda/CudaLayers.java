@@ -124,11 +124,23 @@ final class CudaLayers implements AutoCloseable {
                 KernelArgs.of().ptr(dotPartials.ptr()).ptr(p(out)).i32(DOT_BLOCKS).build());
     }
 
+    /** Grid y and z hold at most this many blocks. */
+    private static final int MAX_GRID_YZ = 65535;
+
     void transpose(Tensor x, Tensor y) {
         int batch = x.rank() == 3 ? x.dim(0) : 1, r = x.dim(-2), c = x.dim(-1);
-        // 32×32 tiles through shared memory: block (32, 8), grid (⌈C/32⌉, ⌈R/32⌉, B)
-        kernels.launch("transpose_f32", (c + 31) / 32, (r + 31) / 32, batch, 32, 8, 1, 0, stream,
-                KernelArgs.of().ptr(p(x)).ptr(p(y)).i32(r).i32(c).build());
+        if ((r + 31) / 32 > MAX_GRID_YZ) {
+            throw new sagan4j.backend.ShapeException("transpose: " + r + " rows exceed the kernel's grid ("
+                    + 32L * MAX_GRID_YZ + " at most)");
+        }
+        // 32×32 tiles through shared memory: block (32, 8), grid (⌈C/32⌉, ⌈R/32⌉, batch), batches split at 65535
+        long perMatrix = 4L * r * c;
+        for (int first = 0; first < batch; first += MAX_GRID_YZ) {
+            int count = Math.min(MAX_GRID_YZ, batch - first);
+            CUdeviceptr xs = p(x).withByteOffset(first * perMatrix), ys = p(y).withByteOffset(first * perMatrix);
+            kernels.launch("transpose_f32", (c + 31) / 32, (r + 31) / 32, count, 32, 8, 1, 0, stream,
+                    KernelArgs.of().ptr(xs).ptr(ys).i32(r).i32(c).build());
+        }
     }
 
     void zeroDiagonal(Tensor m) {

@@ -172,7 +172,7 @@ public abstract class LayerPrimitivesContractTest {
     }
 
     @ParameterizedTest(name = "B={0} R={1} C={2}")
-    @CsvSource({"1, 1, 1", "1, 3, 5", "4, 33, 65", "2, 256, 16"})
+    @CsvSource({"1, 1, 1", "1, 3, 5", "4, 33, 65", "2, 256, 16", "65537, 2, 3"})
     void transposeSwapsTheLastTwoDimensions(int b, int r, int c) {
         Backend be = backend();
         float[] xs = random(rng, b * r * c, 1);
