@@ -67,34 +67,23 @@ public final class CudaConv extends ConvOps implements AutoCloseable {
         return cudnnReason;
     }
 
+    private ConvPath path() {
+        return impl().equals("cudnn") ? cudnn : im2col;
+    }
+
     @Override
     protected void doForward(Tensor x, Tensor w, int padding, Tensor y) {
-        ConvGeometry g = ConvGeometry.of(x, w, padding);
-        if (impl().equals("cudnn")) {
-            cudnn.forward(pointer.apply(x), pointer.apply(w), pointer.apply(y), g, math.get());
-        } else {
-            im2col.forward(pointer.apply(x), pointer.apply(w), pointer.apply(y), g, math.get());
-        }
+        path().forward(pointer.apply(x), pointer.apply(w), pointer.apply(y), ConvGeometry.of(x, w, padding), math.get());
     }
 
     @Override
     protected void doBackwardData(Tensor dy, Tensor w, int padding, Tensor dx) {
-        ConvGeometry g = ConvGeometry.of(dx, w, padding);
-        if (impl().equals("cudnn")) {
-            cudnn.backwardData(pointer.apply(dy), pointer.apply(w), pointer.apply(dx), g, math.get());
-        } else {
-            im2col.backwardData(pointer.apply(dy), pointer.apply(w), pointer.apply(dx), g, math.get());
-        }
+        path().backwardData(pointer.apply(dy), pointer.apply(w), pointer.apply(dx), ConvGeometry.of(dx, w, padding), math.get());
     }
 
     @Override
     protected void doBackwardFilter(Tensor x, Tensor dy, int padding, Tensor dw) {
-        ConvGeometry g = ConvGeometry.of(x, dw, padding);
-        if (impl().equals("cudnn")) {
-            cudnn.backwardFilter(pointer.apply(x), pointer.apply(dy), pointer.apply(dw), g, math.get());
-        } else {
-            im2col.backwardFilter(pointer.apply(x), pointer.apply(dy), pointer.apply(dw), g, math.get());
-        }
+        path().backwardFilter(pointer.apply(x), pointer.apply(dy), pointer.apply(dw), ConvGeometry.of(x, dw, padding), math.get());
     }
 
     @Override

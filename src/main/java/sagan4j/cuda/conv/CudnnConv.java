@@ -50,7 +50,7 @@ import sagan4j.cuda.DeviceAllocator;
  * succeed within {@link #MAX_WORKSPACE} bytes of workspace. The workspace is one device block owned here,
  * grown to the largest plan's need. FP32 sets CUDNN_FMA_MATH (no TF32 tensor cores); TF32 lets cuDNN use them.
  */
-final class CudnnConv implements AutoCloseable {
+final class CudnnConv implements ConvPath {
     static final long MAX_WORKSPACE = 1L << 30;
     private static final int CANDIDATES = 16;
 
@@ -161,19 +161,22 @@ final class CudnnConv implements AutoCloseable {
     private static final Pointer ONE = Pointer.to(new float[] {1f});
     private static final Pointer ZERO = Pointer.to(new float[] {0f});
 
-    void forward(CUdeviceptr x, CUdeviceptr w, CUdeviceptr y, ConvGeometry g, GemmMath math) {
+    @Override
+    public void forward(CUdeviceptr x, CUdeviceptr w, CUdeviceptr y, ConvGeometry g, GemmMath math) {
         Plan p = plan(g, math);
         cudnnConvolutionForward(handle, ONE, p.x, x, p.w, w, p.conv, p.fwdAlgo, workspace.ptr(), workspace.bytes(),
                 ZERO, p.y, y);
     }
 
-    void backwardData(CUdeviceptr dy, CUdeviceptr w, CUdeviceptr dx, ConvGeometry g, GemmMath math) {
+    @Override
+    public void backwardData(CUdeviceptr dy, CUdeviceptr w, CUdeviceptr dx, ConvGeometry g, GemmMath math) {
         Plan p = plan(g, math);
         cudnnConvolutionBackwardData(handle, ONE, p.w, w, p.y, dy, p.conv, p.bwdDataAlgo, workspace.ptr(),
                 workspace.bytes(), ZERO, p.x, dx);
     }
 
-    void backwardFilter(CUdeviceptr x, CUdeviceptr dy, CUdeviceptr dw, ConvGeometry g, GemmMath math) {
+    @Override
+    public void backwardFilter(CUdeviceptr x, CUdeviceptr dy, CUdeviceptr dw, ConvGeometry g, GemmMath math) {
         Plan p = plan(g, math);
         cudnnConvolutionBackwardFilter(handle, ONE, p.x, x, p.y, dy, p.conv, p.bwdFilterAlgo, workspace.ptr(),
                 workspace.bytes(), ZERO, p.w, dw);

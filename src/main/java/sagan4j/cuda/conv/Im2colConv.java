@@ -14,7 +14,7 @@ import sagan4j.cuda.gemm.GemmPath;
  * transpose buffers are owned here and grown to the largest shape seen, so that repeated calls with the
  * same shapes allocate nothing.
  */
-final class Im2colConv implements AutoCloseable {
+final class Im2colConv implements ConvPath {
     /** At most this many floats (256 MiB) in the column matrix; larger batches run in chunks. */
     static final long MAX_COLUMN_FLOATS = 1L << 26;
 
@@ -63,7 +63,8 @@ final class Im2colConv implements AutoCloseable {
         kernels.launch1d(kernel, n, stream, KernelArgs.of().ptr(src).ptr(dst).i32(channels).i64(g.hw()).i32(nb).i64(n));
     }
 
-    void forward(CUdeviceptr x, CUdeviceptr w, CUdeviceptr y, ConvGeometry g, GemmMath math) {
+    @Override
+    public void forward(CUdeviceptr x, CUdeviceptr w, CUdeviceptr y, ConvGeometry g, GemmMath math) {
         int chunk = g.chunk(MAX_COLUMN_FLOATS);
         ensure(g, chunk, g.cout());
         for (int b0 = 0; b0 < g.b(); b0 += chunk) {
@@ -75,7 +76,8 @@ final class Im2colConv implements AutoCloseable {
         }
     }
 
-    void backwardData(CUdeviceptr dy, CUdeviceptr w, CUdeviceptr dx, ConvGeometry g, GemmMath math) {
+    @Override
+    public void backwardData(CUdeviceptr dy, CUdeviceptr w, CUdeviceptr dx, ConvGeometry g, GemmMath math) {
         int chunk = g.chunk(MAX_COLUMN_FLOATS);
         ensure(g, chunk, g.cout());
         for (int b0 = 0; b0 < g.b(); b0 += chunk) {
@@ -90,7 +92,8 @@ final class Im2colConv implements AutoCloseable {
         }
     }
 
-    void backwardFilter(CUdeviceptr x, CUdeviceptr dy, CUdeviceptr dw, ConvGeometry g, GemmMath math) {
+    @Override
+    public void backwardFilter(CUdeviceptr x, CUdeviceptr dy, CUdeviceptr dw, ConvGeometry g, GemmMath math) {
         int chunk = g.chunk(MAX_COLUMN_FLOATS);
         ensure(g, chunk, g.cout());
         for (int b0 = 0; b0 < g.b(); b0 += chunk) {
