@@ -2,7 +2,7 @@ package sagan4j.cuda.gemm;
 
 import static jcuda.jcublas.JCublas2.cublasCreate;
 import static jcuda.jcublas.JCublas2.cublasDestroy;
-import static jcuda.jcublas.JCublas2.cublasGemmStridedBatchedEx;
+import static jcuda.jcublas.JCublas2.cublasGemmStridedBatchedEx_new;
 import static jcuda.jcublas.JCublas2.cublasGetVersion;
 import static jcuda.jcublas.JCublas2.cublasSetStream;
 
@@ -14,6 +14,7 @@ import jcuda.jcublas.cublasComputeType;
 import jcuda.jcublas.cublasGemmAlgo;
 import jcuda.jcublas.cublasHandle;
 import jcuda.jcublas.cublasOperation;
+import jcuda.jcublas.cublasStatus;
 import jcuda.runtime.cudaStream_t;
 import sagan4j.backend.Backend.GemmShape;
 import sagan4j.backend.GemmMath;
@@ -23,6 +24,12 @@ import sagan4j.backend.GemmMath;
  * is the column-major Cᵀ = op(B)ᵀ·op(A)ᵀ, so the operands are passed swapped with their row-major
  * leading dimensions and no data moves. FP32 uses CUBLAS_COMPUTE_32F; TF32 uses
  * CUBLAS_COMPUTE_32F_FAST_TF32 (tensor cores, inputs rounded to TF32).
+ *
+ * <p>The call is JCublas2's {@code cublasGemmStridedBatchedEx_new}, which passes a {@code cublasComputeType_t}
+ * through. The plain {@code cublasGemmStridedBatchedEx} of JCublas2 12.6 takes a legacy {@code cudaDataType}
+ * there and "migrates" it; given 68 or 77 it returns CUBLAS_STATUS_NOT_SUPPORTED without calling cuBLAS and
+ * without throwing, even with exceptions enabled (found by the CPU emulator of native-tests/emulator, whose
+ * fake cuBLAS reproduces the JNI path). So the status is also checked here.
  */
 public final class CublasGemm implements GemmPath {
     /**
@@ -31,6 +38,13 @@ public final class CublasGemm implements GemmPath {
      */
     public static final java.util.List<String> REQUIRED_SYMBOLS = java.util.List.of("cublasCreate_v2",
             "cublasSetStream_v2", "cublasGetVersion_v2", "cublasGemmStridedBatchedEx", "cublasDestroy_v2");
+
+    /** Throws unless {@code status} is CUBLAS_STATUS_SUCCESS, naming the call. */
+    static void check(int status, String call) {
+        if (status != cublasStatus.CUBLAS_STATUS_SUCCESS) {
+            throw new jcuda.CudaException(call + " failed: " + cublasStatus.stringFor(status));
+        }
+    }
 
     private final cublasHandle handle = new cublasHandle();
     private final int version;
@@ -82,13 +96,14 @@ public final class CublasGemm implements GemmPath {
         int compute = math == GemmMath.TF32 ? cublasComputeType.CUBLAS_COMPUTE_32F_FAST_TF32
                 : cublasComputeType.CUBLAS_COMPUTE_32F;
         ColumnMajorCall call = ColumnMajorCall.of(g);
-        cublasGemmStridedBatchedEx(handle, call.opFirst(), call.opSecond(), call.m(), call.n(), call.k(),
+        int status = cublasGemmStridedBatchedEx_new(handle, call.opFirst(), call.opSecond(), call.m(), call.n(), call.k(),
                 Pointer.to(new float[] {alpha}),
                 b, cudaDataType.CUDA_R_32F, call.ldFirst(), call.strideFirst(),
                 a, cudaDataType.CUDA_R_32F, call.ldSecond(), call.strideSecond(),
                 Pointer.to(new float[] {beta}),
                 c, cudaDataType.CUDA_R_32F, call.ldc(), call.strideC(),
                 call.batch(), compute, cublasGemmAlgo.CUBLAS_GEMM_DEFAULT);
+        check(status, "cublasGemmStridedBatchedEx (" + g + ", " + math + ")");
     }
 
     @Override
