@@ -18,7 +18,9 @@ mvn -B -q dependency:copy -Dartifact="$JUNIT_CONSOLE" -DoutputDirectory="$E" -Dm
 bash native-tests/emulator/build.sh "$E"
 export SAGAN4J_CUDA_LIBS="$PWD/$E"
 export SAGAN4J_REQUIRE_GPU=1   # the emulated device must be found: a loading problem fails instead of skipping
-if [ $# -eq 0 ]; then set -- --scan-class-path; fi
+# by default everything but the "large" tests (full-size models, 1024³ GEMMs: their CPU references alone take
+# many minutes here); pass your own selection to run those
+if [ $# -eq 0 ]; then set -- --scan-class-path --exclude-tag large; fi
 exec java -Xss4m -jar "$E/junit-platform-console-standalone.jar" execute --disable-banner --disable-ansi-colors \
     --details=tree --class-path "target/classes:target/test-classes:$(cat "$E/classpath.txt")" \
     --include-tag native "$@"

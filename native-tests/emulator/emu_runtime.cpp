@@ -104,7 +104,7 @@ struct Grid {
     int blocks = 0;
     std::atomic<int> next{0};         // next block to hand out
     std::atomic<bool> failed{false};
-    int attached = 0;                 // workers holding a pointer to this grid
+    std::atomic<int> attached{0};     // workers holding a pointer to this grid (++ under pool_mutex, -- under m)
     std::mutex m;
     std::condition_variable cv;
     int finished = 0;                 // blocks done (or abandoned after a failure)
@@ -123,7 +123,7 @@ struct Grid {
 
 // One OS thread of the pool and the fibers of the block it is running.
 struct Worker {
-    char* stacks = nullptr;           // MAX_THREADS stacks, each above a guard page
+    std::vector<char*> stacks;        // fiber stacks made so far (as many as the largest block), each above a guard page
     std::vector<Fiber> fibers = std::vector<Fiber>(MAX_THREADS);
     std::vector<unsigned char> smem;  // dynamic shared memory
     void* sched_sp = nullptr;
@@ -208,8 +208,21 @@ static void fiber_main(Fiber* f) {
     __builtin_unreachable();
 }
 
+// Stacks are made on first need: each is two mappings (the guard page splits it), and the kernel's limit
+// on mappings per process (vm.max_map_count, 65530 by default) would not hold 1024 stacks for every thread
+// of the pool.
+static char* fiber_stack_top(Worker* w, int i) {
+    while ((int)w->stacks.size() <= i) {
+        char* s = (char*)mmap(nullptr, STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (s == MAP_FAILED) { perror("sagan4j emulator: fiber stack"); abort(); }
+        mprotect(s, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE);
+        w->stacks.push_back(s);
+    }
+    return w->stacks[i] + STACK_BYTES;
+}
+
 static void start_fiber(Worker* w, Fiber* f, int i) {
-    char* top = w->stacks + (size_t)(i + 1) * STACK_BYTES;
+    char* top = fiber_stack_top(w, i);
     void** sp = (void**)top;
     *--sp = (void*)emu_fiber_start; // ret target of the first switch
     *--sp = nullptr;                // rbp
@@ -373,11 +386,6 @@ static void worker_loop() {
     if (slot >= MAX_WORKERS) { fprintf(stderr, "sagan4j emulator: more than %d pool threads\n", MAX_WORKERS); abort(); }
     worker_ids[slot] = pthread_self();
     w->smem.resize(EMU_SMEM_OPTIN);
-    size_t total = STACK_BYTES * MAX_THREADS;
-    w->stacks = (char*)mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (w->stacks == MAP_FAILED) { perror("sagan4j emulator: fiber stacks"); abort(); }
-    long page = sysconf(_SC_PAGESIZE);
-    for (int i = 0; i < MAX_THREADS; i++) mprotect(w->stacks + (size_t)i * STACK_BYTES, page, PROT_NONE);
     stack_t alt;
     alt.ss_sp = malloc(ALTSTACK_BYTES);
     alt.ss_size = ALTSTACK_BYTES;

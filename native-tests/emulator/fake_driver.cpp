@@ -206,7 +206,12 @@ CUresult cuEventCreate(CUevent* e, unsigned int) { NEED_CTX(); *e = (CUevent) ne
 CUresult cuEventDestroy(CUevent e) { NEED_CTX(); if (!e) return CUDA_ERROR_INVALID_HANDLE; delete (Event*)e; return CUDA_SUCCESS; }
 CUresult cuEventRecord(CUevent e, CUstream) { NEED_CTX(); if (!e) return CUDA_ERROR_INVALID_HANDLE; *(Event*)e = {nowMs(), true}; return CUDA_SUCCESS; }
 CUresult cuEventSynchronize(CUevent e) { NEED_CTX(); return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE; }
-CUresult cuEventElapsedTime(float* ms, CUevent a, CUevent b) {
+// cuda.h 13 maps cuEventElapsedTime to cuEventElapsedTime_v2; JCuda 12.6 imports the plain name, which
+// the real driver still exports. Both are defined here.
+#undef cuEventElapsedTime
+CUresult cuEventElapsedTime_v2(float* ms, CUevent a, CUevent b);
+CUresult cuEventElapsedTime(float* ms, CUevent a, CUevent b) { return cuEventElapsedTime_v2(ms, a, b); }
+CUresult cuEventElapsedTime_v2(float* ms, CUevent a, CUevent b) {
     NEED_CTX();
     if (!a || !b) return CUDA_ERROR_INVALID_HANDLE;
     if (!((Event*)a)->recorded || !((Event*)b)->recorded) return CUDA_ERROR_INVALID_HANDLE;

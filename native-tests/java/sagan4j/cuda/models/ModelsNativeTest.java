@@ -1,7 +1,6 @@
 package sagan4j.cuda.models;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static sagan4j.testing.Reference.assertClose;
 
 import java.util.List;
 import java.util.SplittableRandom;
@@ -19,6 +18,7 @@ import sagan4j.models.Discriminator;
 import sagan4j.models.GanConfig;
 import sagan4j.models.Generator;
 import sagan4j.nn.Parameter;
+import sagan4j.testing.OpenAttention;
 import sagan4j.testing.Reference;
 
 /**
@@ -63,14 +63,88 @@ class ModelsNativeTest {
             cuda.conv().setImpl(convImpl);
             Run want = run(cpu, cfg, z, labels, dImg, dOut, batch);
             Run got = run(cuda, cfg, z, labels, dImg, dOut, batch);
-            assertClose("G images", got.images, want.images, TOL);
-            assertClose("D logits", got.logits, want.logits, TOL);
-            assertClose("D input gradient", got.dInput, want.dInput, TOL);
-            assertEquals(want.grads.size(), got.grads.size());
+            // every comparison is made and printed, so a failure shows where along the network error grows
+            List<String> failures = new java.util.ArrayList<>();
+            check(failures, "G images", got.images, want.images);
+            check(failures, "D logits", got.logits, want.logits);
+            check(failures, "D input gradient", got.dInput, want.dInput);
+            assertEquals(want.names, got.names);
             for (int i = 0; i < want.grads.size(); i++) {
-                assertClose(want.names.get(i) + " gradient", got.grads.get(i), want.grads.get(i), TOL);
+                String name = want.names.get(i);
+                int weight = want.names.indexOf(name.replaceFirst("bias$", "weight"));
+                double weightNorm = weight >= 0 ? norm(want.grads.get(weight)) : 0;
+                if (name.endsWith(".bias") && norm(want.grads.get(i)) <= NOISE * weightNorm) {
+                    checkNoise(failures, name, got.grads.get(i), want.grads.get(i), weightNorm);
+                } else {
+                    check(failures, name + " gradient", got.grads.get(i), want.grads.get(i));
+                }
+            }
+            if (!failures.isEmpty()) {
+                throw new AssertionError(cfg.preset() + " conv=" + convImpl + ": " + failures.size() + " mismatch(es): "
+                        + String.join("; ", failures));
             }
         }
+    }
+
+    /**
+     * A conv bias right before a batch norm has an exact gradient of zero (the norm subtracts the batch
+     * mean, bias included), so both backends return rounding noise there and a relative error means
+     * nothing. Such a gradient (CPU norm at most NOISE times its layer's weight gradient) is checked to be
+     * noise on CUDA too: finite, and at most NOISE times the weight gradient's norm.
+     */
+    private static final double NOISE = 1e-4;
+
+    /**
+     * ReLU and max-pool kinks: a pre-activation within rounding of zero can fall on different sides on the
+     * two backends, and the gradient then differs at that element by O(1) and, after the convolutions
+     * below it, over a small neighbourhood. So a tensor also passes when the mismatch is confined like that:
+     * at most 1% of its elements off by more than 1e-3 of its rms, none by more than 10% of it. Seen on the
+     * emulator at full BigGAN-128 size: D's input gradient with 267 of 98,304 elements off (worst 4% of the
+     * rms), every other element within 1e-6 of the rms; the small models match everywhere at ~3e-7. A wiring
+     * or indexing mistake moves far more elements, or moves them by more.
+     */
+    private static final double KINK_FRACTION = 0.01, KINK_WORST = 0.1;
+
+    private static void checkNoise(List<String> failures, String name, float[] got, float[] want, double weightNorm) {
+        double g = norm(got);
+        System.out.printf("  %-48s CPU norm %.3e, CUDA norm %.3e (zero in theory; weight gradient %.3e)%n", name, norm(want),
+                g, weightNorm);
+        if (!(g <= NOISE * weightNorm)) {
+            failures.add(name + " gradient: zero in theory, CUDA norm " + g + " > " + NOISE + " x " + weightNorm);
+        }
+    }
+
+    private static void check(List<String> failures, String what, float[] got, float[] want) {
+        for (int i = 0; i < got.length; i++) {
+            if (!Float.isFinite(got[i]) && Float.isFinite(want[i])) {
+                failures.add(what + ": element " + i + " is " + got[i] + " (not written, or overflowed)");
+                return;
+            }
+        }
+        double err = Reference.relativeL2(got, Reference.toDouble(want));
+        double rms = norm(want) / Math.sqrt(Math.max(1, want.length));
+        int far = 0;
+        double worst = 0;
+        for (int i = 0; i < got.length; i++) {
+            double d = Math.abs((double) got[i] - want[i]) / Math.max(rms, 1e-30);
+            far += d > 1e-3 ? 1 : 0;
+            worst = Math.max(worst, d);
+        }
+        System.out.printf("  %-48s relative L2 %.2e; %d of %d elements off by > 1e-3 rms, worst %.2e rms%n", what, err, far,
+                got.length, worst);
+        boolean kinkSized = far <= KINK_FRACTION * got.length && worst <= KINK_WORST;
+        if (!(err <= TOL || kinkSized)) {
+            failures.add(what + ": relative L2 error " + err + " > " + TOL + ", " + far + " of " + got.length
+                    + " elements off by > 1e-3 rms (worst " + worst + " rms)");
+        }
+    }
+
+    private static double norm(float[] x) {
+        double s = 0;
+        for (float v : x) {
+            s += (double) v * v;
+        }
+        return Math.sqrt(s);
     }
 
     private record Run(float[] images, float[] logits, float[] dInput, List<String> names, List<float[]> grads) {
@@ -81,6 +155,8 @@ class ModelsNativeTest {
         try (Generator g = new Generator(be, cfg); Discriminator d = new Discriminator(be, cfg);
              Tensor z = be.fromHost(zs, batch, cfg.zDim()); Tensor labels = be.fromHost(ls, batch);
              Tensor gImg = be.fromHost(dImg, batch, cfg.imageChannels(), r, r); Tensor gOut = be.fromHost(dOut, batch, 1)) {
+            OpenAttention.set(be, g.weights(), 0.5f); // at σ = 0 nothing inside attention would be compared
+            OpenAttention.set(be, d.weights(), 0.5f);
             g.zeroGrad();
             d.zeroGrad();
             Tensor images = g.forward(z, labels);

@@ -10,13 +10,15 @@ import sagan4j.backend.Tensor;
 import sagan4j.cpu.CpuBackend;
 import sagan4j.nn.GradCheck;
 import sagan4j.nn.Parameter;
+import sagan4j.testing.OpenAttention;
 import sagan4j.testing.Reference;
 
 /**
  * Gradient checks of whole tiny generators and discriminators (every block type, attention, both
  * conditioning modes) on the CPU reference: for every weight tensor and D's input, a central difference of
  * L = Σ out·g along the tensor's own analytic gradient ({@link GradCheck#directional}); the layers are
- * checked element by element elsewhere. Spectral norm is off here (its power iteration changes σ from
+ * checked element by element elsewhere. Attention's σ is set to 0.5 (at its initial 0 nothing inside the
+ * block would get a gradient). Spectral norm is off here (its power iteration changes σ from
  * call to call in training; the SN wrappers have their own checks); batch norm runs in training mode.
  */
 class EndToEndGradientTest {
@@ -48,6 +50,7 @@ class EndToEndGradientTest {
         SplittableRandom rng = new SplittableRandom(3);
         try (Generator g = new Generator(cpu, cfg); Tensor z = cpu.fromHost(Reference.random(rng, 2 * cfg.zDim(), 1), 2, cfg.zDim());
              Tensor labels = cpu.fromHost(new int[] {2, 0}, 2)) {
+            OpenAttention.set(cpu, g.weights(), 0.5f);
             Tensor img = g.forward(z, labels);
             float[] up = Reference.random(rng, (int) img.size(), 1);
             g.zeroGrad();
@@ -70,6 +73,7 @@ class EndToEndGradientTest {
         try (Discriminator d = new Discriminator(cpu, cfg);
              Tensor x = cpu.fromHost(Reference.random(rng, 2 * cfg.imageChannels() * r * r, 1), 2, cfg.imageChannels(), r, r);
              Tensor labels = cpu.fromHost(new int[] {1, 1}, 2)) {
+            OpenAttention.set(cpu, d.weights(), 0.5f);
             Tensor out = d.forward(x, labels);
             float[] up = Reference.random(rng, (int) out.size(), 1);
             d.zeroGrad();
