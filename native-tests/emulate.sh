@@ -3,7 +3,7 @@
 # without a GPU, against the CPU emulator of the CUDA stack (native-tests/emulator: a fake libcuda.so.1
 # that runs kernels/*.cu compiled for the host, plus host cuBLAS and cuDNN stand-ins). It checks the Java
 # launch code, the kernels' indexing, barriers and shuffles, and every CUDA path against the CPU reference;
-# it says nothing about speed, and TF32 and the real libraries' numerics only show on a GPU.
+# it says nothing about speed, and the real libraries' own numerics only show on a GPU.
 # Examples:  native-tests/emulate.sh
 #            native-tests/emulate.sh --select-class sagan4j.cuda.nn.LayersNativeTest
 #            SAGAN4J_EMU_ORDER=reverse native-tests/emulate.sh     (threads between barriers in reverse order)

@@ -445,8 +445,9 @@ static int normalize_op(int op) {
     return op == CUBLAS_OP_N ? CUBLAS_OP_N : CUBLAS_OP_T;
 }
 
-/* The FP32 family of compute types for all-CUDA_R_32F operands; the reduced-precision ones (TF32, FP16,
- * BF16 inputs) are computed exactly here, which is within every tolerance they allow. */
+/* The FP32 family of compute types for all-CUDA_R_32F operands. CUBLAS_COMPUTE_32F_FAST_TF32 rounds the
+ * inputs to TF32 first, as tensor cores do (see tf32_copy); FAST_16F / FAST_16BF are computed in FP32 here,
+ * within every tolerance they allow. */
 static int fp32_compute(cublasComputeType_t computeType) {
     switch (computeType) {
     case CUBLAS_COMPUTE_32F:
@@ -458,6 +459,34 @@ static int fp32_compute(cublasComputeType_t computeType) {
     default:
         return 0;
     }
+}
+
+/* TF32 as tensor cores see it: an FP32 value rounded to 10 mantissa bits (to nearest, ties to even). */
+static float tf32_round(float v) {
+    uint32_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    if ((bits & 0x7f800000u) != 0x7f800000u) { /* finite: round; inf and NaN pass unchanged */
+        bits += 0xfffu + ((bits >> 13) & 1u);
+        bits &= ~0x1fffu;
+    }
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+/* A TF32-rounded copy of everything a strided batch of `rows` x `cols` column-major operands reaches
+ * (batch b at b * stride, leading dimension ld); NULL when out of memory. */
+static float *tf32_copy(const void *p, int rows, int cols, int ld, long long stride, int batch) {
+    if (rows == 0 || cols == 0 || batch == 0) {
+        return malloc(1);
+    }
+    size_t n = (size_t)(batch - 1) * (size_t)(stride > 0 ? stride : 0) + (size_t)(cols - 1) * ld + rows;
+    float *out = malloc(n * sizeof *out);
+    if (out != NULL) {
+        for (size_t i = 0; i < n; i++) {
+            out[i] = tf32_round(((const float *)p)[i]);
+        }
+    }
+    return out;
 }
 
 static int valid_algo(cublasGemmAlgo_t algo) {
@@ -483,8 +512,19 @@ static cublasStatus_t gemm_ex(cublasHandle_t handle, cublasOperation_t transa, c
     if (st != CUBLAS_STATUS_SUCCESS) {
         return st;
     }
-    return sgemm_batched(normalize_op(transa), normalize_op(transb), m, n, k, a, A, lda, strideA, B, ldb, strideB,
-                         b, C, ldc, strideC, batchCount);
+    if (computeType != CUBLAS_COMPUTE_32F_FAST_TF32 || a == 0.0f || k == 0) {
+        return sgemm_batched(normalize_op(transa), normalize_op(transb), m, n, k, a, A, lda, strideA, B, ldb, strideB,
+                             b, C, ldc, strideC, batchCount);
+    }
+    int opA = normalize_op(transa), opB = normalize_op(transb);
+    float *ta = tf32_copy(A, opA == CUBLAS_OP_N ? m : k, opA == CUBLAS_OP_N ? k : m, lda, strideA, batchCount);
+    float *tb = tf32_copy(B, opB == CUBLAS_OP_N ? k : n, opB == CUBLAS_OP_N ? n : k, ldb, strideB, batchCount);
+    st = ta == NULL || tb == NULL ? CUBLAS_STATUS_ALLOC_FAILED
+                                  : sgemm_batched(opA, opB, m, n, k, a, ta, lda, strideA, tb, ldb, strideB, b, C, ldc,
+                                                  strideC, batchCount);
+    free(ta);
+    free(tb);
+    return st;
 }
 
 cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb,

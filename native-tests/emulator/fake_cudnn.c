@@ -606,7 +606,7 @@ cudnnStatus_t cudnnSetConvolutionMathType(cudnnConvolutionDescriptor_t convDesc,
     if (mathType < CUDNN_DEFAULT_MATH || mathType > CUDNN_FMA_MATH) {
         return fail(CUDNN_STATUS_BAD_PARAM, "cudnnSetConvolutionMathType", "unknown math type");
     }
-    convDesc->mathType = mathType; /* all math is exact here; TF32 tolerances are met trivially */
+    convDesc->mathType = mathType; /* anything but CUDNN_FMA_MATH lets FP32 convolutions round inputs to TF32 */
     return CUDNN_STATUS_SUCCESS;
 }
 
@@ -1027,6 +1027,43 @@ static const float *packed_filter(const struct cudnnFilterStruct *f, const float
     return out;
 }
 
+/* TF32 as tensor cores see it: an FP32 value rounded to 10 mantissa bits (to nearest, ties to even). cuDNN 9
+ * on compute capability 8.0 and later may do this to FP32 convolutions unless the math type is
+ * CUDNN_FMA_MATH, so the stand-in does it too: FP32 tests then fail here as they would on a GPU if a path
+ * left TF32 on by mistake, and TF32 tolerances are exercised for real. */
+static float tf32_round(float v) {
+    uint32_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    if ((bits & 0x7f800000u) != 0x7f800000u) { /* finite: round; inf and NaN pass unchanged */
+        bits += 0xfffu + ((bits >> 13) & 1u);
+        bits &= ~0x1fffu;
+    }
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+/* With tf32, a rounded copy of the n values at p (freeing p when it was already a copy), else p. */
+static const float *maybe_tf32(const float *p, size_t n, int tf32, int *owned) {
+    if (!tf32 || p == NULL) {
+        return p;
+    }
+    float *out = malloc(n * sizeof *out);
+    if (out != NULL) {
+        for (size_t i = 0; i < n; i++) {
+            out[i] = tf32_round(p[i]);
+        }
+    }
+    if (*owned) {
+        free((void *)p);
+    }
+    *owned = 1;
+    return out;
+}
+
+static int allows_tf32(const struct cudnnConvolutionStruct *conv) {
+    return conv->mathType != CUDNN_FMA_MATH;
+}
+
 /* out = alpha * acc + beta * out for the H x W plane (n, c) of tensor t; with beta == 0 out is not read. */
 static void store_plane(const struct cudnnTensorStruct *t, float *p, int n, int c, const double *acc, float alpha,
                         float beta) {
@@ -1247,8 +1284,9 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t handle, const void *alpha, c
         return st;
     }
     int ownX, ownW;
-    const float *xp = packed_tensor(xDesc, x, &ownX);
-    const float *wp = packed_filter(wDesc, w, &ownW);
+    int tf32 = allows_tf32(convDesc);
+    const float *xp = maybe_tf32(packed_tensor(xDesc, x, &ownX), (size_t)g.n * g.c * g.h * g.w, tf32, &ownX);
+    const float *wp = maybe_tf32(packed_filter(wDesc, w, &ownW), (size_t)g.k * g.c * g.r * g.s, tf32, &ownW);
     double *acc = malloc((size_t)g.ho * g.wo * sizeof *acc);
     if (xp != NULL && wp != NULL && acc != NULL) {
         float a = *(const float *)alpha, b = *(const float *)beta;
@@ -1285,8 +1323,9 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, const void *alp
         return st;
     }
     int ownDy, ownW;
-    const float *dyp = packed_tensor(dyDesc, dy, &ownDy);
-    const float *wp = packed_filter(wDesc, w, &ownW);
+    int tf32 = allows_tf32(convDesc);
+    const float *dyp = maybe_tf32(packed_tensor(dyDesc, dy, &ownDy), (size_t)g.n * g.k * g.ho * g.wo, tf32, &ownDy);
+    const float *wp = maybe_tf32(packed_filter(wDesc, w, &ownW), (size_t)g.k * g.c * g.r * g.s, tf32, &ownW);
     double *acc = malloc((size_t)g.h * g.w * sizeof *acc);
     if (dyp != NULL && wp != NULL && acc != NULL) {
         float a = *(const float *)alpha, b = *(const float *)beta;
@@ -1324,8 +1363,9 @@ cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle, const void *a
         return st;
     }
     int ownX, ownDy;
-    const float *xp = packed_tensor(xDesc, x, &ownX);
-    const float *dyp = packed_tensor(dyDesc, dy, &ownDy);
+    int tf32 = allows_tf32(convDesc);
+    const float *xp = maybe_tf32(packed_tensor(xDesc, x, &ownX), (size_t)g.n * g.c * g.h * g.w, tf32, &ownX);
+    const float *dyp = maybe_tf32(packed_tensor(dyDesc, dy, &ownDy), (size_t)g.n * g.k * g.ho * g.wo, tf32, &ownDy);
     double *acc = malloc((size_t)g.r * g.s * sizeof *acc);
     if (xp != NULL && dyp != NULL && acc != NULL) {
         float a = *(const float *)alpha, b = *(const float *)beta;

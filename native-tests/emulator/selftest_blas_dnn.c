@@ -223,7 +223,10 @@ static void gemm_case(cublasHandle_t h, int opA, int opB, int m, int n, int k, i
                 want += (double)beta * C0[b * sC + e];
                 absSum += fabs((double)beta * C0[b * sC + e]);
             }
-            if (!close_to(got, want, absSum)) {
+            /* TF32 rounds each input to 11 significant bits: |error| <= ~2^-10 of the absolute sum */
+            int ok = compute == COMPUTE_32F_FAST_TF32 ? fabs(got - want) <= 1.1e-3 * absSum + 1e-30
+                                                      : close_to(got, want, absSum);
+            if (!ok) {
                 if (bad++ < 3) printf("  C[b=%d,i=%lld,j=%lld] = %.9g, expected %.9g\n", b, i, j, got, want);
             }
         }
@@ -273,6 +276,19 @@ static void test_cublas(void) {
             gemm_case(h, ops[o][0], ops[o][1], sizes[s][0], sizes[s][1], sizes[s][2], sizes[s][3], -0.5f, -0.75f,
                       COMPUTE_32F_FAST_TF32);
         }
+    }
+
+    /* TF32 really rounds: 1 + 2^-20 keeps its low bit in FP32 and loses it in TF32 */
+    {
+        float A[1] = {1.0f + 0x1p-20f}, B[1] = {1.0f}, C[1] = {NAN}, one = 1, zero = 0;
+        EXPECT_STATUS(cublasGemmStridedBatchedEx(h, OP_N, OP_N, 1, 1, 1, &one, A, CUDA_R_32F, 1, 0, B, CUDA_R_32F, 1, 0,
+                                                 &zero, C, CUDA_R_32F, 1, 0, 1, COMPUTE_32F_FAST_TF32, GEMM_DEFAULT),
+                      CUBLAS_STATUS_SUCCESS);
+        CHECK(C[0] == 1.0f, "TF32 gemm: %.9g, expected 1 (input rounded to TF32)", C[0]);
+        EXPECT_STATUS(cublasGemmStridedBatchedEx(h, OP_N, OP_N, 1, 1, 1, &one, A, CUDA_R_32F, 1, 0, B, CUDA_R_32F, 1, 0,
+                                                 &zero, C, CUDA_R_32F, 1, 0, 1, COMPUTE_32F, GEMM_DEFAULT),
+                      CUBLAS_STATUS_SUCCESS);
+        CHECK(C[0] == A[0], "FP32 gemm: %.9g, expected %.9g", C[0], A[0]);
     }
 
     /* the plain entry points share the core: one check each */
@@ -362,6 +378,8 @@ static cudnnConvolutionDescriptor_t convolution(int ph, int pw, int sh, int sw, 
     cudnnConvolutionDescriptor_t d;
     cudnnCreateConvolutionDescriptor(&d);
     EXPECT_STATUS(cudnnSetConvolution2dDescriptor(d, ph, pw, sh, sw, dh, dw, mode, DATA_FLOAT), CUDNN_STATUS_SUCCESS);
+    /* exact FP32: the default math type lets the stand-in round inputs to TF32, as cuDNN may on a GPU */
+    EXPECT_STATUS(cudnnSetConvolutionMathType(d, FMA_MATH), CUDNN_STATUS_SUCCESS);
     return d;
 }
 

@@ -16,14 +16,6 @@ public final class Gpu {
         return "1".equals(System.getenv("SAGAN4J_REQUIRE_GPU"));
     }
 
-    /**
-     * True on native-tests/emulator's stand-in device (CPU emulation of the CUDA stack), whose cuBLAS has no
-     * TF32: tests about reduced-precision hardware skip themselves there.
-     */
-    public static boolean emulated(CudaBackend backend) {
-        return backend.context().info().name().contains("CPU emulator");
-    }
-
     public static CudaBackend open(CudaBackend.Options options) {
         try {
             return CudaBackend.open(options);
