@@ -87,7 +87,7 @@ struct Fiber {
     void* sp = nullptr;
     EmuThreadIds ids{};
     State state = DONE;
-    int linear = 0, lane = 0, warp = 0;
+    int lane = 0;           // threadIdx linearised, mod 32
     unsigned mask = 0;      // of the pending shuffle
     uint64_t value = 0;     // published by the pending shuffle
     int src = -1;           // lane it reads
@@ -292,9 +292,7 @@ static void run_block(Worker* w, Grid* g, int b) {
     if (l.dynamicSmem) memset(w->smem.data(), 0xFF, l.dynamicSmem); // uninitialised shared memory reads as NaN
     for (int i = 0; i < n; i++) {
         Fiber& f = w->fibers[i];
-        f.linear = i;
         f.lane = i & 31;
-        f.warp = i >> 5;
         f.ids.threadIdx = {(unsigned)(i % l.block[0]), (unsigned)((i / l.block[0]) % l.block[1]), (unsigned)(i / (l.block[0] * l.block[1]))};
         f.ids.blockIdx = {w->block[0], w->block[1], w->block[2]};
         f.ids.blockDim = {l.block[0], l.block[1], l.block[2]};

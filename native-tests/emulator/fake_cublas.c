@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tf32.h"
+
 /* ------------------------------------------------------------------ types and constants of cublas_api.h */
 
 typedef enum {
@@ -459,18 +461,6 @@ static int fp32_compute(cublasComputeType_t computeType) {
     default:
         return 0;
     }
-}
-
-/* TF32 as tensor cores see it: an FP32 value rounded to 10 mantissa bits (to nearest, ties to even). */
-static float tf32_round(float v) {
-    uint32_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    if ((bits & 0x7f800000u) != 0x7f800000u) { /* finite: round; inf and NaN pass unchanged */
-        bits += 0xfffu + ((bits >> 13) & 1u);
-        bits &= ~0x1fffu;
-    }
-    memcpy(&v, &bits, sizeof v);
-    return v;
 }
 
 /* A TF32-rounded copy of everything a strided batch of `rows` x `cols` column-major operands reaches

@@ -36,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tf32.h"
+
 /* ------------------------------------------------------------------ types and constants of cudnn_graph.h */
 
 typedef enum {
@@ -871,21 +873,27 @@ cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(cudnnHandle_t h
     return CUDNN_STATUS_SUCCESS;
 }
 
+/* The three cudnnGet*Algorithm_v7 below, with their descriptors in forward terms (x, w, y). */
+static cudnnStatus_t algorithms_v7(const char *fn, cudnnHandle_t handle, const menu *m,
+                                   const struct cudnnTensorStruct *x, const struct cudnnFilterStruct *w,
+                                   const struct cudnnConvolutionStruct *conv, const struct cudnnTensorStruct *y,
+                                   int requestedAlgoCount, int *returnedAlgoCount, cudnnConvolutionAlgoPerf_t *perfResults) {
+    if (!live_handle(handle)) {
+        return fail(CUDNN_STATUS_BAD_PARAM, fn, "not a live handle");
+    }
+    geometry g;
+    cudnnStatus_t st = conv_geometry(fn, x, w, conv, y, &g);
+    return st != CUDNN_STATUS_SUCCESS ? st : heuristics(m, conv, &g, requestedAlgoCount, returnedAlgoCount, perfResults);
+}
+
 cudnnStatus_t cudnnGetConvolutionForwardAlgorithm_v7(cudnnHandle_t handle, const cudnnTensorDescriptor_t srcDesc,
                                                      const cudnnFilterDescriptor_t filterDesc,
                                                      const cudnnConvolutionDescriptor_t convDesc,
                                                      const cudnnTensorDescriptor_t destDesc,
                                                      const int requestedAlgoCount, int *returnedAlgoCount,
                                                      cudnnConvolutionAlgoPerf_t *perfResults) {
-    static const char fn[] = "cudnnGetConvolutionForwardAlgorithm_v7";
-    if (!live_handle(handle)) {
-        return fail(CUDNN_STATUS_BAD_PARAM, fn, "not a live handle");
-    }
-    geometry g;
-    cudnnStatus_t st = conv_geometry(fn, srcDesc, filterDesc, convDesc, destDesc, &g);
-    return st != CUDNN_STATUS_SUCCESS
-               ? st
-               : heuristics(&FWD, convDesc, &g, requestedAlgoCount, returnedAlgoCount, perfResults);
+    return algorithms_v7("cudnnGetConvolutionForwardAlgorithm_v7", handle, &FWD, srcDesc, filterDesc, convDesc, destDesc, requestedAlgoCount, returnedAlgoCount,
+                         perfResults);
 }
 
 cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithm_v7(cudnnHandle_t handle,
@@ -895,15 +903,8 @@ cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithm_v7(cudnnHandle_t handle,
                                                           const cudnnTensorDescriptor_t gradDesc,
                                                           const int requestedAlgoCount, int *returnedAlgoCount,
                                                           cudnnConvolutionAlgoPerf_t *perfResults) {
-    static const char fn[] = "cudnnGetConvolutionBackwardDataAlgorithm_v7";
-    if (!live_handle(handle)) {
-        return fail(CUDNN_STATUS_BAD_PARAM, fn, "not a live handle");
-    }
-    geometry g;
-    cudnnStatus_t st = conv_geometry(fn, gradDesc, filterDesc, convDesc, diffDesc, &g);
-    return st != CUDNN_STATUS_SUCCESS
-               ? st
-               : heuristics(&BWD_DATA, convDesc, &g, requestedAlgoCount, returnedAlgoCount, perfResults);
+    return algorithms_v7("cudnnGetConvolutionBackwardDataAlgorithm_v7", handle, &BWD_DATA, gradDesc, filterDesc, convDesc, diffDesc, requestedAlgoCount, returnedAlgoCount,
+                         perfResults);
 }
 
 cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithm_v7(cudnnHandle_t handle,
@@ -913,15 +914,8 @@ cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithm_v7(cudnnHandle_t handle
                                                             const cudnnFilterDescriptor_t gradDesc,
                                                             const int requestedAlgoCount, int *returnedAlgoCount,
                                                             cudnnConvolutionAlgoPerf_t *perfResults) {
-    static const char fn[] = "cudnnGetConvolutionBackwardFilterAlgorithm_v7";
-    if (!live_handle(handle)) {
-        return fail(CUDNN_STATUS_BAD_PARAM, fn, "not a live handle");
-    }
-    geometry g;
-    cudnnStatus_t st = conv_geometry(fn, srcDesc, gradDesc, convDesc, diffDesc, &g);
-    return st != CUDNN_STATUS_SUCCESS
-               ? st
-               : heuristics(&BWD_FILTER, convDesc, &g, requestedAlgoCount, returnedAlgoCount, perfResults);
+    return algorithms_v7("cudnnGetConvolutionBackwardFilterAlgorithm_v7", handle, &BWD_FILTER, srcDesc, gradDesc, convDesc, diffDesc, requestedAlgoCount, returnedAlgoCount,
+                         perfResults);
 }
 
 static cudnnStatus_t workspace_size(const char *fn, cudnnHandle_t handle, const menu *m, int algo,
@@ -979,10 +973,11 @@ static int packed_nchw(const struct cudnnTensorStruct *t) {
     return t->ws == 1 && t->hs == t->w && t->cs == t->h * t->w && t->ns == t->c * t->h * t->w;
 }
 
-/* A packed N x C x H x W copy of tensor t at p, or p itself when t is already packed NCHW (*owned = 0). */
-static const float *packed_tensor(const struct cudnnTensorStruct *t, const float *p, int *owned) {
+/* A packed N x C x H x W copy of tensor t at p, rounded to TF32 when tf32 is set; p itself when t is already
+ * packed NCHW and no rounding is asked for (*owned = 0). */
+static const float *packed_tensor(const struct cudnnTensorStruct *t, const float *p, int tf32, int *owned) {
     *owned = 0;
-    if (packed_nchw(t)) {
+    if (packed_nchw(t) && !tf32) {
         return p;
     }
     float *out = malloc((size_t)t->n * t->c * t->h * t->w * sizeof *out);
@@ -994,7 +989,8 @@ static const float *packed_tensor(const struct cudnnTensorStruct *t, const float
         for (int c = 0; c < t->c; c++) {
             for (int h = 0; h < t->h; h++) {
                 for (int w = 0; w < t->w; w++) {
-                    *o++ = p[(ptrdiff_t)n * t->ns + (ptrdiff_t)c * t->cs + (ptrdiff_t)h * t->hs + (ptrdiff_t)w * t->ws];
+                    float v = p[(ptrdiff_t)n * t->ns + (ptrdiff_t)c * t->cs + (ptrdiff_t)h * t->hs + (ptrdiff_t)w * t->ws];
+                    *o++ = tf32 ? tf32_round(v) : v;
                 }
             }
         }
@@ -1003,22 +999,25 @@ static const float *packed_tensor(const struct cudnnTensorStruct *t, const float
     return out;
 }
 
-/* A packed K x C x R x S (KCRS) copy of filter f at p, or p itself when f is NCHW-formatted. */
-static const float *packed_filter(const struct cudnnFilterStruct *f, const float *p, int *owned) {
+/* A packed K x C x R x S (KCRS) copy of filter f at p, rounded to TF32 when tf32 is set; p itself when f is
+ * NCHW-formatted and no rounding is asked for (*owned = 0). */
+static const float *packed_filter(const struct cudnnFilterStruct *f, const float *p, int tf32, int *owned) {
     *owned = 0;
-    if (f->format == CUDNN_TENSOR_NCHW) {
+    if (f->format == CUDNN_TENSOR_NCHW && !tf32) {
         return p;
     }
     float *out = malloc((size_t)f->k * f->c * f->h * f->w * sizeof *out);
     if (out == NULL) {
         return NULL;
     }
-    /* KRSC -> KCRS */
     for (int k = 0; k < f->k; k++) {
         for (int r = 0; r < f->h; r++) {
             for (int s = 0; s < f->w; s++) {
                 for (int c = 0; c < f->c; c++) {
-                    out[(((size_t)k * f->c + c) * f->h + r) * f->w + s] = *p++;
+                    /* the source is KRSC (NHWC format) or already KCRS */
+                    size_t kcrs = (((size_t)k * f->c + c) * f->h + r) * f->w + s;
+                    size_t src = f->format == CUDNN_TENSOR_NCHW ? kcrs : (((size_t)k * f->h + r) * f->w + s) * f->c + c;
+                    out[kcrs] = tf32 ? tf32_round(p[src]) : p[src];
                 }
             }
         }
@@ -1027,39 +1026,9 @@ static const float *packed_filter(const struct cudnnFilterStruct *f, const float
     return out;
 }
 
-/* TF32 as tensor cores see it: an FP32 value rounded to 10 mantissa bits (to nearest, ties to even). cuDNN 9
- * on compute capability 8.0 and later may do this to FP32 convolutions unless the math type is
- * CUDNN_FMA_MATH, so the stand-in does it too: FP32 tests then fail here as they would on a GPU if a path
- * left TF32 on by mistake, and TF32 tolerances are exercised for real. */
-static float tf32_round(float v) {
-    uint32_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    if ((bits & 0x7f800000u) != 0x7f800000u) { /* finite: round; inf and NaN pass unchanged */
-        bits += 0xfffu + ((bits >> 13) & 1u);
-        bits &= ~0x1fffu;
-    }
-    memcpy(&v, &bits, sizeof v);
-    return v;
-}
-
-/* With tf32, a rounded copy of the n values at p (freeing p when it was already a copy), else p. */
-static const float *maybe_tf32(const float *p, size_t n, int tf32, int *owned) {
-    if (!tf32 || p == NULL) {
-        return p;
-    }
-    float *out = malloc(n * sizeof *out);
-    if (out != NULL) {
-        for (size_t i = 0; i < n; i++) {
-            out[i] = tf32_round(p[i]);
-        }
-    }
-    if (*owned) {
-        free((void *)p);
-    }
-    *owned = 1;
-    return out;
-}
-
+/* cuDNN 9 on compute capability 8.0 and later may round the inputs of FP32 convolutions to TF32 unless the
+ * math type is CUDNN_FMA_MATH, so the stand-in does it too: FP32 tests then fail here as they would on a GPU
+ * if a path left TF32 on by mistake, and TF32 tolerances are exercised for real. */
 static int allows_tf32(const struct cudnnConvolutionStruct *conv) {
     return conv->mathType != CUDNN_FMA_MATH;
 }
@@ -1285,8 +1254,8 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t handle, const void *alpha, c
     }
     int ownX, ownW;
     int tf32 = allows_tf32(convDesc);
-    const float *xp = maybe_tf32(packed_tensor(xDesc, x, &ownX), (size_t)g.n * g.c * g.h * g.w, tf32, &ownX);
-    const float *wp = maybe_tf32(packed_filter(wDesc, w, &ownW), (size_t)g.k * g.c * g.r * g.s, tf32, &ownW);
+    const float *xp = packed_tensor(xDesc, x, tf32, &ownX);
+    const float *wp = packed_filter(wDesc, w, tf32, &ownW);
     double *acc = malloc((size_t)g.ho * g.wo * sizeof *acc);
     if (xp != NULL && wp != NULL && acc != NULL) {
         float a = *(const float *)alpha, b = *(const float *)beta;
@@ -1324,8 +1293,8 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, const void *alp
     }
     int ownDy, ownW;
     int tf32 = allows_tf32(convDesc);
-    const float *dyp = maybe_tf32(packed_tensor(dyDesc, dy, &ownDy), (size_t)g.n * g.k * g.ho * g.wo, tf32, &ownDy);
-    const float *wp = maybe_tf32(packed_filter(wDesc, w, &ownW), (size_t)g.k * g.c * g.r * g.s, tf32, &ownW);
+    const float *dyp = packed_tensor(dyDesc, dy, tf32, &ownDy);
+    const float *wp = packed_filter(wDesc, w, tf32, &ownW);
     double *acc = malloc((size_t)g.h * g.w * sizeof *acc);
     if (dyp != NULL && wp != NULL && acc != NULL) {
         float a = *(const float *)alpha, b = *(const float *)beta;
@@ -1364,8 +1333,8 @@ cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle, const void *a
     }
     int ownX, ownDy;
     int tf32 = allows_tf32(convDesc);
-    const float *xp = maybe_tf32(packed_tensor(xDesc, x, &ownX), (size_t)g.n * g.c * g.h * g.w, tf32, &ownX);
-    const float *dyp = maybe_tf32(packed_tensor(dyDesc, dy, &ownDy), (size_t)g.n * g.k * g.ho * g.wo, tf32, &ownDy);
+    const float *xp = packed_tensor(xDesc, x, tf32, &ownX);
+    const float *dyp = packed_tensor(dyDesc, dy, tf32, &ownDy);
     double *acc = malloc((size_t)g.r * g.s * sizeof *acc);
     if (xp != NULL && dyp != NULL && acc != NULL) {
         float a = *(const float *)alpha, b = *(const float *)beta;

@@ -40,7 +40,14 @@ class ModelsNativeTest {
      * the conditioning of the function, not the backend. 5e-3, the TF32 tolerance, still fails any wiring or
      * indexing mistake, whose errors are O(1).
      */
-    private static final double TOL_FULL = 5e-3, SCALAR_FULL = 5e-2;
+    private static final double TOL_FULL = 5e-3;
+    /**
+     * A scalar gradient (attention's σ: Σ dy·o, a sum that mostly cancels) turns the upstream error into a
+     * larger relative one: 2.1% measured at full BigGAN-128 size, with every tensor gradient within 1.6e-3
+     * (the CPU reference moves it by 1.3% under the same 1e-6 change of z). At full size it is held to 5e-2,
+     * the end-to-end gradient check's tolerance for the same reason.
+     */
+    private static final double SCALAR_FULL = 5e-2;
 
     private static GanConfig config(String preset, boolean large) {
         GanConfig p = GanConfig.preset(preset);
@@ -51,17 +58,17 @@ class ModelsNativeTest {
     @ParameterizedTest(name = "{0} conv={1}")
     @CsvSource({"sagan32, cudnn", "sagan32, im2col", "biggan32, cudnn", "biggan32, im2col"})
     void smallModels(String preset, String conv) {
-        compare(config(preset, false), conv, 4, TOL);
+        compare(config(preset, false), conv, 4, TOL, TOL);
     }
 
     @Tag("large")
     @ParameterizedTest(name = "{0} conv={1} (full size)")
     @CsvSource({"sagan32, cudnn", "biggan32, im2col", "biggan128, cudnn"})
     void fullSizeModels(String preset, String conv) {
-        compare(GanConfig.preset(preset).withOrthoInit(false), conv, 2, TOL_FULL);
+        compare(GanConfig.preset(preset).withOrthoInit(false), conv, 2, TOL_FULL, SCALAR_FULL);
     }
 
-    private static void compare(GanConfig cfg, String convImpl, int batch, double tol) {
+    private static void compare(GanConfig cfg, String convImpl, int batch, double tol, double scalarTol) {
         SplittableRandom rng = new SplittableRandom(17);
         float[] z = Reference.random(rng, batch * cfg.zDim(), 1);
         int[] labels = new int[batch];
@@ -87,7 +94,8 @@ class ModelsNativeTest {
                 if (name.endsWith(".bias") && norm(want.grads.get(i)) <= NOISE * weightNorm) {
                     checkNoise(failures, name, got.grads.get(i), want.grads.get(i), weightNorm);
                 } else {
-                    check(failures, name + " gradient", got.grads.get(i), want.grads.get(i), tol);
+                    double t = want.grads.get(i).length == 1 ? scalarTol : tol;
+                    check(failures, name + " gradient", got.grads.get(i), want.grads.get(i), t);
                 }
             }
             if (!failures.isEmpty()) {
@@ -144,12 +152,6 @@ class ModelsNativeTest {
         System.out.printf("  %-48s relative L2 %.2e; %d of %d elements off by > 1e-3 rms, worst %.2e rms%n", what, err, far,
                 got.length, worst);
         boolean kinkSized = far <= KINK_FRACTION * got.length && worst <= KINK_WORST;
-        // A scalar gradient (attention's σ: Σ dy·o, a sum that mostly cancels) turns the upstream error into a
-        // larger relative one: 2.1% measured at full BigGAN-128 size, with every tensor gradient within 1.6e-3.
-        // At full size it is held to 5e-2, the end-to-end gradient check's tolerance for the same reason.
-        if (got.length == 1 && tol == TOL_FULL) {
-            tol = SCALAR_FULL;
-        }
         if (!(err <= tol || kinkSized)) {
             failures.add(what + ": relative L2 error " + err + " > " + tol + ", " + far + " of " + got.length
                     + " elements off by > 1e-3 rms (worst " + worst + " rms)");
