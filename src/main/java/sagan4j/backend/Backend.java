@@ -368,6 +368,9 @@ public abstract class Backend implements AutoCloseable {
     /** Spectral normalisation: power iteration, W/σ and its backward (see {@link SpectralNormOps}). */
     public abstract SpectralNormOps spectralNorm();
 
+    /** Optimiser updates: Adam and the EMA of weights (see {@link OptimOps}). */
+    public abstract OptimOps optim();
+
     // ---------------------------------------------------------------- backend side
 
     protected abstract Tensor.Storage allocate(Shape shape, DType dtype);
@@ -464,6 +467,14 @@ public abstract class Backend implements AutoCloseable {
     protected static void requireShape(String op, String name, Tensor t, int... dims) {
         if (!t.shape().equals(Shape.of(dims))) {
             throw new ShapeException(op + ": " + name + " has shape " + t.shape() + ", expected " + Arrays.toString(dims));
+        }
+    }
+
+    /** {@code t} must have as many elements as {@code ref} (the elementwise ops over flat views). */
+    protected static void requireSameSize(String op, String name, Tensor t, Tensor ref, String refName) {
+        if (t.size() != ref.size()) {
+            throw new ShapeException(op + ": " + name + " has shape " + t.shape() + " (" + t.size() + " elements), expected "
+                    + ref.size() + " elements (the size of " + refName + " " + ref.shape() + ")");
         }
     }
 

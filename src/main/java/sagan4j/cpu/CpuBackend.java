@@ -6,6 +6,7 @@ import sagan4j.backend.CondBatchNormOps;
 import sagan4j.backend.ConvOps;
 import sagan4j.backend.DType;
 import sagan4j.backend.GemmMath;
+import sagan4j.backend.OptimOps;
 import sagan4j.backend.Shape;
 import sagan4j.backend.Tensor;
 
@@ -34,6 +35,8 @@ public final class CpuBackend extends Backend {
     private final CpuAttention attention = new CpuAttention(this);
 
     private final CpuSpectralNorm spectralNorm = new CpuSpectralNorm(this);
+
+    private final CpuOptim optim = new CpuOptim(this);
 
     @Override
     public String name() {
@@ -107,6 +110,11 @@ public final class CpuBackend extends Backend {
     @Override
     public CpuSpectralNorm spectralNorm() {
         return spectralNorm;
+    }
+
+    @Override
+    public OptimOps optim() {
+        return optim;
     }
 
     @Override

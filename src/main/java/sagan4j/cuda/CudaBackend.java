@@ -24,6 +24,7 @@ import sagan4j.cuda.gemm.CublasGemm;
 import sagan4j.cuda.gemm.GemmPath;
 import sagan4j.cuda.gemm.TiledGemm;
 import sagan4j.cuda.natives.CudaNatives;
+import sagan4j.cuda.optim.CudaOptim;
 import sagan4j.cuda.spectralnorm.CudaSpectralNorm;
 
 /**
@@ -68,6 +69,7 @@ public final class CudaBackend extends Backend {
     private GemmMath math;
     private CudaCondBatchNorm condBatchNorm;
     private CudaSpectralNorm spectralNorm;
+    private CudaOptim optim;
     private boolean closed;
 
     /**
@@ -227,6 +229,14 @@ public final class CudaBackend extends Backend {
             spectralNorm = new CudaSpectralNorm(this);
         }
         return spectralNorm;
+    }
+
+    @Override
+    public CudaOptim optim() {
+        if (optim == null) {
+            optim = new CudaOptim(this);
+        }
+        return optim;
     }
 
     @Override
