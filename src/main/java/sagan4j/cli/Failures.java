@@ -2,6 +2,7 @@ package sagan4j.cli;
 
 import sagan4j.backend.ShapeException;
 import sagan4j.cuda.CudaUnavailableException;
+import sagan4j.data.DataException;
 import sagan4j.io.NpyFormatException;
 import sagan4j.ops.OpInputException;
 
@@ -13,7 +14,7 @@ final class Failures {
     /** The one-line message of an expected failure, or null for anything else. */
     static String expectedMessage(Throwable e) {
         if (e instanceof OpInputException || e instanceof NpyFormatException || e instanceof ShapeException
-                || e instanceof CudaUnavailableException) {
+                || e instanceof CudaUnavailableException || e instanceof DataException) {
             return e.getMessage();
         }
         return null;

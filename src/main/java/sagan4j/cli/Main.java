@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sagan4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "CUDA kernels for SAGAN and BigGAN, with a CPU reference backend.",
-        subcommands = {DoctorCommand.class, OpCommand.class, BenchCommand.class, ModelCommand.class, ExportCommand.class,
+        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, DoctorCommand.class, OpCommand.class, BenchCommand.class, ModelCommand.class, ExportCommand.class,
                 ImportCommand.class, KernelsCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -9,7 +9,7 @@ import java.util.Map;
  * The little JSON sagan4j needs (safetensors headers): a strict recursive-descent parser to Map, List,
  * String, Long/Double, Boolean and null, and string quoting for writers.
  */
-final class Json {
+public final class Json {
     private final String s;
     private int i;
 
@@ -18,7 +18,7 @@ final class Json {
     }
 
     /** Parses one JSON value filling the whole text (trailing whitespace allowed). */
-    static Object parse(String text) {
+    public static Object parse(String text) {
         Json p = new Json(text);
         Object v = p.value();
         p.ws();
@@ -28,7 +28,7 @@ final class Json {
         return v;
     }
 
-    static String quote(String v) {
+    public static String quote(String v) {
         StringBuilder sb = new StringBuilder("\"");
         for (char c : v.toCharArray()) {
             switch (c) {

@@ -26,6 +26,33 @@ public final class SafeTensors {
     /** The file's bytes for {@code tensors} (written in name order) and {@code metadata}. */
     public static byte[] encode(Map<String, NpyArray> tensors, Map<String, String> metadata) {
         Map<String, NpyArray> sorted = new TreeMap<>(tensors);
+        byte[] header = header(sorted, metadata);
+        long offset = 0;
+        for (NpyArray a : sorted.values()) {
+            offset += 4 * a.size();
+        }
+        ByteBuffer bb = ByteBuffer.allocate(Math.toIntExact(8 + header.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
+        bb.putLong(header.length).put(header);
+        for (NpyArray a : sorted.values()) {
+            if (a.isFloat()) {
+                for (float f : a.floats()) {
+                    bb.putFloat(f);
+                }
+            } else {
+                for (int v : a.ints()) {
+                    bb.putInt(v);
+                }
+            }
+        }
+        return bb.array();
+    }
+
+    /** Writes atomically (temporary file, then rename). */
+    /**
+     * The JSON header of {@code sorted} (in its iteration order, data back to back) and {@code metadata},
+     * padded with spaces to a multiple of 8 bytes.
+     */
+    static byte[] header(Map<String, NpyArray> sorted, Map<String, String> metadata) {
         StringBuilder json = new StringBuilder("{");
         if (!metadata.isEmpty()) {
             json.append("\"__metadata__\":{");
@@ -52,24 +79,9 @@ public final class SafeTensors {
         while ((json.length() + 8) % 8 != 0) {
             json.append(' ');
         }
-        byte[] header = json.toString().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer bb = ByteBuffer.allocate(Math.toIntExact(8 + header.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
-        bb.putLong(header.length).put(header);
-        for (NpyArray a : sorted.values()) {
-            if (a.isFloat()) {
-                for (float f : a.floats()) {
-                    bb.putFloat(f);
-                }
-            } else {
-                for (int v : a.ints()) {
-                    bb.putInt(v);
-                }
-            }
-        }
-        return bb.array();
+        return json.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Writes atomically (temporary file, then rename). */
     public static void write(Path file, Map<String, NpyArray> tensors, Map<String, String> metadata) throws IOException {
         AtomicFiles.write(file, encode(tensors, metadata));
     }

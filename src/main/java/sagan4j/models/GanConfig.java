@@ -38,11 +38,13 @@ public record GanConfig(String preset, Blocks blocks, boolean shared, int resolu
 
     public static GanConfig preset(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
+            // a small SAGAN-style model for CPU demos and tests: grey 32×32, both attentions at 16×16
+            case "tiny" -> new GanConfig("tiny", Blocks.SEED, false, 32, 1, 10, 16, 64, 0, 16, 16, true, true, 0f, false, 1);
             case "sagan32" -> new GanConfig("sagan32", Blocks.SEED, false, 32, 3, 10, 64, 128, 0, 16, 16, true, true, 0f, false, 1);
             case "biggan32" -> new GanConfig("biggan32", Blocks.SEED, true, 32, 3, 10, 64, 128, 32, 16, 8, true, true, 0f, true, 1);
             case "biggan128" -> new GanConfig("biggan128", Blocks.BIGGAN, true, 128, 3, 1000, 96, 120, 128, 64, 64, true, true, 1f,
                     true, 1);
-            default -> throw new ShapeException("preset: expected sagan32, biggan32 or biggan128, got '" + name + "'");
+            default -> throw new ShapeException("preset: expected tiny, sagan32, biggan32 or biggan128, got '" + name + "'");
         };
     }
 

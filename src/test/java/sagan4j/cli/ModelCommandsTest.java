@@ -46,7 +46,7 @@ class ModelCommandsTest {
         assertEquals("sagan4j model: resolution: expected 32, 64 or 128, got 48", r.err().strip());
         r = CliRun.of("model", "--preset", "nope");
         assertEquals(2, r.exit());
-        assertEquals("sagan4j model: preset: expected sagan32, biggan32 or biggan128, got 'nope'", r.err().strip());
+        assertEquals("sagan4j model: preset: expected tiny, sagan32, biggan32 or biggan128, got 'nope'", r.err().strip());
     }
 
     @Test

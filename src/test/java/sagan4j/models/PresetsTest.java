@@ -127,6 +127,6 @@ class PresetsTest {
                 16, 16, true, true, 0f, false, 1).validate());
         assertEquals("image-channels: expected 1 or 3, got 2", e.getMessage());
         e = assertThrows(ShapeException.class, () -> GanConfig.preset("stylegan"));
-        assertEquals("preset: expected sagan32, biggan32 or biggan128, got 'stylegan'", e.getMessage());
+        assertEquals("preset: expected tiny, sagan32, biggan32 or biggan128, got 'stylegan'", e.getMessage());
     }
 }

@@ -1,0 +1,121 @@
+package sagan4j.cli;
+
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import sagan4j.backend.Backend;
+import sagan4j.backend.ShapeException;
+import sagan4j.cpu.CpuBackend;
+import sagan4j.cuda.CudaBackend;
+import sagan4j.data.Datasets;
+import sagan4j.io.Json;
+import sagan4j.train.TrainConfig;
+import sagan4j.train.Trainer;
+
+/**
+ * {@code sagan4j train}: every {@link TrainConfig} setting is a flag (made from the fields, so none can be
+ * missing), layered: defaults, then {@code --config FILE.json} (or, with {@code --resume}, the run's own
+ * config.json), then the flags given.
+ */
+@Command(name = "train", description = "Train a GAN; the run folder gets config, metrics, plot, samples, checkpoints, evaluation.",
+        modelTransformer = TrainCommand.Flags.class)
+final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE.json", description = "settings to start from (config.json of a run, or its \"settings\")")
+    Path config;
+
+    @Option(names = "--resume", description = "continue the run in --out from its newest checkpoint")
+    boolean resume;
+
+    /** Adds one option per TrainConfig setting. */
+    static final class Flags implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            TrainConfig defaults = new TrainConfig();
+            Map<String, String> values = defaults.toMap();
+            for (Field f : TrainConfig.settings()) {
+                boolean flag = f.getType() == boolean.class;
+                String dflt = values.get(f.getName());
+                spec.addOption(OptionSpec.builder("--" + TrainConfig.flagName(f)).type(String.class)
+                        .arity(flag ? "0..1" : "1").fallbackValue(flag ? "true" : null).paramLabel(f.getType().getSimpleName().toUpperCase())
+                        .description(f.getAnnotation(TrainConfig.Setting.class).value() + (dflt != null ? " (default: " + dflt + ")" : ""))
+                        .build());
+            }
+            return spec;
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Integer call() throws IOException {
+        TrainConfig cfg = new TrainConfig();
+        Path base = resume ? runFolderToResume() : config;
+        if (base != null) {
+            if (!Files.exists(base)) {
+                throw new ShapeException("--config " + base + ": missing");
+            }
+            Object parsed;
+            try {
+                parsed = Json.parse(Files.readString(base));
+            } catch (IllegalArgumentException e) {
+                throw new ShapeException(base + ": not JSON (" + e.getMessage() + ")");
+            }
+            Map<String, Object> m = (Map<String, Object>) parsed;
+            Map<String, Object> settings = m.get("settings") instanceof Map<?, ?> s ? (Map<String, Object>) s : m;
+            settings.forEach((k, v) -> cfg.set(k, v == null ? null : String.valueOf(v)));
+        }
+        for (Field f : TrainConfig.settings()) {
+            OptionSpec o = spec.findOption("--" + TrainConfig.flagName(f));
+            if (o != null && spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                cfg.set(f.getName(), o.getValue());
+            }
+        }
+        if (cfg.out == null) {
+            cfg.out = "runs/" + cfg.preset + "-" + Datasets.shortName(cfg.dataset) + "-"
+                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        }
+        cfg.validate();
+        try (Backend be = openDevice(cfg.device)) {
+            new Trainer(be, cfg, Path.of(cfg.out), System.out).run(resume);
+        }
+        return 0;
+    }
+
+    private Path runFolderToResume() {
+        OptionSpec out = spec.findOption("--out");
+        if (!spec.commandLine().getParseResult().hasMatchedOption(out)) {
+            throw new ShapeException("--resume: expected --out DIR naming the run folder to continue");
+        }
+        Path cfg = Path.of((String) out.getValue()).resolve("config.json");
+        if (!Files.exists(cfg)) {
+            throw new ShapeException("--resume: " + cfg + " is missing (expected a run folder made by sagan4j train)");
+        }
+        return cfg;
+    }
+
+    /** The named device, or CUDA when it opens and the CPU otherwise. */
+    static Backend openDevice(String device) {
+        if (device != null) {
+            return Devices.open(device);
+        }
+        try {
+            return CudaBackend.open();
+        } catch (RuntimeException | LinkageError e) {
+            return new CpuBackend();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package sagan4j.data;
+
+/**
+ * Images held in memory as 8-bit pixels with int labels: what every dataset reader produces.
+ *
+ * @param name     for logs and config.json (e.g. "fashion-mnist train")
+ * @param pixels   n·c·h·w values 0..255, image-major, each image CHW
+ * @param labels   n labels in [0, classes)
+ * @param classes  number of classes
+ */
+public record ImageSet(String name, byte[] pixels, int[] labels, int n, int c, int h, int w, int classes) {
+    public ImageSet {
+        if ((long) n * c * h * w != pixels.length || labels.length != n) {
+            throw new DataException(name + ": " + pixels.length + " pixels and " + labels.length + " labels do not make "
+                    + n + " images of " + c + "x" + h + "x" + w);
+        }
+        for (int i = 0; i < n; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new DataException(name + ": label " + i + " is " + labels[i] + ", expected a value in [0, " + classes + ")");
+            }
+        }
+    }
+
+    public int imageBytes() {
+        return c * h * w;
+    }
+
+    /** The images whose index is (or, with {@code keep} false, is not) a multiple of {@code every}: a held-out split. */
+    public ImageSet every(int every, boolean keep, String newName) {
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            count += (i % every == 0) == keep ? 1 : 0;
+        }
+        byte[] px = new byte[count * imageBytes()];
+        int[] lb = new int[count];
+        int j = 0;
+        for (int i = 0; i < n; i++) {
+            if ((i % every == 0) == keep) {
+                System.arraycopy(pixels, i * imageBytes(), px, j * imageBytes(), imageBytes());
+                lb[j++] = labels[i];
+            }
+        }
+        return new ImageSet(newName, px, lb, count, c, h, w, classes);
+    }
+}

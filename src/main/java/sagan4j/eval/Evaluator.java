@@ -1,0 +1,120 @@
+package sagan4j.eval;
+
+import java.util.SplittableRandom;
+
+import sagan4j.backend.Backend;
+import sagan4j.backend.Tensor;
+import sagan4j.data.Fit;
+import sagan4j.data.ImageSet;
+import sagan4j.models.Generator;
+import sagan4j.nn.Init;
+
+/**
+ * Scores a generator with the in-project classifier: N samples with labels cycling through the classes
+ * (z from {@code seed}), classified and featurised in chunks, against the real held-out split (at most N of
+ * its images) and N real training images. The generator runs in eval mode and is left as it was found.
+ */
+public final class Evaluator {
+    private static final int CHUNK = 50;
+    private final Backend be;
+    private final Classifier classifier;
+    private final Fit fit;
+    private final int classes;
+
+    public Evaluator(Backend be, Classifier classifier, Fit fit, int classes) {
+        this.be = be;
+        this.classifier = classifier;
+        this.fit = fit;
+        this.classes = classes;
+    }
+
+    /** Class predictions (n) and features (n, F) of images (n, C, R, R). */
+    private record Scored(int[] predicted, float[] features) {
+    }
+
+    private Scored score(float[] images, int n) {
+        int per = fit.floatsPerImage(), f = Classifier.FEATURES;
+        int[] pred = new int[n];
+        float[] feats = new float[n * f];
+        classifier.train(false);
+        for (int s = 0; s < n; s += CHUNK) {
+            int b = Math.min(CHUNK, n - s);
+            float[] chunk = java.util.Arrays.copyOfRange(images, s * per, (s + b) * per);
+            try (Tensor x = be.fromHost(chunk, b, fit.channels(), fit.resolution(), fit.resolution())) {
+                float[] logits = be.toHostFloats(classifier.forward(x));
+                System.arraycopy(be.toHostFloats(classifier.features()), 0, feats, s * f, b * f);
+                for (int i = 0; i < b; i++) {
+                    int best = 0;
+                    for (int k = 1; k < classes; k++) {
+                        if (logits[i * classes + k] > logits[i * classes + best]) {
+                            best = k;
+                        }
+                    }
+                    pred[s + i] = best;
+                }
+            }
+        }
+        return new Scored(pred, feats);
+    }
+
+    private float[] real(ImageSet set, int n) {
+        float[] out = new float[n * fit.floatsPerImage()];
+        for (int i = 0; i < n; i++) {
+            fit.write(set, i, false, out, i * fit.floatsPerImage());
+        }
+        return out;
+    }
+
+    /** Generated images (n, C, R, R) with labels i mod classes, in eval mode. */
+    public static float[] generate(Backend be, Generator gen, int[] labels, float[] z) {
+        int n = labels.length, zDim = gen.config().zDim(), r = gen.config().resolution(), c = gen.config().imageChannels();
+        int per = c * r * r;
+        float[] out = new float[n * per];
+        boolean was = gen.training();
+        gen.train(false);
+        try {
+            for (int s = 0; s < n; s += CHUNK) {
+                int b = Math.min(CHUNK, n - s);
+                try (Tensor zt = be.fromHost(java.util.Arrays.copyOfRange(z, s * zDim, (s + b) * zDim), b, zDim);
+                     Tensor yt = be.fromHost(java.util.Arrays.copyOfRange(labels, s, s + b), b)) {
+                    System.arraycopy(be.toHostFloats(gen.forward(zt, yt)), 0, out, s * per, b * per);
+                }
+            }
+        } finally {
+            gen.train(was);
+        }
+        return out;
+    }
+
+    public Evaluation evaluate(Generator gen, ImageSet train, ImageSet heldOut, int n, long seed) {
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = i % classes;
+        }
+        float[] z = Init.gaussian(n * gen.config().zDim(), 1, new SplittableRandom(seed));
+        Scored fake = score(generate(be, gen, labels, z), n);
+        int[] hits = new int[classes], counts = new int[classes];
+        int correct = 0;
+        for (int i = 0; i < n; i++) {
+            counts[labels[i]]++;
+            if (fake.predicted()[i] == labels[i]) {
+                hits[labels[i]]++;
+                correct++;
+            }
+        }
+        double[] perClass = new double[classes];
+        for (int k = 0; k < classes; k++) {
+            perClass[k] = counts[k] == 0 ? Double.NaN : hits[k] / (double) counts[k];
+        }
+        int nHeld = Math.min(n, heldOut.n()), nTrain = Math.min(n, train.n());
+        Scored held = score(real(heldOut, nHeld), nHeld);
+        Scored realTrain = score(real(train, nTrain), nTrain);
+        int heldCorrect = 0;
+        for (int i = 0; i < nHeld; i++) {
+            heldCorrect += held.predicted()[i] == heldOut.labels()[i] ? 1 : 0;
+        }
+        int f = Classifier.FEATURES;
+        return new Evaluation(n, correct / (double) n, perClass, Frechet.distance(fake.features(), n, held.features(), nHeld, f),
+                Frechet.distance(realTrain.features(), nTrain, held.features(), nHeld, f), heldCorrect / (double) nHeld);
+    }
+}

@@ -1,0 +1,117 @@
+package sagan4j.train;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+import sagan4j.backend.Backend;
+import sagan4j.backend.CondBatchNormOps;
+import sagan4j.backend.Tensor;
+import sagan4j.models.Generator;
+import sagan4j.nn.ConditionalBatchNorm2d;
+import sagan4j.nn.Init;
+import sagan4j.nn.Module;
+import sagan4j.nn.Parameter;
+
+/**
+ * EMA-G: a second generator whose weights follow G's as ema ← decay·ema + (1 − decay)·G after every G
+ * update from step {@code start} on (before it, and at it, EMA-G is a copy of G, so the average starts
+ * from trained weights rather than from the initialisation).
+ *
+ * <p>What EMA-G does with the state that is not a weight:
+ * <ul>
+ *   <li>Spectral-norm u and v: COPIED from G at every update. They are G's power-iteration estimates of
+ *       W's top singular vectors; EMA-G's W is a slow average of those W, so G's vectors are the best
+ *       estimate available, while averaging unit vectors would not give a unit vector. EMA-G samples in
+ *       eval mode, σ = uᵀ W_ema v from them (no power iteration of its own).</li>
+ *   <li>Batch-norm running statistics: COPIED from G by default (G's running averages of its own
+ *       activations). Optionally ({@code standingStats > 0}) BigGAN's "standing statistics": before
+ *       sampling, the running statistics are reset and recomputed as the plain average of the batch
+ *       statistics of that many training-mode forwards of EMA-G itself on random z and labels. Those
+ *       forwards also advance EMA-G's own u, v once each; the next update copies G's back.</li>
+ * </ul>
+ */
+final class Ema implements AutoCloseable {
+    private final Backend be;
+    private final Generator g;
+    private final Generator ema;
+    private final float decay;
+    private final long start;
+
+    Ema(Backend be, Generator g, float decay, long start) {
+        this.be = be;
+        this.g = g;
+        this.ema = new Generator(be, g.config());
+        this.decay = decay;
+        this.start = start;
+        copyAll();
+    }
+
+    Generator generator() {
+        return ema;
+    }
+
+    /** After G's update number {@code gStep} (1-based). */
+    void update(long gStep) {
+        List<Parameter> src = g.parameters(), dst = ema.parameters();
+        for (int i = 0; i < src.size(); i++) {
+            Parameter s = src.get(i);
+            if (s.trainable() && gStep > start) {
+                be.optim().ema(s.value(), dst.get(i).value(), decay);
+            } else {
+                be.copy(s.value(), dst.get(i).value());
+            }
+        }
+    }
+
+    private void copyAll() {
+        List<Parameter> src = g.parameters(), dst = ema.parameters();
+        for (int i = 0; i < src.size(); i++) {
+            be.copy(src.get(i).value(), dst.get(i).value());
+        }
+    }
+
+    /**
+     * BigGAN's standing statistics on EMA-G: reset every batch norm's running statistics, then run
+     * {@code batches} training-mode forwards with momentum 1/(i + 1) for the i-th (0-based), which leaves
+     * the plain average of their batch statistics.
+     */
+    static void standingStatistics(Backend be, Generator gen, int batches, int batch, long seed) {
+        List<ConditionalBatchNorm2d> norms = gen.modules().stream().filter(m -> m instanceof ConditionalBatchNorm2d)
+                .map(m -> (ConditionalBatchNorm2d) m).toList();
+        for (ConditionalBatchNorm2d n : norms) {
+            for (Parameter p : n.parameters()) {
+                if (p.name().endsWith("running_mean")) {
+                    be.fill(p.value(), 0f);
+                } else if (p.name().endsWith("running_var")) {
+                    be.fill(p.value(), 1f);
+                }
+            }
+        }
+        gen.train(true);
+        SplittableRandom rng = new SplittableRandom(seed);
+        int z = gen.config().zDim(), k = gen.config().classes();
+        for (int i = 0; i < batches; i++) {
+            float m = 1f / (i + 1);
+            norms.forEach(n -> n.momentum(m));
+            int[] labels = new int[batch];
+            for (int b = 0; b < batch; b++) {
+                labels[b] = rng.nextInt(k);
+            }
+            try (Tensor zt = be.fromHost(Init.gaussian(batch * z, 1, rng), batch, z); Tensor yt = be.fromHost(labels, batch)) {
+                gen.forward(zt, yt);
+            }
+        }
+        norms.forEach(n -> n.momentum(CondBatchNormOps.DEFAULT_MOMENTUM));
+        gen.train(false);
+    }
+
+    /** The module to save under "ema." in checkpoints. */
+    Module module() {
+        return ema;
+    }
+
+    @Override
+    public void close() {
+        ema.close();
+    }
+}

@@ -1,0 +1,106 @@
+package sagan4j.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import sagan4j.backend.Backend;
+import sagan4j.backend.ShapeException;
+import sagan4j.io.Json;
+import sagan4j.io.NpyArray;
+import sagan4j.io.StreamedSafeTensors;
+import sagan4j.models.GanConfig;
+import sagan4j.models.Generator;
+import sagan4j.models.Weights;
+
+/** A checkpoint opened for sampling or evaluation: its configuration, and G or EMA-G rebuilt from it. */
+public final class SavedRun {
+    private final Path file;
+    private final TrainConfig config;
+    private final GanConfig model;
+    private final Map<String, NpyArray> tensors;
+
+    private SavedRun(Path file, TrainConfig config, GanConfig model, Map<String, NpyArray> tensors) {
+        this.file = file;
+        this.config = config;
+        this.model = model;
+        this.tensors = tensors;
+    }
+
+    /** {@code --checkpoint FILE} or {@code --run DIR} (its newest checkpoint that passes its checksum). */
+    @SuppressWarnings("unchecked")
+    public static SavedRun open(Path checkpoint, Path run, PrintStream log) throws IOException {
+        if ((checkpoint == null) == (run == null)) {
+            throw new ShapeException("expected exactly one of --checkpoint FILE and --run DIR");
+        }
+        Path file;
+        sagan4j.io.SafeTensors.Contents c;
+        if (run != null) {
+            if (!Files.isDirectory(run)) {
+                throw new ShapeException("--run " + run + ": not a folder (expected a run folder with checkpoints/)");
+            }
+            Checkpoints.Loaded l = new Checkpoints(run.resolve("checkpoints")).newest(log);
+            if (l == null) {
+                throw new ShapeException("--run " + run + ": no usable checkpoint in " + run.resolve("checkpoints"));
+            }
+            file = l.file();
+            c = l.contents();
+        } else {
+            file = checkpoint;
+            if (!Files.exists(file)) {
+                throw new ShapeException("--checkpoint " + file + ": missing (expected a checkpoint written by sagan4j train)");
+            }
+            c = StreamedSafeTensors.read(file);
+        }
+        String json = c.metadata().get("config");
+        if (json == null || c.metadata().get("classes") == null) {
+            throw new ShapeException(file + ": not a sagan4j training checkpoint (no config in its metadata)");
+        }
+        TrainConfig cfg = new TrainConfig();
+        ((Map<String, Object>) Json.parse(json)).forEach((k, v) -> cfg.set(k, v == null ? null : String.valueOf(v)));
+        cfg.classes = Integer.parseInt(c.metadata().get("classes"));
+        return new SavedRun(file, cfg, cfg.model(cfg.classes), c.tensors());
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public TrainConfig config() {
+        return config;
+    }
+
+    public GanConfig model() {
+        return model;
+    }
+
+    public boolean hasEma() {
+        return tensors.keySet().stream().anyMatch(k -> k.startsWith(RunState.EMA));
+    }
+
+    /** EMA-G ({@code ema}, when the run kept one) or G, loaded, in eval mode. */
+    public Generator generator(Backend be, boolean ema) {
+        if (ema && !hasEma()) {
+            throw new ShapeException(file + ": has no EMA-G (the run had --ema-decay 0); use --ema false");
+        }
+        String prefix = ema ? RunState.EMA + "G." : "G.";
+        Map<String, NpyArray> g = new LinkedHashMap<>();
+        tensors.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                g.put(ema ? k.substring(RunState.EMA.length()) : k, v);
+            }
+        });
+        Generator gen = new Generator(be, model);
+        try {
+            Weights.load(g, gen);
+        } catch (RuntimeException e) {
+            gen.close();
+            throw e;
+        }
+        gen.train(false);
+        return gen;
+    }
+}

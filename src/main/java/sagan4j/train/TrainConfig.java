@@ -1,0 +1,311 @@
+package sagan4j.train;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import sagan4j.backend.OptimOps;
+import sagan4j.backend.ShapeException;
+import sagan4j.models.GanConfig;
+import sagan4j.nn.OrthogonalRegularization;
+
+/**
+ * Everything a training run is made of: the model (a {@link GanConfig} preset and its overrides), the loop,
+ * the data and the run folder. Every public field annotated {@link Setting} is one setting: the command
+ * line offers it as {@code --kebab-name}, config.json stores it under its field name, and
+ * {@link #set(String, String)} parses it, so the three can never disagree. Model fields left null take the
+ * preset's value.
+ */
+public final class TrainConfig {
+    /** One configurable field, with the help text shown for its flag. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.FIELD)
+    public @interface Setting {
+        String value();
+    }
+
+    /** The discriminator/generator loss pair. */
+    public enum Loss {
+        HINGE, NON_SATURATING
+    }
+
+    // ------------------------------------------------------------ model
+    @Setting("model preset: tiny, sagan32, biggan32, biggan128")
+    public String preset = "tiny";
+    @Setting("image resolution (32, 64, 128); default: the preset's")
+    public Integer resolution;
+    @Setting("image channels (1, 3); default: the preset's")
+    public Integer imageChannels;
+    @Setting("number of classes; default: the dataset's")
+    public Integer classes;
+    @Setting("channel width; default: the preset's")
+    public Integer ch;
+    @Setting("latent size; default: the preset's")
+    public Integer zDim;
+    @Setting("shared class-embedding size (BigGAN presets); default: the preset's")
+    public Integer sharedDim;
+    @Setting("resolution of G's self-attention, 0 for none; default: the preset's")
+    public Integer attentionG;
+    @Setting("resolution of D's self-attention, 0 for none; default: the preset's")
+    public Integer attentionD;
+
+    // ------------------------------------------------------------ loop
+    @Setting("loss: hinge or non-saturating")
+    public Loss loss = Loss.HINGE;
+    @Setting("training steps (G updates); 0: until --time-limit")
+    public long steps = 0;
+    @Setting("wall-time bound, e.g. 90s, 10m, 1h; 0: none")
+    public String timeLimit = "10m";
+    @Setting("images per D and per G update")
+    public int batch = 32;
+    @Setting("micro-batch for gradient accumulation (0: the whole batch at once)")
+    public int microBatch = 0;
+    @Setting("D updates per G update")
+    public int nDis = 1;
+    @Setting("G's Adam learning rate")
+    public float lrG = 1e-4f;
+    @Setting("D's Adam learning rate")
+    public float lrD = 4e-4f;
+    @Setting("Adam beta1 (both networks)")
+    public float beta1 = 0f;
+    @Setting("Adam beta2 (both networks)")
+    public float beta2 = 0.9f;
+    @Setting("Adam eps (both networks)")
+    public float adamEps = 1e-8f;
+    @Setting("orthogonal-regularisation weight on G's weights (0: off); default: 1e-4 for BigGAN presets, else 0")
+    public Float orthoG;
+    @Setting("orthogonal-regularisation weight on D's weights (0: off)")
+    public float orthoD = 0f;
+    @Setting("orthogonal regularisation form: seed-frobenius or biggan-gradient")
+    public OrthogonalRegularization.Form orthoForm = OrthogonalRegularization.Form.BIGGAN_GRADIENT;
+    @Setting("EMA decay of G's weights (0: no EMA)")
+    public float emaDecay = 0.9999f;
+    @Setting("step from which the EMA averages (before it, EMA-G copies G)")
+    public long emaStart = 1000;
+    @Setting("batches of standing statistics for EMA-G's batch norms before sampling (0: G's running statistics)")
+    public int standingStats = 0;
+    @Setting("seed of everything: weights, z, data order, flips")
+    public long seed = 1;
+
+    // ------------------------------------------------------------ data
+    @Setting("fashion-mnist, cifar10:DIR, folder:DIR or synthetic")
+    public String dataset = "fashion-mnist";
+    @Setting("random horizontal flips of the real images")
+    public boolean flip = false;
+    @Setting("batches prepared ahead by the loader thread")
+    public int prefetch = 4;
+
+    // ------------------------------------------------------------ run folder
+    @Setting("device: cpu or cuda (default: cuda when a GPU works, else cpu)")
+    public String device;
+    @Setting("run folder (default: runs/<preset>-<dataset>-<timestamp>)")
+    public String out;
+    @Setting("steps between metrics lines")
+    public long logEvery = 10;
+    @Setting("steps between sample sheets (0: only at the end)")
+    public long sampleEvery = 200;
+    @Setting("steps between evaluations (0: only at the end; -1: never)")
+    public long evalEvery = 0;
+    @Setting("generated images per evaluation")
+    public int evalSamples = 1000;
+    @Setting("steps between checkpoints (0: only at the end)")
+    public long checkpointEvery = 500;
+    @Setting("checkpoints kept")
+    public int keepCheckpoints = 3;
+
+    /** Fields that are settings, in declaration order. */
+    public static List<Field> settings() {
+        List<Field> out = new ArrayList<>();
+        for (Field f : TrainConfig.class.getFields()) {
+            if (f.isAnnotationPresent(Setting.class) && !Modifier.isStatic(f.getModifiers())) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    /** {@code lrG} → {@code lr-g}. */
+    public static String flagName(Field f) {
+        return f.getName().replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
+    }
+
+    /** Sets the field {@code name} (field or flag name) from text; one line naming it when the text is bad. */
+    public TrainConfig set(String name, String text) {
+        for (Field f : settings()) {
+            if (f.getName().equals(name) || flagName(f).equals(name)) {
+                try {
+                    f.set(this, parse(f.getType(), text));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                } catch (IllegalArgumentException e) {
+                    throw new ShapeException("--" + flagName(f) + ": expected " + describe(f.getType()) + ", got '" + text + "'");
+                }
+                return this;
+            }
+        }
+        throw new ShapeException("config: unknown setting '" + name + "'");
+    }
+
+    private static Object parse(Class<?> type, String text) {
+        if (text == null || text.equals("null")) {
+            if (type.isPrimitive()) {
+                throw new IllegalArgumentException("null");
+            }
+            return null;
+        }
+        if (type == String.class) {
+            return text;
+        }
+        if (type == int.class || type == Integer.class) {
+            return Integer.valueOf(text);
+        }
+        if (type == long.class || type == Long.class) {
+            return Long.valueOf(text);
+        }
+        if (type == float.class || type == Float.class) {
+            float v = Float.parseFloat(text);
+            if (!Float.isFinite(v)) {
+                throw new IllegalArgumentException(text);
+            }
+            return v;
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            if (!text.equals("true") && !text.equals("false")) {
+                throw new IllegalArgumentException(text);
+            }
+            return Boolean.valueOf(text);
+        }
+        if (type.isEnum()) {
+            for (Object c : type.getEnumConstants()) {
+                if (enumText((Enum<?>) c).equals(text.toLowerCase(Locale.ROOT))) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException(text);
+        }
+        throw new IllegalStateException("no parser for " + type);
+    }
+
+    private static String describe(Class<?> type) {
+        if (type.isEnum()) {
+            List<String> names = new ArrayList<>();
+            for (Object c : type.getEnumConstants()) {
+                names.add(enumText((Enum<?>) c));
+            }
+            return "one of " + names;
+        }
+        return switch (type.getSimpleName().toLowerCase(Locale.ROOT)) {
+            case "int", "integer", "long" -> "an integer";
+            case "float" -> "a finite number";
+            case "boolean" -> "true or false";
+            default -> "text";
+        };
+    }
+
+    /** HINGE → hinge, NON_SATURATING → non-saturating. */
+    static String enumText(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** Every setting as text (null for unset model overrides), in declaration order: config.json's content. */
+    public Map<String, String> toMap() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Field f : settings()) {
+            try {
+                Object v = f.get(this);
+                out.put(f.getName(), v == null ? null : v instanceof Enum<?> e ? enumText(e) : String.valueOf(v));
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return out;
+    }
+
+    public TrainConfig copy() {
+        TrainConfig c = new TrainConfig();
+        toMap().forEach(c::set);
+        return c;
+    }
+
+    /** The model: the preset with every override applied, validated. */
+    public GanConfig model(int datasetClasses) {
+        GanConfig p = GanConfig.preset(preset);
+        int k = classes != null ? classes : datasetClasses;
+        boolean changed = resolution != null || imageChannels != null || ch != null || zDim != null || sharedDim != null
+                || attentionG != null || attentionD != null || k != p.classes();
+        return new GanConfig(changed ? "custom (" + p.preset() + ")" : p.preset(), p.blocks(), p.shared(),
+                or(resolution, p.resolution()), or(imageChannels, p.imageChannels()), k, or(ch, p.ch()), or(zDim, p.zDim()),
+                or(sharedDim, p.sharedDim()), or(attentionG, p.attentionG()), or(attentionD, p.attentionD()), p.snG(), p.snD(),
+                p.gainOffset(), p.orthoInit(), seed).validate();
+    }
+
+    /** G's orthogonal-regularisation weight: the flag, else 1e-4 for BigGAN presets (shared embedding), else 0. */
+    public float orthoGWeight() {
+        return orthoG != null ? orthoG : GanConfig.preset(preset).shared() ? OrthogonalRegularization.DEFAULT_BETA : 0f;
+    }
+
+    public OptimOps.Adam adamG() {
+        return new OptimOps.Adam(lrG, beta1, beta2, adamEps).validate();
+    }
+
+    public OptimOps.Adam adamD() {
+        return new OptimOps.Adam(lrD, beta1, beta2, adamEps).validate();
+    }
+
+    /** The micro-batch actually used. */
+    public int micro() {
+        return microBatch <= 0 ? batch : microBatch;
+    }
+
+    /** --time-limit in seconds (0: none). */
+    public double timeLimitSeconds() {
+        String t = timeLimit.trim().toLowerCase(Locale.ROOT);
+        try {
+            double scale = t.endsWith("h") ? 3600 : t.endsWith("m") ? 60 : 1;
+            String num = t.endsWith("h") || t.endsWith("m") || t.endsWith("s") ? t.substring(0, t.length() - 1) : t;
+            double v = Double.parseDouble(num) * scale;
+            if (v >= 0 && Double.isFinite(v)) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the one-line error
+        }
+        throw new ShapeException("--time-limit: expected a duration such as 90s, 10m or 1h (0: none), got '" + timeLimit + "'");
+    }
+
+    /** Checks the loop settings; one line naming the first bad one. */
+    public TrainConfig validate() {
+        require(batch >= 1, "--batch: expected at least 1, got " + batch);
+        require(micro() <= batch && batch % micro() == 0, "--micro-batch: " + microBatch + " must divide --batch " + batch);
+        require(nDis >= 1, "--n-dis: expected at least 1, got " + nDis);
+        require(steps >= 0, "--steps: expected 0 or more, got " + steps);
+        require(steps > 0 || timeLimitSeconds() > 0, "--steps 0 needs a --time-limit, or the run would never end");
+        require(emaDecay >= 0 && emaDecay < 1, "--ema-decay: expected a value in [0, 1), got " + emaDecay);
+        require(logEvery >= 1, "--log-every: expected at least 1, got " + logEvery);
+        require(keepCheckpoints >= 1, "--keep-checkpoints: expected at least 1, got " + keepCheckpoints);
+        require(prefetch >= 1, "--prefetch: expected at least 1, got " + prefetch);
+        require(evalSamples >= 1, "--eval-samples: expected at least 1, got " + evalSamples);
+        require(orthoD >= 0 && orthoGWeight() >= 0, "--ortho-g/--ortho-d: expected 0 or more");
+        adamG();
+        adamD();
+        return this;
+    }
+
+    private static void require(boolean ok, String line) {
+        if (!ok) {
+            throw new ShapeException(line);
+        }
+    }
+
+    private static int or(Integer v, int dflt) {
+        return v != null ? v : dflt;
+    }
+}
