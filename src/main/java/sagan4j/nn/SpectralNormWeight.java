@@ -33,7 +33,9 @@ public final class SpectralNormWeight extends Weight {
         super(param);
         this.owner = owner;
         Tensor w = param.value();
-        String local = param.name().substring(param.name().lastIndexOf('.') + 1);
+        // the name below the owner (theta.weight in SelfAttention, weight in a Conv2d): buffers theta.weight_u, not
+        // one weight_u shared by name among the owner's four spectral-norm weights
+        String local = owner.path().isEmpty() ? param.name() : param.name().substring(owner.path().length() + 1);
         this.u = owner.buffer(local + "_u", SpectralNormOps.rows(w));
         this.v = owner.buffer(local + "_v", SpectralNormOps.cols(w));
         this.rng = rng.split();
