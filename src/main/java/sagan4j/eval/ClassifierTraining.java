@@ -71,7 +71,7 @@ public record ClassifierTraining(String dataset, int channels, int resolution, i
             v[i] = be.zeros(params.get(i).value().shape().dims());
         }
         c.train(true);
-        try (Loader loader = new Loader(set, new Fit(channels, resolution), batch, seed, true, 0, 0, 2)) {
+        try (Loader loader = new Loader(set, new Fit(channels, resolution), batch, seed, false, 0, 0, 2)) {
             for (long step = 1; step * batch <= images; step++) {
                 Batch b = loader.next();
                 c.zeroGrad();

@@ -14,13 +14,13 @@ import sagan4j.models.Weights;
  * The step counters, the data position and the configuration travel in the metadata. The latents and the
  * data order are drawn from generators seeded by (seed, counter), so the counters are the whole RNG state.
  */
-final class RunState {
+public final class RunState {
     static final String EMA = "ema.", ADAM_G = "adam_g.", ADAM_D = "adam_d.";
 
     private RunState() {
     }
 
-    static Map<String, NpyArray> tensors(TrainStep s) {
+    public static Map<String, NpyArray> tensors(TrainStep s) {
         Map<String, NpyArray> out = new LinkedHashMap<>(Weights.state(s.generator(), s.discriminator()));
         if (s.ema() != null) {
             Weights.state(s.ema().module()).forEach((k, v) -> out.put(EMA + k, v));

@@ -1,0 +1,59 @@
+package sagan4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+import sagan4j.backend.ShapeException;
+import sagan4j.models.GanConfig;
+
+/** Settings: the defaults, text round trips, the model they make, and one-line errors. */
+class TrainConfigTest {
+    @Test
+    void defaultsAreTheTwoTimeScaleHingeSettings() {
+        TrainConfig c = new TrainConfig();
+        assertEquals(TrainConfig.Loss.HINGE, c.loss);
+        assertEquals(1e-4f, c.lrG);
+        assertEquals(4e-4f, c.lrD);
+        assertEquals(0f, c.beta1);
+        assertEquals(0.9f, c.beta2);
+        assertEquals(1e-8f, c.adamEps);
+        assertEquals(0.9999f, c.emaDecay);
+        assertEquals(0f, c.orthoGWeight(), "off for SAGAN-style presets");
+        c.preset = "biggan32";
+        assertEquals(1e-4f, c.orthoGWeight(), "on for BigGAN presets");
+    }
+
+    @Test
+    void everySettingRoundTripsThroughText() {
+        TrainConfig c = new TrainConfig().set("lr-g", "2e-4").set("nDis", "2").set("loss", "non-saturating").set("ch", "8")
+                .set("flip", "true").set("time-limit", "90s");
+        TrainConfig back = new TrainConfig();
+        c.toMap().forEach(back::set);
+        assertEquals(c.toMap(), back.toMap());
+        assertEquals(2e-4f, back.lrG);
+        assertEquals(2, back.nDis);
+        assertEquals(90, back.timeLimitSeconds());
+        assertNull(back.zDim);
+        GanConfig m = back.model(10);
+        assertEquals(8, m.ch());
+        assertEquals(GanConfig.preset("tiny").zDim(), m.zDim());
+        assertEquals(600, new TrainConfig().timeLimitSeconds());
+        assertEquals(7200, new TrainConfig().set("time-limit", "2h").timeLimitSeconds());
+    }
+
+    @Test
+    void badSettingsGiveOneLine() {
+        assertEquals("--n-dis: expected an integer, got 'x'",
+                assertThrows(ShapeException.class, () -> new TrainConfig().set("n-dis", "x")).getMessage());
+        assertEquals("--loss: expected one of [hinge, non-saturating], got 'wasserstein'",
+                assertThrows(ShapeException.class, () -> new TrainConfig().set("loss", "wasserstein")).getMessage());
+        assertEquals("--micro-batch: 5 must divide --batch 32",
+                assertThrows(ShapeException.class, () -> new TrainConfig().set("micro-batch", "5").validate()).getMessage());
+        assertEquals("--time-limit: expected a duration such as 90s, 10m or 1h (0: none), got 'soon'",
+                assertThrows(ShapeException.class, () -> new TrainConfig().set("time-limit", "soon").timeLimitSeconds()).getMessage());
+        assertEquals("config: unknown setting 'speed'", assertThrows(ShapeException.class, () -> new TrainConfig().set("speed", "1")).getMessage());
+    }
+}
