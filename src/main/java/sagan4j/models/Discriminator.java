@@ -122,9 +122,11 @@ public final class Discriminator extends Module {
         be.copy(linear.backward(dOut), dPooled);
         // d⟨e, h⟩/dh = dOut·e, d/de = dOut·h: row scalings as (B,1,1)·(B,1,C) GEMMs
         be.gemm(false, false, 1f, dOut.reshape(batch, 1, 1), embedded.reshape(batch, 1, c), 1f, dPooled.reshape(batch, 1, c));
-        Tensor dE = scratch("d_embed", batch, c);
-        be.gemm(false, false, 1f, dOut.reshape(batch, 1, 1), pooled.reshape(batch, 1, c), 0f, dE.reshape(batch, 1, c));
-        embed.backward(dE);
+        if (requiresGrad()) {
+            Tensor dE = scratch("d_embed", batch, c);
+            be.gemm(false, false, 1f, dOut.reshape(batch, 1, 1), pooled.reshape(batch, 1, c), 0f, dE.reshape(batch, 1, c));
+            embed.backward(dE);
+        }
         Tensor d = sum.backward(dPooled);
         if (reluOut != null) {
             d = reluOut.backward(d);

@@ -61,6 +61,9 @@ public class Conv2d extends Layer {
         Tensor dx = scratch("dx", x.shape().dims());
         ConvOps conv = be.conv();
         conv.backwardData(dy, weight.current(), k / 2, dx);
+        if (!requiresGrad()) {
+            return dx;
+        }
         Tensor g = scratch("dW", cout, cin, k, k);
         conv.backwardFilter(x, dy, k / 2, g);
         weight.backward(g);

@@ -44,6 +44,9 @@ public class Embedding extends Module {
     /** Accumulates the table's gradient; labels have no gradient. */
     public void backward(Tensor dy) {
         require(labels != null, "backward needs a forward first");
+        if (!requiresGrad()) {
+            return;
+        }
         Tensor g = scratch("dW", classes, dim);
         be.fill(g, 0f);
         be.scatterAddRows(dy, labels, g);

@@ -55,6 +55,9 @@ public class Linear extends Layer {
                 "backward needs a forward first and dy (B, " + out + "), got " + dy.shape());
         Tensor dx = scratch("dx", x.dim(0), in);
         be.gemm(false, false, 1f, dy, weight.current(), 0f, dx);
+        if (!requiresGrad()) {
+            return dx;
+        }
         Tensor g = scratch("dW", out, in);
         be.gemm(true, false, 1f, dy, x, 0f, g);
         weight.backward(g);

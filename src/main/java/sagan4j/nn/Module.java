@@ -23,6 +23,7 @@ public abstract class Module implements AutoCloseable {
     private final List<Module> children = new ArrayList<>();
     private final Map<String, Tensor> scratch = new HashMap<>();
     private boolean training = true;
+    private boolean requiresGrad = true;
 
     /** @param path the PyTorch-style module path, e.g. {@code G.blocks.0.conv1} ("" for a root) */
     protected Module(Backend be, String path) {
@@ -107,6 +108,19 @@ public abstract class Module implements AutoCloseable {
 
     public boolean training() {
         return training;
+    }
+
+    /**
+     * Whether backward computes this subtree's weight gradients. Off, a backward computes only the input
+     * gradient (D's backward in G's step, which needs dL/dimages and nothing of D's own).
+     */
+    public void requiresGrad(boolean on) {
+        requiresGrad = on;
+        children.forEach(m -> m.requiresGrad(on));
+    }
+
+    public boolean requiresGrad() {
+        return requiresGrad;
     }
 
     /**

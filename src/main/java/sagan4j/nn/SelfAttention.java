@@ -145,13 +145,16 @@ public final class SelfAttention extends Layer {
         int b = x.dim(0), h = x.dim(2), w = x.dim(3), n = h * w, m = n / 4;
         Tensor oc = scratch("o", b, ch, n);
         // σ: dσ = Σ dy·o; do = σ·dy
-        Tensor dsigma = scratch("dsigma", 1);
-        be.dot(dy.reshape(b, ch, n), oc, dsigma);
-        be.axpy(1f, dsigma, sigma.grad());
+        boolean grads = requiresGrad();
+        if (grads) {
+            Tensor dsigma = scratch("dsigma", 1);
+            be.dot(dy.reshape(b, ch, n), oc, dsigma);
+            be.axpy(1f, dsigma, sigma.grad());
+        }
         Tensor doc = scratch("do", b, ch, n);
         be.fill(doc, 0f);
         be.axpyScalar(sigma.value(), dy.reshape(b, ch, n), doc);
-        if (biases[3] != null) {
+        if (grads && biases[3] != null) {
             accumulateBias(doc, 3);
         }
         // o = W_o aᵀ: dW_o = Σ_b do[b] a[b] = doᵀ_flatᵀ a_flat; da = doᵀ W_o
@@ -159,7 +162,9 @@ public final class SelfAttention extends Layer {
         be.transpose(doc, doT);
         Tensor a = scratch("a", b, n, c);
         Tensor gO = scratch("gW_o", ch, c);
-        be.gemm(true, false, 1f, doT.reshape(b * n, ch), a.reshape(b * n, c), 0f, gO);
+        if (grads) {
+            be.gemm(true, false, 1f, doT.reshape(b * n, ch), a.reshape(b * n, c), 0f, gO);
+        }
         Tensor da = scratch("da", b, n, c);
         be.gemm(false, false, 1f, doT.reshape(b * n, ch), matrix(o.current()), 0f, da.reshape(b * n, c));
         // attention
@@ -170,17 +175,21 @@ public final class SelfAttention extends Layer {
         Tensor xFlat = scratch("xT", b, n, ch).reshape(b * n, ch);
         Tensor dxT = scratch("dxT", b, n, ch);
         Tensor gTheta = scratch("gW_theta", d, ch);
-        be.gemm(true, false, 1f, dq.reshape(b * n, d), xFlat, 0f, gTheta);
+        if (grads) {
+            be.gemm(true, false, 1f, dq.reshape(b * n, d), xFlat, 0f, gTheta);
+        }
         be.gemm(false, false, 1f, dq.reshape(b * n, d), matrix(theta.current()), 0f, dxT.reshape(b * n, ch));
-        if (biases[0] != null) {
+        if (grads && biases[0] != null) {
             accumulateBias(dq.reshape(b * n, d), 0);
         }
         Tensor gPhi = pooledBranchBackward("phi", phi, 1, poolPhi, dk, b, h, w, d, xFlat, dxT);
         Tensor gG = pooledBranchBackward("g", g, 2, poolG, dv, b, h, w, c, xFlat, dxT);
-        theta.backward(matrixLike(gTheta, theta));
-        phi.backward(matrixLike(gPhi, phi));
-        g.backward(matrixLike(gG, g));
-        o.backward(matrixLike(gO, o));
+        if (grads) {
+            theta.backward(matrixLike(gTheta, theta));
+            phi.backward(matrixLike(gPhi, phi));
+            g.backward(matrixLike(gG, g));
+            o.backward(matrixLike(gO, o));
+        }
         Tensor dx = scratch("dx", x.shape().dims());
         be.transpose(dxT, dx.reshape(b, ch, n));
         be.axpy(1f, dy, dx);
@@ -196,9 +205,11 @@ public final class SelfAttention extends Layer {
         Tensor dFull = scratch(name + "_dT", b, n, out);
         be.transpose(dNchw.reshape(b, out, n), dFull);
         Tensor gW = scratch("gW_" + name, out, ch);
-        be.gemm(true, false, 1f, dFull.reshape(b * n, out), xFlat, 0f, gW);
+        if (requiresGrad()) {
+            be.gemm(true, false, 1f, dFull.reshape(b * n, out), xFlat, 0f, gW);
+        }
         be.gemm(false, false, 1f, dFull.reshape(b * n, out), matrix(wt.current()), 1f, dxT.reshape(b * n, ch));
-        if (biases[biasIndex] != null) {
+        if (requiresGrad() && biases[biasIndex] != null) {
             accumulateBias(dFull.reshape(b * n, out), biasIndex);
         }
         return gW;

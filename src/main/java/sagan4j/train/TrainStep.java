@@ -23,7 +23,8 @@ import sagan4j.nn.Parameter;
  *       statistics, running statistics updated), then ONE D forward on [real; fake] concatenated along the
  *       batch (D's σ iterates once);</li>
  *   <li>the G step, per micro-batch: G(z) in training mode (G's σ iterates), then D(G(z)) in EVAL mode:
- *       D's σ is uᵀWv from the u, v its last D step left, so the G step sees the D it is trained against;</li>
+ *       D's σ is uᵀWv from the u, v its last D step left, so the G step sees the D it is trained against;
+ *       D's requires-grad switch is off, so its backward computes only the gradient of the images;</li>
  *   <li>EMA-G and sampling: eval mode (no iteration).</li>
  * </ul>
  * Gradient accumulation: each micro-batch's loss gradient is scaled by 1/batch, and the backward passes
@@ -142,6 +143,7 @@ public final class TrainStep implements AutoCloseable {
     public StepResult gStep(int batch) {
         g.train(true);
         d.train(false);
+        d.requiresGrad(false);
         g.zeroGrad();
         double loss = 0, meanFake = 0;
         try {
@@ -154,13 +156,14 @@ public final class TrainStep implements AutoCloseable {
                     loss += Losses.g(cfg.loss, logits, batch, grad);
                     meanFake += Losses.mean(logits, 0, micro) * micro / batch;
                     try (Tensor dLogits = be.fromHost(grad, micro, 1)) {
-                        // D's weight gradients are computed here too and discarded: the next D step zeroes them
+                        // D's requires-grad switch is off: its backward computes dL/dimages only
                         g.backward(d.backward(dLogits));
                     }
                 }
             }
         } finally {
             d.train(true);
+            d.requiresGrad(true);
         }
         if (orthoG != null) {
             orthoG.addGradients();
