@@ -1,7 +1,6 @@
 package sagan4j.eval;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,9 +30,5 @@ public record Evaluation(int samples, double accuracy, double[] perClass, double
             sb.append(String.format(java.util.Locale.ROOT, " %d:%.0f%%", k, 100 * perClass[k]));
         }
         return sb.toString();
-    }
-
-    static List<Double> boxed(double[] v) {
-        return java.util.Arrays.stream(v).boxed().toList();
     }
 }

@@ -9,7 +9,6 @@ import sagan4j.backend.Tensor;
 import sagan4j.models.Generator;
 import sagan4j.nn.ConditionalBatchNorm2d;
 import sagan4j.nn.Init;
-import sagan4j.nn.Module;
 import sagan4j.nn.Parameter;
 
 /**
@@ -103,11 +102,6 @@ final class Ema implements AutoCloseable {
         }
         norms.forEach(n -> n.momentum(CondBatchNormOps.DEFAULT_MOMENTUM));
         gen.train(false);
-    }
-
-    /** The module to save under "ema." in checkpoints. */
-    Module module() {
-        return ema;
     }
 
     @Override

@@ -23,7 +23,7 @@ public final class RunState {
     public static Map<String, NpyArray> tensors(TrainStep s) {
         Map<String, NpyArray> out = new LinkedHashMap<>(Weights.state(s.generator(), s.discriminator()));
         if (s.ema() != null) {
-            Weights.state(s.ema().module()).forEach((k, v) -> out.put(EMA + k, v));
+            Weights.state(s.ema().generator()).forEach((k, v) -> out.put(EMA + k, v));
         }
         out.putAll(s.adamG().state(ADAM_G));
         out.putAll(s.adamD().state(ADAM_D));
@@ -65,7 +65,7 @@ public final class RunState {
         }
         Weights.load(prefixed(saved, "", true), s.generator(), s.discriminator());
         if (s.ema() != null) {
-            Weights.load(prefixed(saved, EMA, false), s.ema().module());
+            Weights.load(prefixed(saved, EMA, false), s.ema().generator());
         }
         long step = Long.parseLong(meta.get("step")), dSteps = Long.parseLong(meta.get("d_steps"));
         s.adamG().load(saved, ADAM_G, step);

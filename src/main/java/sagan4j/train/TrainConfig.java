@@ -63,7 +63,7 @@ public final class TrainConfig {
     @Setting("training steps (G updates); 0: until --time-limit")
     public long steps = 0;
     @Setting("wall-time bound, e.g. 90s, 10m, 1h; 0: none")
-    public String timeLimit = "10m";
+    public String timeLimit = "8m";
     @Setting("images per D and per G update")
     public int batch = 32;
     @Setting("micro-batch for gradient accumulation (0: the whole batch at once)")

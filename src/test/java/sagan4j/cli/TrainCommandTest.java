@@ -39,7 +39,8 @@ class TrainCommandTest {
 
     @BeforeAll
     static void cache() {
-        System.setProperty("sagan4j.cache", tmp.resolve("cache").toString());
+        // shared by the test classes of one build, so the evaluation classifier is trained once
+        System.setProperty("sagan4j.cache", Path.of("target", "classifier-cache").toAbsolutePath().toString());
     }
 
     private static CliRun train(Path out, String... more) {
@@ -158,6 +159,17 @@ class TrainCommandTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.err().contains("checkpoint skipped: " + newest + ": fails its SHA-256 checksum"), r.err());
         assertTrue(r.out().contains("step-00000010.safetensors"), r.out());
+    }
+
+    @Test
+    void everySettingIsAFlag() {
+        CliRun r = CliRun.of("train", "--help");
+        assertEquals(0, r.exit());
+        for (java.lang.reflect.Field f : sagan4j.train.TrainConfig.settings()) {
+            String flag = "--" + sagan4j.train.TrainConfig.flagName(f);
+            assertTrue(r.out().contains(flag + "=") || r.out().contains(flag + "[="), f.getName() + " in\n" + r.out());
+        }
+        assertTrue(r.out().contains("--lr-g=") && r.out().contains("--time-limit=") && r.out().contains("--resume"), r.out());
     }
 
     @Test

@@ -40,7 +40,7 @@ class TrainConfigTest {
         GanConfig m = back.model(10);
         assertEquals(8, m.ch());
         assertEquals(GanConfig.preset("tiny").zDim(), m.zDim());
-        assertEquals(600, new TrainConfig().timeLimitSeconds());
+        assertEquals(480, new TrainConfig().timeLimitSeconds());
         assertEquals(7200, new TrainConfig().set("time-limit", "2h").timeLimitSeconds());
     }
 
