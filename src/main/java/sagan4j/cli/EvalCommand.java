@@ -20,7 +20,7 @@ import sagan4j.train.SavedRun;
 import sagan4j.train.Trainer;
 
 /** {@code sagan4j eval}: class accuracy and Fréchet distance of a checkpoint's samples, by the in-project classifier. */
-@Command(name = "eval", description = "Score a checkpoint: classifier accuracy per class and Fréchet distance (with its real-data scale).")
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Score a checkpoint: classifier accuracy per class and Fréchet distance (with its real-data scale).")
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "FILE") Path checkpoint;
     @Option(names = "--run", paramLabel = "DIR") Path run;

@@ -22,7 +22,7 @@ import sagan4j.train.SavedRun;
  * {@code sagan4j sample}: images from a checkpoint's EMA-G (or G) as a PNG grid (one row per class) or a
  * float32 .npy (N, C, H, W) in [−1, 1] with FILE.labels.npy (int32, N) beside it.
  */
-@Command(name = "sample", description = "Generate images from a training checkpoint (PNG grid or .npy).")
+@Command(name = "sample", mixinStandardHelpOptions = true, description = "Generate images from a training checkpoint (PNG grid or .npy).")
 final class SampleCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "FILE") Path checkpoint;
     @Option(names = "--run", paramLabel = "DIR", description = "a run folder: its newest good checkpoint") Path run;

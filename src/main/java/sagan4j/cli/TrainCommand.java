@@ -29,7 +29,7 @@ import sagan4j.train.Trainer;
  * missing), layered: defaults, then {@code --config FILE.json} (or, with {@code --resume}, the run's own
  * config.json), then the flags given.
  */
-@Command(name = "train", description = "Train a GAN; the run folder gets config, metrics, plot, samples, checkpoints, evaluation.",
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train a GAN; the run folder gets config, metrics, plot, samples, checkpoints, evaluation.",
         modelTransformer = TrainCommand.Flags.class)
 final class TrainCommand implements Callable<Integer> {
     @Spec
@@ -50,10 +50,13 @@ final class TrainCommand implements Callable<Integer> {
             for (Field f : TrainConfig.settings()) {
                 boolean flag = f.getType() == boolean.class;
                 String dflt = values.get(f.getName());
-                spec.addOption(OptionSpec.builder("--" + TrainConfig.flagName(f)).type(String.class)
-                        .arity(flag ? "0..1" : "1").fallbackValue(flag ? "true" : null).paramLabel(f.getType().getSimpleName().toUpperCase())
-                        .description(f.getAnnotation(TrainConfig.Setting.class).value() + (dflt != null ? " (default: " + dflt + ")" : ""))
-                        .build());
+                OptionSpec.Builder option = OptionSpec.builder("--" + TrainConfig.flagName(f)).type(String.class)
+                        .arity(flag ? "0..1" : "1").paramLabel(f.getType().getSimpleName().toUpperCase())
+                        .description(f.getAnnotation(TrainConfig.Setting.class).value() + (dflt != null ? " (default: " + dflt + ")" : ""));
+                if (flag) {
+                    option.fallbackValue("true"); // a bare --flip means --flip true
+                }
+                spec.addOption(option.build());
             }
             return spec;
         }

@@ -56,6 +56,10 @@ public final class TrainConfig {
     public Integer attentionG;
     @Setting("resolution of D's self-attention, 0 for none; default: the preset's")
     public Integer attentionD;
+    @Setting("spectral normalisation in G; default: the preset's")
+    public Boolean snG;
+    @Setting("spectral normalisation in D; default: the preset's")
+    public Boolean snD;
 
     // ------------------------------------------------------------ loop
     @Setting("loss: hinge or non-saturating")
@@ -240,10 +244,11 @@ public final class TrainConfig {
         GanConfig p = GanConfig.preset(preset);
         int k = classes != null ? classes : datasetClasses;
         boolean changed = resolution != null || imageChannels != null || ch != null || zDim != null || sharedDim != null
-                || attentionG != null || attentionD != null || k != p.classes();
+                || attentionG != null || attentionD != null || snG != null || snD != null || k != p.classes();
         return new GanConfig(changed ? "custom (" + p.preset() + ")" : p.preset(), p.blocks(), p.shared(),
                 or(resolution, p.resolution()), or(imageChannels, p.imageChannels()), k, or(ch, p.ch()), or(zDim, p.zDim()),
-                or(sharedDim, p.sharedDim()), or(attentionG, p.attentionG()), or(attentionD, p.attentionD()), p.snG(), p.snD(),
+                or(sharedDim, p.sharedDim()), or(attentionG, p.attentionG()), or(attentionD, p.attentionD()),
+                snG != null ? snG : p.snG(), snD != null ? snD : p.snD(),
                 p.gainOffset(), p.orthoInit(), seed).validate();
     }
 
