@@ -6,6 +6,7 @@ import sagan4j.backend.CondBatchNormOps;
 import sagan4j.backend.ConvOps;
 import sagan4j.backend.DType;
 import sagan4j.backend.GemmMath;
+import sagan4j.backend.LayerOps;
 import sagan4j.backend.Shape;
 import sagan4j.backend.Tensor;
 
@@ -19,6 +20,8 @@ public final class CpuBackend extends Backend {
     private static final int GRAIN = 1 << 15;
 
     private final CpuCondBatchNorm condBatchNorm = new CpuCondBatchNorm(this);
+
+    private final CpuLayers layers = new CpuLayers(this);
 
     private final CpuConv conv;
 
@@ -37,7 +40,7 @@ public final class CpuBackend extends Backend {
 
     @Override
     public String name() {
-        return "cpu";
+        return "reference";
     }
 
     @Override
@@ -216,70 +219,8 @@ public final class CpuBackend extends Backend {
         CpuGemm.run(g, alpha, f(a), f(b), beta, f(c));
     }
 
-    // ---------------------------------------------------------------- layer primitives (CpuLayers)
-
     @Override
-    protected void doAddChannelBias(Tensor x, Tensor bias) {
-        CpuLayers.addChannelBias(x, bias);
-    }
-
-    @Override
-    protected void doChannelBiasGrad(Tensor dy, Tensor dBias) {
-        CpuLayers.channelBiasGrad(dy, dBias);
-    }
-
-    @Override
-    protected void doResample(Resample op, Tensor x, Tensor y, Tensor argmax) {
-        CpuLayers.resample(op, x, y, argmax);
-    }
-
-    @Override
-    protected void doResampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
-        CpuLayers.resampleBackward(op, dy, dx, argmax);
-    }
-
-    @Override
-    protected void doSumHW(Tensor x, Tensor y) {
-        CpuLayers.sumHW(x, y);
-    }
-
-    @Override
-    protected void doSumHWBackward(Tensor dy, Tensor dx) {
-        CpuLayers.sumHWBackward(dy, dx);
-    }
-
-    @Override
-    protected void doConcat(java.util.List<Tensor> parts, Tensor whole, boolean toWhole) {
-        CpuLayers.concat(parts, whole, toWhole);
-    }
-
-    @Override
-    protected void doGatherRows(Tensor table, Tensor labels, Tensor out) {
-        CpuLayers.gatherRows(table, labels, out);
-    }
-
-    @Override
-    protected void doScatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
-        CpuLayers.scatterAddRows(dOut, labels, dTable);
-    }
-
-    @Override
-    protected void doAxpyScalar(Tensor s, Tensor x, Tensor y) {
-        CpuLayers.axpyScalar(s, x, y);
-    }
-
-    @Override
-    protected void doDot(Tensor a, Tensor b, Tensor out) {
-        CpuLayers.dot(a, b, out);
-    }
-
-    @Override
-    protected void doTranspose(Tensor x, Tensor y) {
-        CpuLayers.transpose(x, y);
-    }
-
-    @Override
-    protected void doZeroDiagonal(Tensor m) {
-        CpuLayers.zeroDiagonal(m);
+    protected LayerOps layers() {
+        return layers;
     }
 }

@@ -2,15 +2,18 @@ package sagan4j.cpu;
 
 import java.util.List;
 
+import sagan4j.backend.Backend;
 import sagan4j.backend.Backend.Resample;
+import sagan4j.backend.LayerOps;
 import sagan4j.backend.ShapeException;
 import sagan4j.backend.Tensor;
 
 /** The CPU reference of the NCHW layer primitives (kernels/layers.cu on CUDA); sums in double. */
-final class CpuLayers {
+final class CpuLayers extends LayerOps {
     private static final int GRAIN = 1 << 15;
 
-    private CpuLayers() {
+    CpuLayers(Backend backend) {
+        super(backend, List.of("reference"));
     }
 
     private static float[] f(Tensor t) {
@@ -26,7 +29,8 @@ final class CpuLayers {
         return t.shape().sizeAsInt() / (t.dim(0) * t.dim(1));
     }
 
-    static void addChannelBias(Tensor x, Tensor bias) {
+    @Override
+    protected void addChannelBias(Tensor x, Tensor bias) {
         float[] xs = f(x), bs = f(bias);
         int c = x.dim(1), inner = inner(x);
         Parallel.forRange(xs.length, GRAIN, (lo, hi) -> {
@@ -36,7 +40,8 @@ final class CpuLayers {
         });
     }
 
-    static void channelBiasGrad(Tensor dy, Tensor dBias) {
+    @Override
+    protected void channelBiasGrad(Tensor dy, Tensor dBias) {
         float[] g = f(dy), out = f(dBias);
         int b = dy.dim(0), c = dy.dim(1), inner = inner(dy);
         for (int ch = 0; ch < c; ch++) {
@@ -52,7 +57,8 @@ final class CpuLayers {
     }
 
     /** H, W of the small image (the input of upsampling, the output of pooling). */
-    static void resample(Resample op, Tensor x, Tensor y, Tensor argmax) {
+    @Override
+    protected void resample(Resample op, Tensor x, Tensor y, Tensor argmax) {
         Tensor small = op == Resample.UPSAMPLE ? x : y;
         int h = small.dim(2), w = small.dim(3), w2 = 2 * w, h2 = 2 * h;
         float[] xs = f(x), ys = f(y);
@@ -91,7 +97,8 @@ final class CpuLayers {
         });
     }
 
-    static void resampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
+    @Override
+    protected void resampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
         Tensor small = op == Resample.UPSAMPLE ? dx : dy;
         int h = small.dim(2), w = small.dim(3), w2 = 2 * w, h2 = 2 * h;
         float[] g = f(dy), out = f(dx);
@@ -116,7 +123,8 @@ final class CpuLayers {
         });
     }
 
-    static void sumHW(Tensor x, Tensor y) {
+    @Override
+    protected void sumHW(Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
         int hw = inner(x);
         Parallel.forRange(ys.length, Math.max(1, GRAIN / hw), (lo, hi) -> {
@@ -130,7 +138,8 @@ final class CpuLayers {
         });
     }
 
-    static void sumHWBackward(Tensor dy, Tensor dx) {
+    @Override
+    protected void sumHWBackward(Tensor dy, Tensor dx) {
         float[] g = f(dy), out = f(dx);
         int hw = inner(dx);
         Parallel.forRange(out.length, GRAIN, (lo, hi) -> {
@@ -140,7 +149,8 @@ final class CpuLayers {
         });
     }
 
-    static void concat(List<Tensor> parts, Tensor whole, boolean toWhole) {
+    @Override
+    protected void concat(List<Tensor> parts, Tensor whole, boolean toWhole) {
         float[] w = f(whole);
         int rows = whole.dim(0), wholeRow = whole.shape().sizeAsInt() / rows;
         int offset = 0;
@@ -166,7 +176,8 @@ final class CpuLayers {
         }
     }
 
-    static void gatherRows(Tensor table, Tensor labels, Tensor out) {
+    @Override
+    protected void gatherRows(Tensor table, Tensor labels, Tensor out) {
         float[] t = f(table), o = f(out);
         int[] l = ints(labels);
         int k = table.dim(0), d = table.dim(1);
@@ -176,7 +187,8 @@ final class CpuLayers {
         }
     }
 
-    static void scatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
+    @Override
+    protected void scatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
         float[] g = f(dOut), t = f(dTable);
         int[] l = ints(labels);
         int k = dTable.dim(0), d = dTable.dim(1);
@@ -192,7 +204,8 @@ final class CpuLayers {
         }
     }
 
-    static void axpyScalar(Tensor s, Tensor x, Tensor y) {
+    @Override
+    protected void axpyScalar(Tensor s, Tensor x, Tensor y) {
         float a = f(s)[0];
         float[] xs = f(x), ys = f(y);
         Parallel.forRange(xs.length, GRAIN, (lo, hi) -> {
@@ -202,7 +215,8 @@ final class CpuLayers {
         });
     }
 
-    static void dot(Tensor a, Tensor b, Tensor out) {
+    @Override
+    protected void dot(Tensor a, Tensor b, Tensor out) {
         float[] as = f(a), bs = f(b);
         double s = 0;
         for (int i = 0; i < as.length; i++) {
@@ -211,7 +225,8 @@ final class CpuLayers {
         f(out)[0] = (float) s;
     }
 
-    static void zeroDiagonal(Tensor m) {
+    @Override
+    protected void zeroDiagonal(Tensor m) {
         float[] ms = f(m);
         int n = m.dim(-1), batch = m.rank() == 3 ? m.dim(0) : 1;
         for (int b = 0; b < batch; b++) {
@@ -221,7 +236,8 @@ final class CpuLayers {
         }
     }
 
-    static void transpose(Tensor x, Tensor y) {
+    @Override
+    protected void transpose(Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
         int batch = x.rank() == 3 ? x.dim(0) : 1, r = x.dim(-2), c = x.dim(-1);
         Parallel.forRange(batch * c, Math.max(1, GRAIN / r), (lo, hi) -> {
