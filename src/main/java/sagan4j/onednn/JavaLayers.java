@@ -1,0 +1,291 @@
+package sagan4j.onednn;
+
+import static sagan4j.onednn.OneDnnBackend.f;
+import static sagan4j.onednn.OneDnnBackend.ints;
+
+import java.util.List;
+
+import sagan4j.backend.Backend.Resample;
+import sagan4j.backend.LayerOps;
+import sagan4j.backend.ShapeException;
+import sagan4j.backend.Tensor;
+
+/**
+ * The NCHW layer primitives as single-threaded loops over whole planes (no per-element index division,
+ * so C2 vectorises the inner loops); the long reductions (bias gradient, sum pooling, dot) sum in double,
+ * in a fixed order.
+ */
+final class JavaLayers extends LayerOps {
+    JavaLayers(OneDnnBackend backend) {
+        super(backend, List.of("java"));
+    }
+
+    /** Elements per (b, c) pair: 1 for (B, C), H·W for (B, C, H, W). */
+    private static int inner(Tensor t) {
+        return t.shape().sizeAsInt() / (t.dim(0) * t.dim(1));
+    }
+
+    @Override
+    protected void addChannelBias(Tensor x, Tensor bias) {
+        float[] xs = f(x), bs = f(bias);
+        int b = x.dim(0), c = x.dim(1), inner = inner(x);
+        for (int n = 0; n < b; n++) {
+            for (int ch = 0; ch < c; ch++) {
+                float v = bs[ch];
+                int base = (n * c + ch) * inner;
+                for (int i = base; i < base + inner; i++) {
+                    xs[i] += v;
+                }
+            }
+        }
+    }
+
+    @Override
+    protected void channelBiasGrad(Tensor dy, Tensor dBias) {
+        float[] g = f(dy), out = f(dBias);
+        int b = dy.dim(0), c = dy.dim(1), inner = inner(dy);
+        double[] acc = new double[c];
+        for (int n = 0; n < b; n++) {
+            for (int ch = 0; ch < c; ch++) {
+                acc[ch] += planeSum(g, (n * c + ch) * inner, inner);
+            }
+        }
+        for (int ch = 0; ch < c; ch++) {
+            out[ch] = (float) acc[ch];
+        }
+    }
+
+    /**
+     * Σ of a[from .. from+n) in double, in a fixed order: four interleaved partial sums (independent add
+     * chains run four times faster than one), added at the end.
+     */
+    static double planeSum(float[] a, int from, int n) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = from, end = from + n;
+        for (; i + 3 < end; i += 4) {
+            s0 += a[i];
+            s1 += a[i + 1];
+            s2 += a[i + 2];
+            s3 += a[i + 3];
+        }
+        for (; i < end; i++) {
+            s0 += a[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    @Override
+    protected void resample(Resample op, Tensor x, Tensor y, Tensor argmax) {
+        Tensor small = op == Resample.UPSAMPLE ? x : y;
+        int planes = small.dim(0) * small.dim(1), h = small.dim(2), w = small.dim(3), w2 = 2 * w;
+        float[] xs = f(x), ys = f(y);
+        int[] am = ints(argmax);
+        for (int p = 0; p < planes; p++) {
+            int sp = p * h * w, bp = p * 4 * h * w;
+            for (int r = 0; r < h; r++) {
+                int s0 = sp + r * w, b0 = bp + 2 * r * w2, b1 = b0 + w2;
+                switch (op) {
+                    case UPSAMPLE -> {
+                        for (int j = 0; j < w; j++) {
+                            float v = xs[s0 + j];
+                            ys[b0 + 2 * j] = v;
+                            ys[b0 + 2 * j + 1] = v;
+                        }
+                        System.arraycopy(ys, b0, ys, b1, w2);
+                    }
+                    case AVG_POOL -> {
+                        for (int j = 0; j < w; j++) {
+                            ys[s0 + j] = 0.25f * ((xs[b0 + 2 * j] + xs[b0 + 2 * j + 1]) + (xs[b1 + 2 * j] + xs[b1 + 2 * j + 1]));
+                        }
+                    }
+                    case MAX_POOL -> {
+                        for (int j = 0; j < w; j++) {
+                            float best = xs[b0 + 2 * j];
+                            int at = 0;
+                            if (xs[b0 + 2 * j + 1] > best) {
+                                best = xs[b0 + 2 * j + 1];
+                                at = 1;
+                            }
+                            if (xs[b1 + 2 * j] > best) {
+                                best = xs[b1 + 2 * j];
+                                at = 2;
+                            }
+                            if (xs[b1 + 2 * j + 1] > best) {
+                                best = xs[b1 + 2 * j + 1];
+                                at = 3;
+                            }
+                            ys[s0 + j] = best;
+                            am[s0 + j] = at;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    protected void resampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
+        Tensor small = op == Resample.UPSAMPLE ? dx : dy;
+        int planes = small.dim(0) * small.dim(1), h = small.dim(2), w = small.dim(3), w2 = 2 * w;
+        float[] g = f(dy), out = f(dx);
+        int[] am = ints(argmax);
+        for (int p = 0; p < planes; p++) {
+            int sp = p * h * w, bp = p * 4 * h * w;
+            for (int r = 0; r < h; r++) {
+                int s0 = sp + r * w, b0 = bp + 2 * r * w2, b1 = b0 + w2;
+                switch (op) {
+                    case UPSAMPLE -> {
+                        for (int j = 0; j < w; j++) {
+                            out[s0 + j] = (g[b0 + 2 * j] + g[b0 + 2 * j + 1]) + (g[b1 + 2 * j] + g[b1 + 2 * j + 1]);
+                        }
+                    }
+                    case AVG_POOL -> {
+                        for (int j = 0; j < w; j++) {
+                            float v = 0.25f * g[s0 + j];
+                            out[b0 + 2 * j] = v;
+                            out[b0 + 2 * j + 1] = v;
+                        }
+                        System.arraycopy(out, b0, out, b1, w2);
+                    }
+                    case MAX_POOL -> {
+                        for (int j = 0; j < w; j++) {
+                            float v = g[s0 + j];
+                            int at = am[s0 + j];
+                            out[b0 + 2 * j] = at == 0 ? v : 0f;
+                            out[b0 + 2 * j + 1] = at == 1 ? v : 0f;
+                            out[b1 + 2 * j] = at == 2 ? v : 0f;
+                            out[b1 + 2 * j + 1] = at == 3 ? v : 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    protected void sumHW(Tensor x, Tensor y) {
+        float[] xs = f(x), ys = f(y);
+        int hw = inner(x);
+        for (int row = 0; row < ys.length; row++) {
+            ys[row] = (float) planeSum(xs, row * hw, hw);
+        }
+    }
+
+    @Override
+    protected void sumHWBackward(Tensor dy, Tensor dx) {
+        float[] g = f(dy), out = f(dx);
+        int hw = inner(dx);
+        for (int row = 0; row < g.length; row++) {
+            java.util.Arrays.fill(out, row * hw, (row + 1) * hw, g[row]);
+        }
+    }
+
+    @Override
+    protected void concat(List<Tensor> parts, Tensor whole, boolean toWhole) {
+        float[] w = f(whole);
+        int rows = whole.dim(0), wholeRow = whole.shape().sizeAsInt() / rows;
+        int offset = 0;
+        for (Tensor p : parts) {
+            float[] ps = f(p);
+            int len = p.shape().sizeAsInt() / rows;
+            for (int r = 0; r < rows; r++) {
+                if (toWhole) {
+                    System.arraycopy(ps, r * len, w, r * wholeRow + offset, len);
+                } else {
+                    System.arraycopy(w, r * wholeRow + offset, ps, r * len, len);
+                }
+            }
+            offset += len;
+        }
+    }
+
+    /** Labels are host memory here, so they are checked as the reference checks them. */
+    static void checkLabels(String op, int[] labels, int k) {
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= k) {
+                throw new ShapeException(op + ": labels[" + i + "] is " + labels[i] + ", expected a value in [0, " + k + ")");
+            }
+        }
+    }
+
+    @Override
+    protected void gatherRows(Tensor table, Tensor labels, Tensor out) {
+        float[] t = f(table), o = f(out);
+        int[] l = ints(labels);
+        int d = table.dim(1);
+        checkLabels("gatherRows", l, table.dim(0));
+        for (int b = 0; b < l.length; b++) {
+            System.arraycopy(t, l[b] * d, o, b * d, d);
+        }
+    }
+
+    @Override
+    protected void scatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
+        float[] g = f(dOut), t = f(dTable);
+        int[] l = ints(labels);
+        int k = dTable.dim(0), d = dTable.dim(1);
+        checkLabels("scatterAddRows", l, k);
+        double[] acc = new double[k * d];
+        for (int b = 0; b < l.length; b++) {
+            int row = l[b] * d;
+            for (int j = 0; j < d; j++) {
+                acc[row + j] += g[b * d + j];
+            }
+        }
+        for (int i = 0; i < acc.length; i++) {
+            t[i] = (float) (t[i] + acc[i]);
+        }
+    }
+
+    @Override
+    protected void axpyScalar(Tensor s, Tensor x, Tensor y) {
+        float a = f(s)[0];
+        float[] xs = f(x), ys = f(y);
+        int n = x.shape().sizeAsInt();
+        for (int i = 0; i < n; i++) {
+            ys[i] = Math.fma(a, xs[i], ys[i]);
+        }
+    }
+
+    @Override
+    protected void dot(Tensor a, Tensor b, Tensor out) {
+        float[] as = f(a), bs = f(b);
+        int n = a.shape().sizeAsInt();
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += (double) as[i] * bs[i];
+        }
+        f(out)[0] = (float) s;
+    }
+
+    @Override
+    protected void transpose(Tensor x, Tensor y) {
+        float[] xs = f(x), ys = f(y);
+        int batch = x.rank() == 3 ? x.dim(0) : 1, r = x.dim(-2), c = x.dim(-1);
+        // 32×32 tiles: both the reads and the writes stay within a few cache lines per row
+        for (int b = 0; b < batch; b++) {
+            int off = b * r * c;
+            for (int i0 = 0; i0 < r; i0 += 32) {
+                for (int j0 = 0; j0 < c; j0 += 32) {
+                    int i1 = Math.min(r, i0 + 32), j1 = Math.min(c, j0 + 32);
+                    for (int i = i0; i < i1; i++) {
+                        for (int j = j0; j < j1; j++) {
+                            ys[off + j * r + i] = xs[off + i * c + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    protected void zeroDiagonal(Tensor m) {
+        float[] ms = f(m);
+        int n = m.dim(-1), batch = m.rank() == 3 ? m.dim(0) : 1;
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < n; i++) {
+                ms[(b * n + i) * n + i] = 0f;
+            }
+        }
+    }
+}

@@ -1,0 +1,296 @@
+package sagan4j.onednn;
+
+import java.util.Arrays;
+
+import sagan4j.backend.AttentionOps;
+import sagan4j.backend.Backend;
+import sagan4j.backend.CondBatchNormOps;
+import sagan4j.backend.ConvOps;
+import sagan4j.backend.DType;
+import sagan4j.backend.GemmMath;
+import sagan4j.backend.LayerOps;
+import sagan4j.backend.Shape;
+import sagan4j.backend.SpectralNormOps;
+import sagan4j.backend.Tensor;
+
+/**
+ * The fast CPU backend ({@code --device cpu}): oneDNN for convolutions and every matrix product, plain
+ * Java loops (float arithmetic, double only where a long sum must match the reference to 1e-5) for the
+ * rest. It is checked against the double-precision reference ({@code sagan4j.cpu.CpuBackend}).
+ *
+ * <p>Tensors live in Java arrays, staged into native buffers only at oneDNN's edges. Why not native
+ * memory throughout: a staging copy costs what a reorder costs (~0.13 ms per 4 MB, facts.md), the
+ * convolutions reorder NCHW ⇄ blocked at their edges anyway, and the copies are a few milliseconds of a
+ * step measured in hundreds (docs/performance.md), while the Java loops over arrays are the ones C2
+ * vectorises on Java 17 (its auto-vectoriser does not handle off-heap accesses; MemorySegment and the
+ * Vector API are incubator modules there, needing --add-modules on every launch).
+ *
+ * <p>Threads: oneDNN's OpenMP pool ({@code OMP_NUM_THREADS}, default the available processors) does the
+ * parallel work; the Java loops run on the calling thread, so no second pool competes with OpenMP's
+ * spinning workers. Every op is complete when it returns; results are deterministic for a fixed thread
+ * count.
+ */
+public final class OneDnnBackend extends Backend {
+    private final Dnnl dnnl;
+    private final OneDnnGemm gemm = new OneDnnGemm();
+    private final OneDnnConv conv;
+    private final JavaLayers layers = new JavaLayers(this);
+    private final JavaCondBatchNorm condBatchNorm = new JavaCondBatchNorm(this);
+    private final OneDnnAttention attention;
+    private final JavaSpectralNorm spectralNorm = new JavaSpectralNorm(this);
+
+    private OneDnnBackend(Dnnl dnnl) {
+        this.dnnl = dnnl;
+        this.conv = new OneDnnConv(this, dnnl);
+        this.attention = new OneDnnAttention(this);
+    }
+
+    /** Loads oneDNN; {@link OneDnnUnavailableException} if its natives cannot load on this machine. */
+    public static OneDnnBackend open() {
+        return new OneDnnBackend(Dnnl.open());
+    }
+
+    /** oneDNN's version and threading runtime, e.g. "3.8.1 (OpenMP)". */
+    public static String onednnVersion() {
+        return Dnnl.version();
+    }
+
+    /** The ISA oneDNN's JIT uses here, e.g. "jit:avx2". */
+    public static String isa() {
+        return Dnnl.isa();
+    }
+
+    /** OpenMP threads oneDNN uses: OMP_NUM_THREADS at process start, else the available processors. */
+    public static int threads() {
+        String env = System.getenv("OMP_NUM_THREADS");
+        if (env != null) {
+            try {
+                return Integer.parseInt(env.split(",")[0].trim());
+            } catch (NumberFormatException e) {
+                // libgomp ignores a malformed value too and uses every processor
+            }
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String describe() {
+        return "CPU oneDNN " + onednnVersion() + " " + isa() + ", " + threads() + " threads ("
+                + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ")";
+    }
+
+    @Override
+    public void synchronize() {
+        // Every op is complete when it returns (each oneDNN call waits on its stream).
+    }
+
+    @Override
+    public Timer timer() {
+        return new Timer() {
+            private long start;
+            private long stop;
+
+            @Override
+            public void start() {
+                start = System.nanoTime();
+            }
+
+            @Override
+            public void stop() {
+                stop = System.nanoTime();
+            }
+
+            @Override
+            public double elapsedMillis() {
+                return (stop - start) / 1e6;
+            }
+
+            @Override
+            public void close() {
+                // Nothing held.
+            }
+        };
+    }
+
+    @Override
+    public ConvOps conv() {
+        return conv;
+    }
+
+    @Override
+    protected LayerOps layers() {
+        return layers;
+    }
+
+    @Override
+    public void setGemmMath(GemmMath math) {
+        // oneDNN's fp32 GEMM is the only math here.
+    }
+
+    @Override
+    public GemmMath gemmMath() {
+        return GemmMath.FP32;
+    }
+
+    @Override
+    public CondBatchNormOps condBatchNorm() {
+        return condBatchNorm;
+    }
+
+    @Override
+    public AttentionOps attention() {
+        return attention;
+    }
+
+    @Override
+    public SpectralNormOps spectralNorm() {
+        return spectralNorm;
+    }
+
+    /** Native staging memory held by the convolutions and GEMMs (the bench's peak-memory figure). */
+    public long nativeBytes() {
+        return conv.bufferBytes() + gemm.bufferBytes() + attention.bufferBytes();
+    }
+
+    @Override
+    public void close() {
+        conv.close();
+        gemm.close();
+        attention.close();
+        dnnl.close();
+    }
+
+    static float[] f(Tensor t) {
+        return t.storage(HeapStorage.class).floats;
+    }
+
+    static int[] ints(Tensor t) {
+        return t == null ? null : t.storage(HeapStorage.class).ints;
+    }
+
+    OneDnnGemm gemm() {
+        return gemm;
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    protected Tensor.Storage allocate(Shape shape, DType dtype) {
+        int n = shape.sizeAsInt();
+        return dtype == DType.FLOAT32 ? new HeapStorage(new float[n], null) : new HeapStorage(null, new int[n]);
+    }
+
+    @Override
+    protected void doUpload(Tensor dst, float[] data) {
+        System.arraycopy(data, 0, f(dst), 0, data.length);
+    }
+
+    @Override
+    protected void doUpload(Tensor dst, int[] data) {
+        System.arraycopy(data, 0, ints(dst), 0, data.length);
+    }
+
+    @Override
+    protected float[] doDownloadFloats(Tensor t) {
+        return Arrays.copyOf(f(t), t.shape().sizeAsInt());
+    }
+
+    @Override
+    protected int[] doDownloadInts(Tensor t) {
+        return Arrays.copyOf(ints(t), t.shape().sizeAsInt());
+    }
+
+    @Override
+    protected void doCopy(Tensor src, Tensor dst) {
+        HeapStorage s = src.storage(HeapStorage.class), d = dst.storage(HeapStorage.class);
+        int n = src.shape().sizeAsInt();
+        if (s.floats != null) {
+            System.arraycopy(s.floats, 0, d.floats, 0, n);
+        } else {
+            System.arraycopy(s.ints, 0, d.ints, 0, n);
+        }
+    }
+
+    // ---------------------------------------------------------------- elementwise (one pass, vectorised by C2)
+
+    @Override
+    protected void doFill(Tensor x, float value) {
+        Arrays.fill(f(x), 0, x.shape().sizeAsInt(), value);
+    }
+
+    @Override
+    protected void doAxpy(float alpha, Tensor x, Tensor y) {
+        float[] xs = f(x), ys = f(y);
+        int n = x.shape().sizeAsInt();
+        for (int i = 0; i < n; i++) {
+            ys[i] = Math.fma(alpha, xs[i], ys[i]);
+        }
+    }
+
+    @Override
+    protected void doScale(Tensor x, float alpha) {
+        float[] xs = f(x);
+        int n = x.shape().sizeAsInt();
+        for (int i = 0; i < n; i++) {
+            xs[i] *= alpha;
+        }
+    }
+
+    @Override
+    protected void doActivation(Activation fn, float slope, Tensor x, Tensor y) {
+        float[] xs = f(x), ys = f(y);
+        int n = x.shape().sizeAsInt();
+        switch (fn) {
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    ys[i] = Math.max(xs[i], 0f);
+                }
+            }
+            case LEAKY_RELU -> {
+                for (int i = 0; i < n; i++) {
+                    float v = xs[i];
+                    ys[i] = v > 0f ? v : slope * v;
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < n; i++) {
+                    ys[i] = (float) Math.tanh(xs[i]);
+                }
+            }
+        }
+    }
+
+    @Override
+    protected void doActivationBackward(Activation fn, float slope, Tensor saved, Tensor dy, Tensor dx) {
+        float[] s = f(saved), g = f(dy), out = f(dx);
+        int n = saved.shape().sizeAsInt();
+        switch (fn) {
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = s[i] > 0f ? g[i] : 0f;
+                }
+            }
+            case LEAKY_RELU -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = s[i] > 0f ? g[i] : slope * g[i];
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < n; i++) {
+                    float v = s[i];
+                    out[i] = g[i] * (1f - v * v);
+                }
+            }
+        }
+    }
+
+    @Override
+    protected void doGemm(GemmShape g, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        gemm.run(g, alpha, f(a), f(b), beta, f(c));
+    }
+}
