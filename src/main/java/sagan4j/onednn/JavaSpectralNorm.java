@@ -93,12 +93,14 @@ final class JavaSpectralNorm extends SpectralNormOps {
         return s;
     }
 
+    /** x / max(‖x‖, eps), a new array (σ = uᵀ(Wv) still needs Wv itself). */
     private static double[] normalize(double[] x, double eps) {
         double d = Math.max(Math.sqrt(dot(x, x)), eps);
+        double[] y = new double[x.length];
         for (int i = 0; i < x.length; i++) {
-            x[i] /= d;
+            y[i] = x[i] / d;
         }
-        return x;
+        return y;
     }
 
     private static void divide(float[] w, double sigma, float[] out) {
