@@ -16,8 +16,10 @@ public final class Main implements Runnable {
     /** Exit code for bad input and expected conditions. */
     public static final int EXIT_USAGE = 2;
 
-    public static void main(String[] args) {
-        System.exit(run(args));
+    public static void main(String[] args) throws java.io.IOException, InterruptedException {
+        // OpenMP's settings must be in the environment before oneDNN loads: a child JVM gets them (OpenMpLaunch)
+        java.util.Optional<Integer> child = OpenMpLaunch.relaunch(OpenMpLaunch.missing(OpenMpLaunch.threadsArgument(args)));
+        System.exit(child.isPresent() ? child.get() : run(args));
     }
 
     /** Runs a command line and returns its exit code (used by tests). */

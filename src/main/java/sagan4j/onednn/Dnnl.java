@@ -49,27 +49,6 @@ final class Dnnl implements AutoCloseable {
         return v.major() + "." + v.minor() + "." + v.patch() + " (" + runtime + ")";
     }
 
-    /** The instruction set oneDNN's JIT generates code for here, named as oneDNN's verbose mode names it. */
-    static String isa() {
-        int isa = dnnl_get_effective_cpu_isa();
-        if (isa == dnnl_cpu_isa_avx512_core_amx) {
-            return "jit:avx512_core_amx";
-        } else if (isa == dnnl_cpu_isa_avx512_core_bf16 || isa == dnnl_cpu_isa_avx512_core_fp16) {
-            return "jit:avx512_core_bf16";
-        } else if (isa == dnnl_cpu_isa_avx512_core_vnni) {
-            return "jit:avx512_core_vnni";
-        } else if (isa == dnnl_cpu_isa_avx512_core) {
-            return "jit:avx512_core";
-        } else if (isa == dnnl_cpu_isa_avx2_vnni || isa == dnnl_cpu_isa_avx2_vnni_2) {
-            return "jit:avx2_vnni";
-        } else if (isa == dnnl_cpu_isa_avx2) {
-            return "jit:avx2";
-        } else if (isa == dnnl_cpu_isa_sse41) {
-            return "jit:sse41";
-        }
-        return "isa 0x" + Integer.toHexString(isa);
-    }
-
     /** Throws naming {@code what} unless {@code status} is dnnl_success. */
     static void check(int status, String what) {
         if (status != dnnl_success) {

@@ -38,6 +38,7 @@ public final class OneDnnBackend extends Backend {
     private final JavaCondBatchNorm condBatchNorm = new JavaCondBatchNorm(this);
     private final OneDnnAttention attention;
     private final JavaSpectralNorm spectralNorm = new JavaSpectralNorm(this);
+    private String isa;
 
     private OneDnnBackend(Dnnl dnnl) {
         this.dnnl = dnnl;
@@ -55,9 +56,16 @@ public final class OneDnnBackend extends Backend {
         return Dnnl.version();
     }
 
-    /** The ISA oneDNN's JIT uses here, e.g. "jit:avx2". */
-    public static String isa() {
-        return Dnnl.isa();
+    /**
+     * What oneDNN's JIT targets here, as its verbose mode names the implementation of SAGAN-32's 64→64
+     * 3×3 convolution at 32×32 (e.g. "brg_conv_fwd:avx2"). dnnl_get_effective_cpu_isa would not do: it
+     * answers the dispatch limit (every ISA by default), not what this CPU runs.
+     */
+    public String isa() {
+        if (isa == null) {
+            isa = conv.implementation(16, 64, 32, 64, 3);
+        }
+        return isa;
     }
 
     /** OpenMP threads oneDNN uses: OMP_NUM_THREADS at process start, else the available processors. */

@@ -11,7 +11,9 @@ import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.PointerPointer;
 
 import sagan4j.backend.ConvOps;
 import sagan4j.backend.Tensor;
@@ -172,6 +174,33 @@ final class OneDnnConv extends ConvOps {
         }
         Dnnl.check(dnnl_primitive_desc_destroy(fwd), "dnnl_primitive_desc_destroy");
         return p;
+    }
+
+    /**
+     * The implementation oneDNN picks for a forward convolution of this shape, as its verbose mode names it
+     * (e.g. "brg_conv_fwd:avx2", "jit:avx2"): which ISA the JIT really targets on this CPU.
+     */
+    String implementation(int b, int cin, int h, int cout, int k) {
+        long[][] dims = {{b, cin, h, h}, {cout, cin, k, k}, {b, cout, h, h}};
+        dnnl_memory_desc[] any = new dnnl_memory_desc[3];
+        for (int i = 0; i < 3; i++) {
+            any[i] = Dnnl.desc(dims[i], dnnl_format_tag_any);
+        }
+        long[] pad = {k / 2, k / 2};
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        try {
+            Dnnl.check(dnnl_convolution_forward_primitive_desc_create(pd, dnnl.engine(), dnnl_forward_training,
+                    dnnl_convolution_direct, any[0], any[1], null, any[2], new long[] {1, 1}, new long[] {0, 0}, pad, pad, null),
+                    "dnnl_convolution_forward_primitive_desc_create");
+            PointerPointer<BytePointer> name = new PointerPointer<>(1);
+            Dnnl.check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, name), "dnnl_primitive_desc_query(impl_info_str)");
+            return name.get(BytePointer.class, 0).getString();
+        } finally {
+            Dnnl.check(dnnl_primitive_desc_destroy(pd), "dnnl_primitive_desc_destroy");
+            for (dnnl_memory_desc md : any) {
+                Dnnl.check(dnnl_memory_desc_destroy(md), "dnnl_memory_desc_destroy");
+            }
+        }
     }
 
     /** Primitives cached so far (for the bench's report). */
