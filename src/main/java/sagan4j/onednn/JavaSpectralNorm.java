@@ -103,9 +103,13 @@ final class JavaSpectralNorm extends SpectralNormOps {
         return y;
     }
 
-    private static void divide(float[] w, double sigma, float[] out) {
+    /**
+     * out ← w / σ in float: the same bits as the reference's (float) (w / (double) σ) — a quotient of two
+     * floats rounded through double is the correctly rounded float quotient — and a loop C2 vectorises.
+     */
+    private static void divide(float[] w, float sigma, float[] out) {
         for (int e = 0; e < w.length; e++) {
-            out[e] = (float) (w[e] / sigma);
+            out[e] = w[e] / sigma;
         }
     }
 

@@ -249,6 +249,18 @@ public final class OneDnnBackend extends Backend {
         }
     }
 
+    /*
+     * The activations are written without branches (max/min, and a 0/1 step for the backward): with
+     * data of random sign a branch mispredicts half the time, and C2 on Java 17 vectorises max, min and
+     * multiplies but not conditional moves. Measured: the branchy loops were a third of the Java time of a
+     * SAGAN-32 step (docs/performance.md).
+     */
+
+    /** 1 where v &gt; 0, else 0 (NaN stays NaN): v scaled past the float range, clamped to [0, 1]. */
+    private static float step(float v) {
+        return Math.min(1f, Math.max(0f, v * 1e38f * 1e38f));
+    }
+
     @Override
     protected void doActivation(Activation fn, float slope, Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
@@ -262,7 +274,7 @@ public final class OneDnnBackend extends Backend {
             case LEAKY_RELU -> {
                 for (int i = 0; i < n; i++) {
                     float v = xs[i];
-                    ys[i] = v > 0f ? v : slope * v;
+                    ys[i] = Math.max(v, 0f) + slope * Math.min(v, 0f);
                 }
             }
             case TANH -> {
@@ -280,12 +292,13 @@ public final class OneDnnBackend extends Backend {
         switch (fn) {
             case RELU -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = s[i] > 0f ? g[i] : 0f;
+                    out[i] = g[i] * step(s[i]);
                 }
             }
             case LEAKY_RELU -> {
+                float rest = 1f - slope;
                 for (int i = 0; i < n; i++) {
-                    out[i] = s[i] > 0f ? g[i] : slope * g[i];
+                    out[i] = g[i] * Math.fma(rest, step(s[i]), slope);
                 }
             }
             case TANH -> {
