@@ -7,6 +7,8 @@ import java.util.Locale;
 
 import sagan4j.backend.Backend;
 import sagan4j.models.GanConfig;
+import sagan4j.onednn.OneDnnBackend;
+import sagan4j.onednn.TimeSplit;
 
 /**
  * {@code bench step}: a {@link TrainStep} timed — warm-up steps first (primitive creation, JIT), then the
@@ -19,7 +21,7 @@ public final class StepBench {
 
     /** One measured configuration. Times in milliseconds. */
     public record Result(String preset, int batch, String device, int steps, double dMedianMs, double gMedianMs,
-                         double dMinMs, double gMinMs, long peakRssBytes, long gParams, long dParams) {
+                         double dMinMs, double gMinMs, long peakRssBytes, long gParams, long dParams, double[] splitMs) {
         public double stepMs() {
             return dMedianMs + gMedianMs;
         }
@@ -33,7 +35,19 @@ public final class StepBench {
                             + "\"d_step_median_ms\":%.3f,\"g_step_median_ms\":%.3f,\"d_step_min_ms\":%.3f,\"g_step_min_ms\":%.3f,"
                             + "\"step_ms\":%.3f,\"images_per_s\":%.2f,\"peak_rss_bytes\":%d,\"g_params\":%d,\"d_params\":%d}",
                     preset, batch, device.replace("\"", "'"), steps, dMedianMs, gMedianMs, dMinMs, gMinMs, stepMs(),
-                    imagesPerSecond(), peakRssBytes, gParams, dParams);
+                    imagesPerSecond(), peakRssBytes, gParams, dParams).replaceFirst("}$", splitJson() + "}");
+        }
+
+        private String splitJson() {
+            if (splitMs == null) {
+                return "";
+            }
+            String[] keys = {"copies", "reorders", "convolutions", "gemms", "java_and_other"};
+            StringBuilder sb = new StringBuilder(",\"split_ms_per_step\":{");
+            for (int i = 0; i < keys.length; i++) {
+                sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "\"%s\":%.3f", keys[i], splitMs[i]));
+            }
+            return sb.append('}').toString();
         }
     }
 
@@ -45,7 +59,11 @@ public final class StepBench {
         if (preset.equalsIgnoreCase("tiny")) {
             return new GanConfig("tiny", GanConfig.Blocks.SEED, false, 32, 3, 10, 16, 32, 0, 16, 16, true, true, 0f, false, 1);
         }
-        return GanConfig.preset(preset);
+        try {
+            return GanConfig.preset(preset);
+        } catch (sagan4j.backend.ShapeException e) {
+            throw new sagan4j.backend.ShapeException("preset: expected tiny, sagan32, biggan32 or biggan128, got '" + preset + "'");
+        }
     }
 
     public static Result run(Backend be, GanConfig cfg, int batch, int warmup, int steps) {
@@ -55,12 +73,28 @@ public final class StepBench {
                 step.gStep();
             }
             double[] dms = new double[steps], gms = new double[steps];
+            TimeSplit split = be instanceof OneDnnBackend cpu ? cpu.timeSplit() : null;
+            double[] before = split == null ? null : split.millis();
+            double total = 0;
             for (int i = 0; i < steps; i++) {
                 dms[i] = step.dStep();
                 gms[i] = step.gStep();
+                total += dms[i] + gms[i];
+            }
+            double[] perStep = null;
+            if (split != null) {
+                double[] after = split.millis();
+                perStep = new double[after.length + 1];
+                double rest = total / steps;
+                for (int i = 0; i < after.length; i++) {
+                    perStep[i] = (after[i] - before[i]) / steps;
+                    rest -= perStep[i];
+                }
+                perStep[after.length] = rest;
             }
             return new Result(cfg.preset(), batch, be.describe(), steps, BenchRunner.median(dms), BenchRunner.median(gms),
-                    min(dms), min(gms), peakRss(), step.generator().parameterCount(), step.discriminator().parameterCount());
+                    min(dms), min(gms), peakRss(), step.generator().parameterCount(), step.discriminator().parameterCount(),
+                    perStep);
         }
     }
 

@@ -15,8 +15,20 @@ import sagan4j.backend.Tensor;
  * so each pass over a plane is one vectorisable loop.
  */
 final class JavaCondBatchNorm extends CondBatchNormOps {
+    private final Lanes lanes;
+
     JavaCondBatchNorm(OneDnnBackend backend) {
         super(backend, List.of("java"));
+        this.lanes = backend.lanes();
+    }
+
+    /** Channels per share: at least GRAIN elements (B·H·W per channel). */
+    private static int channelGrain(Dims d) {
+        return (int) Math.max(1, OneDnnBackend.GRAIN / Math.max(1, d.n()));
+    }
+
+    private static int planeGrain(Dims d) {
+        return Math.max(1, OneDnnBackend.GRAIN / Math.max(1, d.hw()));
     }
 
     @Override
@@ -39,21 +51,22 @@ final class JavaCondBatchNorm extends CondBatchNormOps {
         int c = d.c(), hw = d.hw();
         double n = d.n();
         double[] mu = new double[c], variance = new double[c];
-        for (int b = 0; b < d.b(); b++) {
-            for (int ch = 0; ch < c; ch++) {
-                mu[ch] += JavaLayers.planeSum(xs, (b * c + ch) * hw, hw);
+        // per channel, two passes (mean, then Σ(x − mean)²), its planes in batch order
+        lanes.forRange(c, channelGrain(d), (lo, hi) -> {
+            for (int ch = lo; ch < hi; ch++) {
+                double sum = 0;
+                for (int b = 0; b < d.b(); b++) {
+                    sum += JavaLayers.planeSum(xs, (b * c + ch) * hw, hw);
+                }
+                double m = sum / n, ss = 0;
+                for (int b = 0; b < d.b(); b++) {
+                    ss += squaredDeviations(xs, (b * c + ch) * hw, hw, m);
+                }
+                mu[ch] = m;
+                variance[ch] = ss / n;
             }
-        }
+        });
         for (int ch = 0; ch < c; ch++) {
-            mu[ch] /= n;
-        }
-        for (int b = 0; b < d.b(); b++) {
-            for (int ch = 0; ch < c; ch++) {
-                variance[ch] += squaredDeviations(xs, (b * c + ch) * hw, hw, mu[ch]);
-            }
-        }
-        for (int ch = 0; ch < c; ch++) {
-            variance[ch] /= n;
             ms[ch] = (float) mu[ch];
             vs[ch] = (float) variance[ch];
         }
@@ -98,20 +111,19 @@ final class JavaCondBatchNorm extends CondBatchNormOps {
     }
 
     /** y = x·scale + shift per plane, scale = γ/sqrt(var + eps) and shift = β − μ·scale folded in double. */
-    private static void normalize(Dims d, float[] xs, int[] labels, float[] gamma, float[] beta, double[] mu,
-                                  double[] variance, float eps, float[] ys) {
+    private void normalize(Dims d, float[] xs, int[] labels, float[] gamma, float[] beta, double[] mu,
+                           double[] variance, float eps, float[] ys) {
         int c = d.c(), hw = d.hw();
-        for (int b = 0; b < d.b(); b++) {
-            int r = row(labels, b) * c;
-            for (int ch = 0; ch < c; ch++) {
+        lanes.forRange(d.b() * c, planeGrain(d), (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                int ch = p % c, r = row(labels, p / c) * c;
                 double s = gamma[r + ch] / Math.sqrt(variance[ch] + eps);
                 float scale = (float) s, shift = (float) (beta[r + ch] - mu[ch] * s);
-                int base = (b * c + ch) * hw;
-                for (int i = base; i < base + hw; i++) {
+                for (int i = p * hw; i < (p + 1) * hw; i++) {
                     ys[i] = Math.fma(xs[i], scale, shift);
                 }
             }
-        }
+        });
     }
 
     @Override
@@ -123,12 +135,14 @@ final class JavaCondBatchNorm extends CondBatchNormOps {
         double n = d.n();
         // per plane: Σ dy and Σ dy·(x − μ); dγ_bc = rstd·Σ dy·(x − μ), dβ_bc = Σ dy
         double[] rowG = new double[planes], rowB = new double[planes];
-        for (int p = 0; p < planes; p++) {
-            int ch = p % c;
-            double rstd = 1.0 / Math.sqrt((double) vs[ch] + eps);
-            rowB[p] = JavaLayers.planeSum(dy, p * hw, hw);
-            rowG[p] = rstd * centredDot(dy, xs, p * hw, hw, ms[ch]);
-        }
+        lanes.forRange(planes, planeGrain(d), (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                int ch = p % c;
+                double rstd = 1.0 / Math.sqrt((double) vs[ch] + eps);
+                rowB[p] = JavaLayers.planeSum(dy, p * hw, hw);
+                rowG[p] = rstd * centredDot(dy, xs, p * hw, hw, ms[ch]);
+            }
+        });
         // dx = rstd·(γ·dy − m1 − x̂·m2), m1 = mean(γ·dy), m2 = mean(γ·dy·x̂) over channel c's (b, h, w)
         double[] m1 = new double[c], m2 = new double[c];
         for (int b = 0; b < d.b(); b++) {
@@ -138,20 +152,19 @@ final class JavaCondBatchNorm extends CondBatchNormOps {
                 m2[ch] += gt[r + ch] * rowG[b * c + ch];
             }
         }
-        for (int b = 0; b < d.b(); b++) {
-            int r = row(l, b) * c;
-            for (int ch = 0; ch < c; ch++) {
+        lanes.forRange(planes, planeGrain(d), (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                int ch = p % c, r = row(l, p / c) * c;
                 double rstd = 1.0 / Math.sqrt((double) vs[ch] + eps), mean1 = m1[ch] / n, mean2 = m2[ch] / n;
                 // dx = a·dy + bx·x + c0 with x̂ = (x − μ)·rstd expanded
                 float a = (float) (rstd * gt[r + ch]);
                 float bx = (float) (-rstd * rstd * mean2);
                 float c0 = (float) (rstd * (-mean1 + mean2 * rstd * ms[ch]));
-                int base = (b * c + ch) * hw;
-                for (int i = base; i < base + hw; i++) {
+                for (int i = p * hw; i < (p + 1) * hw; i++) {
                     dx[i] = Math.fma(a, dy[i], Math.fma(bx, xs[i], c0));
                 }
             }
-        }
+        });
         float[] gg = f(gradGamma), gb = f(gradBeta);
         if (l == null) {
             for (int p = 0; p < planes; p++) {

@@ -16,8 +16,16 @@ import sagan4j.backend.Tensor;
  * in a fixed order.
  */
 final class JavaLayers extends LayerOps {
+    private final Lanes lanes;
+
     JavaLayers(OneDnnBackend backend) {
         super(backend, List.of("java"));
+        this.lanes = backend.lanes();
+    }
+
+    /** Planes (b, c) per share so that a share holds at least GRAIN elements. */
+    private static int planeGrain(int inner) {
+        return Math.max(1, OneDnnBackend.GRAIN / Math.max(1, inner));
     }
 
     /** Elements per (b, c) pair: 1 for (B, C), H·W for (B, C, H, W). */
@@ -28,31 +36,31 @@ final class JavaLayers extends LayerOps {
     @Override
     protected void addChannelBias(Tensor x, Tensor bias) {
         float[] xs = f(x), bs = f(bias);
-        int b = x.dim(0), c = x.dim(1), inner = inner(x);
-        for (int n = 0; n < b; n++) {
-            for (int ch = 0; ch < c; ch++) {
-                float v = bs[ch];
-                int base = (n * c + ch) * inner;
-                for (int i = base; i < base + inner; i++) {
+        int c = x.dim(1), inner = inner(x);
+        lanes.forRange(x.dim(0) * c, planeGrain(inner), (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                float v = bs[p % c];
+                for (int i = p * inner; i < (p + 1) * inner; i++) {
                     xs[i] += v;
                 }
             }
-        }
+        });
     }
 
     @Override
     protected void channelBiasGrad(Tensor dy, Tensor dBias) {
         float[] g = f(dy), out = f(dBias);
         int b = dy.dim(0), c = dy.dim(1), inner = inner(dy);
-        double[] acc = new double[c];
-        for (int n = 0; n < b; n++) {
-            for (int ch = 0; ch < c; ch++) {
-                acc[ch] += planeSum(g, (n * c + ch) * inner, inner);
+        // channels split over the lanes; each channel sums its planes in batch order
+        lanes.forRange(c, Math.max(1, planeGrain(inner) / b), (lo, hi) -> {
+            for (int ch = lo; ch < hi; ch++) {
+                double acc = 0;
+                for (int n = 0; n < b; n++) {
+                    acc += planeSum(g, (n * c + ch) * inner, inner);
+                }
+                out[ch] = (float) acc;
             }
-        }
-        for (int ch = 0; ch < c; ch++) {
-            out[ch] = (float) acc[ch];
-        }
+        });
     }
 
     /**
@@ -77,10 +85,15 @@ final class JavaLayers extends LayerOps {
     @Override
     protected void resample(Resample op, Tensor x, Tensor y, Tensor argmax) {
         Tensor small = op == Resample.UPSAMPLE ? x : y;
-        int planes = small.dim(0) * small.dim(1), h = small.dim(2), w = small.dim(3), w2 = 2 * w;
+        int planes = small.dim(0) * small.dim(1), h = small.dim(2), w = small.dim(3);
         float[] xs = f(x), ys = f(y);
         int[] am = ints(argmax);
-        for (int p = 0; p < planes; p++) {
+        lanes.forRange(planes, planeGrain(4 * h * w), (lo, hi) -> resamplePlanes(op, xs, ys, am, h, w, lo, hi));
+    }
+
+    private static void resamplePlanes(Resample op, float[] xs, float[] ys, int[] am, int h, int w, int from, int to) {
+        int w2 = 2 * w;
+        for (int p = from; p < to; p++) {
             int sp = p * h * w, bp = p * 4 * h * w;
             for (int r = 0; r < h; r++) {
                 int s0 = sp + r * w, b0 = bp + 2 * r * w2, b1 = b0 + w2;
@@ -126,10 +139,15 @@ final class JavaLayers extends LayerOps {
     @Override
     protected void resampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
         Tensor small = op == Resample.UPSAMPLE ? dx : dy;
-        int planes = small.dim(0) * small.dim(1), h = small.dim(2), w = small.dim(3), w2 = 2 * w;
+        int planes = small.dim(0) * small.dim(1), h = small.dim(2), w = small.dim(3);
         float[] g = f(dy), out = f(dx);
         int[] am = ints(argmax);
-        for (int p = 0; p < planes; p++) {
+        lanes.forRange(planes, planeGrain(4 * h * w), (lo, hi) -> resampleBackwardPlanes(op, g, out, am, h, w, lo, hi));
+    }
+
+    private static void resampleBackwardPlanes(Resample op, float[] g, float[] out, int[] am, int h, int w, int from, int to) {
+        int w2 = 2 * w;
+        for (int p = from; p < to; p++) {
             int sp = p * h * w, bp = p * 4 * h * w;
             for (int r = 0; r < h; r++) {
                 int s0 = sp + r * w, b0 = bp + 2 * r * w2, b1 = b0 + w2;
@@ -241,21 +259,33 @@ final class JavaLayers extends LayerOps {
     protected void axpyScalar(Tensor s, Tensor x, Tensor y) {
         float a = f(s)[0];
         float[] xs = f(x), ys = f(y);
-        int n = x.shape().sizeAsInt();
-        for (int i = 0; i < n; i++) {
-            ys[i] = Math.fma(a, xs[i], ys[i]);
-        }
+        lanes.forRange(x.shape().sizeAsInt(), OneDnnBackend.GRAIN, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                ys[i] = Math.fma(a, xs[i], ys[i]);
+            }
+        });
     }
 
     @Override
     protected void dot(Tensor a, Tensor b, Tensor out) {
         float[] as = f(a), bs = f(b);
-        int n = a.shape().sizeAsInt();
-        double s = 0;
-        for (int i = 0; i < n; i++) {
-            s += (double) as[i] * bs[i];
+        f(out)[0] = (float) lanes.sum(a.shape().sizeAsInt(), (lo, hi) -> dot(as, bs, lo, hi));
+    }
+
+    /** Σ a[i]·b[i] over [from, to) in double, four interleaved partial sums (a fixed order). */
+    static double dot(float[] a, float[] b, int from, int to) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = from, n = to;
+        for (; i + 3 < n; i += 4) {
+            s0 += (double) a[i] * b[i];
+            s1 += (double) a[i + 1] * b[i + 1];
+            s2 += (double) a[i + 2] * b[i + 2];
+            s3 += (double) a[i + 3] * b[i + 3];
         }
-        f(out)[0] = (float) s;
+        for (; i < n; i++) {
+            s0 += (double) a[i] * b[i];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     @Override

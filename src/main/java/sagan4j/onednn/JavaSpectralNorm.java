@@ -14,8 +14,11 @@ import sagan4j.backend.Tensor;
  * interleaved partial sums per row, Wᵀu row by row (contiguous reads).
  */
 final class JavaSpectralNorm extends SpectralNormOps {
+    private final Lanes lanes;
+
     JavaSpectralNorm(OneDnnBackend backend) {
         super(backend, List.of("java"));
+        this.lanes = backend.lanes();
     }
 
     @Override
@@ -54,9 +57,15 @@ final class JavaSpectralNorm extends SpectralNormOps {
         }
     }
 
-    private static double[] matVec(float[] w, int m, int n, double[] v) {
+    /** Wv, rows spread over the lanes (each row's sum is the same whatever the split). */
+    private double[] matVec(float[] w, int m, int n, double[] v) {
         double[] t = new double[m];
-        for (int i = 0; i < m; i++) {
+        lanes.forRange(m, Math.max(1, OneDnnBackend.GRAIN / n), (lo, hi) -> matVecRows(w, n, v, t, lo, hi));
+        return t;
+    }
+
+    private static void matVecRows(float[] w, int n, double[] v, double[] t, int from, int to) {
+        for (int i = from; i < to; i++) {
             int base = i * n, j = 0;
             double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
             for (; j + 3 < n; j += 4) {
@@ -70,18 +79,20 @@ final class JavaSpectralNorm extends SpectralNormOps {
             }
             t[i] = (s0 + s1) + (s2 + s3);
         }
-        return t;
     }
 
-    private static double[] matTVec(float[] w, int m, int n, double[] u) {
+    /** Wᵀu, column ranges spread over the lanes, each accumulated row by row (the same for any split). */
+    private double[] matTVec(float[] w, int m, int n, double[] u) {
         double[] r = new double[n];
-        for (int i = 0; i < m; i++) {
-            double ui = u[i];
-            int base = i * n;
-            for (int j = 0; j < n; j++) {
-                r[j] += w[base + j] * ui;
+        lanes.forRange(n, Math.max(1, OneDnnBackend.GRAIN / m), (lo, hi) -> {
+            for (int i = 0; i < m; i++) {
+                double ui = u[i];
+                int base = i * n;
+                for (int j = lo; j < hi; j++) {
+                    r[j] += w[base + j] * ui;
+                }
             }
-        }
+        });
         return r;
     }
 
@@ -107,10 +118,12 @@ final class JavaSpectralNorm extends SpectralNormOps {
      * out ← w / σ in float: the same bits as the reference's (float) (w / (double) σ) — a quotient of two
      * floats rounded through double is the correctly rounded float quotient — and a loop C2 vectorises.
      */
-    private static void divide(float[] w, float sigma, float[] out) {
-        for (int e = 0; e < w.length; e++) {
-            out[e] = w[e] / sigma;
-        }
+    private void divide(float[] w, float sigma, float[] out) {
+        lanes.forRange(w.length, OneDnnBackend.GRAIN, (lo, hi) -> {
+            for (int e = lo; e < hi; e++) {
+                out[e] = w[e] / sigma;
+            }
+        });
     }
 
     @Override
@@ -135,19 +148,17 @@ final class JavaSpectralNorm extends SpectralNormOps {
         float[] w = f(wT), u = f(uT), v = f(vT), g = f(gT), dw = f(dwT);
         int m = rows(wT), n = cols(wT);
         double sigma = f(sigmaT)[0];
-        double gw = 0;
-        for (int e = 0; e < w.length; e++) {
-            gw += (double) g[e] * w[e];
-        }
-        double c = gw / sigma;                          // <G, W/σ>
+        double c = lanes.sum(w.length, (lo, hi) -> JavaLayers.dot(g, w, lo, hi)) / sigma;                          // <G, W/σ>
         float inv = (float) (1.0 / sigma);
-        for (int i = 0; i < m; i++) {
-            float cu = (float) (c * u[i]);
-            int base = i * n;
-            for (int j = 0; j < n; j++) {
-                dw[base + j] = (g[base + j] - cu * v[j]) * inv;
+        lanes.forRange(m, Math.max(1, OneDnnBackend.GRAIN / n), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                float cu = (float) (c * u[i]);
+                int base = i * n;
+                for (int j = 0; j < n; j++) {
+                    dw[base + j] = (g[base + j] - cu * v[j]) * inv;
+                }
             }
-        }
+        });
     }
 
     @Override

@@ -23,8 +23,11 @@ final class OneDnnAttention extends AttentionOps {
     private float[] rows = new float[0];
     private float[] rows2 = new float[0];
 
-    OneDnnAttention(OneDnnBackend backend) {
+    private final OneDnnGemm gemm;
+
+    OneDnnAttention(OneDnnBackend backend, OneDnnGemm gemm) {
         super(backend, List.of("onednn-gemm"));
+        this.gemm = gemm;
     }
 
     private FloatPointer stage(int role, Tensor t) {
@@ -38,7 +41,7 @@ final class OneDnnAttention extends AttentionOps {
     /** S ← scale·q kᵀ (B, N, M) into the native buffer S. */
     private FloatPointer scores(Dims s, FloatPointer q, FloatPointer k, float scale) {
         FloatPointer sc = buffers.get(S, (long) s.batch() * s.n() * s.m());
-        OneDnnGemm.run(new GemmShape(false, true, s.batch(), s.n(), s.m(), s.d(), true, true), scale, q, k, 0f, sc);
+        gemm.runNative(new GemmShape(false, true, s.batch(), s.n(), s.m(), s.d(), true, true), scale, q, k, 0f, sc);
         return sc;
     }
 
@@ -58,7 +61,7 @@ final class OneDnnAttention extends AttentionOps {
         }
         sc.put(rows, 0, rowsTotal * m);
         FloatPointer out = buffers.get(O, o.size());
-        OneDnnGemm.run(new GemmShape(false, false, s.batch(), s.n(), s.c(), m, true, true), 1f, sc, stage(V, v), 0f, out);
+        gemm.runNative(new GemmShape(false, false, s.batch(), s.n(), s.c(), m, true, true), 1f, sc, stage(V, v), 0f, out);
         out.get(f(o), 0, (int) o.size());
     }
 
@@ -82,7 +85,7 @@ final class OneDnnAttention extends AttentionOps {
         FloatPointer pq = stage(Q, q), pk = stage(K, k), pgo = stage(GO, gradO);
         FloatPointer sc = scores(s, pq, pk, scale);
         FloatPointer dp = buffers.get(P, (long) rowsTotal * m);
-        OneDnnGemm.run(new GemmShape(false, true, b, n, m, c, true, true), 1f, pgo, stage(V, v), 0f, dp);
+        gemm.runNative(new GemmShape(false, true, b, n, m, c, true, true), 1f, pgo, stage(V, v), 0f, dp);
         rows = scratch(rows, (long) rowsTotal * m);
         rows2 = scratch(rows2, (long) rowsTotal * m);
         sc.get(rows, 0, rowsTotal * m);
@@ -105,9 +108,9 @@ final class OneDnnAttention extends AttentionOps {
         FloatPointer gq = buffers.get(GQ, (long) rowsTotal * d);
         FloatPointer gk = buffers.get(GK, (long) b * m * d);
         FloatPointer gv = buffers.get(GV, (long) b * m * c);
-        OneDnnGemm.run(new GemmShape(false, false, b, n, d, m, true, true), scale, dp, pk, 0f, gq);
-        OneDnnGemm.run(new GemmShape(true, false, b, m, d, n, true, true), scale, dp, pq, 0f, gk);
-        OneDnnGemm.run(new GemmShape(true, false, b, m, c, n, true, true), 1f, sc, pgo, 0f, gv);
+        gemm.runNative(new GemmShape(false, false, b, n, d, m, true, true), scale, dp, pk, 0f, gq);
+        gemm.runNative(new GemmShape(true, false, b, m, d, n, true, true), scale, dp, pq, 0f, gk);
+        gemm.runNative(new GemmShape(true, false, b, m, c, n, true, true), 1f, sc, pgo, 0f, gv);
         gq.get(f(gradQ), 0, (int) gradQ.size());
         gk.get(f(gradK), 0, (int) gradK.size());
         gv.get(f(gradV), 0, (int) gradV.size());

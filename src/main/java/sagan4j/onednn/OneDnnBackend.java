@@ -31,8 +31,13 @@ import sagan4j.backend.Tensor;
  * count.
  */
 public final class OneDnnBackend extends Backend {
+    /** Elementwise work below this many elements stays on the calling thread. */
+    static final int GRAIN = 1 << 15;
+
     private final Dnnl dnnl;
-    private final OneDnnGemm gemm = new OneDnnGemm();
+    private final Lanes lanes = new Lanes(Integer.getInteger("sagan4j.javaThreads", threads()));
+    private final TimeSplit time = new TimeSplit();
+    private final OneDnnGemm gemm = new OneDnnGemm(time);
     private final OneDnnConv conv;
     private final JavaLayers layers = new JavaLayers(this);
     private final JavaCondBatchNorm condBatchNorm = new JavaCondBatchNorm(this);
@@ -42,8 +47,8 @@ public final class OneDnnBackend extends Backend {
 
     private OneDnnBackend(Dnnl dnnl) {
         this.dnnl = dnnl;
-        this.conv = new OneDnnConv(this, dnnl);
-        this.attention = new OneDnnAttention(this);
+        this.conv = new OneDnnConv(this, dnnl, time);
+        this.attention = new OneDnnAttention(this, gemm);
     }
 
     /** Loads oneDNN; {@link OneDnnUnavailableException} if its natives cannot load on this machine. */
@@ -160,6 +165,11 @@ public final class OneDnnBackend extends Backend {
         return spectralNorm;
     }
 
+    /** Time spent in oneDNN and in copies to and from it so far (bench step's breakdown). */
+    public TimeSplit timeSplit() {
+        return time;
+    }
+
     /** Native staging memory held by the convolutions and GEMMs (the bench's peak-memory figure). */
     public long nativeBytes() {
         return conv.bufferBytes() + gemm.bufferBytes() + attention.bufferBytes();
@@ -170,6 +180,7 @@ public final class OneDnnBackend extends Backend {
         conv.close();
         gemm.close();
         attention.close();
+        lanes.close();
         dnnl.close();
     }
 
@@ -183,6 +194,10 @@ public final class OneDnnBackend extends Backend {
 
     OneDnnGemm gemm() {
         return gemm;
+    }
+
+    Lanes lanes() {
+        return lanes;
     }
 
     // ---------------------------------------------------------------- memory
@@ -228,25 +243,28 @@ public final class OneDnnBackend extends Backend {
 
     @Override
     protected void doFill(Tensor x, float value) {
-        Arrays.fill(f(x), 0, x.shape().sizeAsInt(), value);
+        float[] xs = f(x);
+        lanes.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> Arrays.fill(xs, lo, hi, value));
     }
 
     @Override
     protected void doAxpy(float alpha, Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
-        int n = x.shape().sizeAsInt();
-        for (int i = 0; i < n; i++) {
-            ys[i] = Math.fma(alpha, xs[i], ys[i]);
-        }
+        lanes.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                ys[i] = Math.fma(alpha, xs[i], ys[i]);
+            }
+        });
     }
 
     @Override
     protected void doScale(Tensor x, float alpha) {
         float[] xs = f(x);
-        int n = x.shape().sizeAsInt();
-        for (int i = 0; i < n; i++) {
-            xs[i] *= alpha;
-        }
+        lanes.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                xs[i] *= alpha;
+            }
+        });
     }
 
     /*
@@ -264,21 +282,24 @@ public final class OneDnnBackend extends Backend {
     @Override
     protected void doActivation(Activation fn, float slope, Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
-        int n = x.shape().sizeAsInt();
+        lanes.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> activation(fn, slope, xs, ys, lo, hi));
+    }
+
+    private static void activation(Activation fn, float slope, float[] xs, float[] ys, int lo, int hi) {
         switch (fn) {
             case RELU -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = lo; i < hi; i++) {
                     ys[i] = Math.max(xs[i], 0f);
                 }
             }
             case LEAKY_RELU -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = lo; i < hi; i++) {
                     float v = xs[i];
                     ys[i] = Math.max(v, 0f) + slope * Math.min(v, 0f);
                 }
             }
             case TANH -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = lo; i < hi; i++) {
                     ys[i] = (float) Math.tanh(xs[i]);
                 }
             }
@@ -288,21 +309,24 @@ public final class OneDnnBackend extends Backend {
     @Override
     protected void doActivationBackward(Activation fn, float slope, Tensor saved, Tensor dy, Tensor dx) {
         float[] s = f(saved), g = f(dy), out = f(dx);
-        int n = saved.shape().sizeAsInt();
+        lanes.forRange(saved.shape().sizeAsInt(), GRAIN, (lo, hi) -> activationBackward(fn, slope, s, g, out, lo, hi));
+    }
+
+    private static void activationBackward(Activation fn, float slope, float[] s, float[] g, float[] out, int lo, int hi) {
         switch (fn) {
             case RELU -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = lo; i < hi; i++) {
                     out[i] = g[i] * step(s[i]);
                 }
             }
             case LEAKY_RELU -> {
                 float rest = 1f - slope;
-                for (int i = 0; i < n; i++) {
+                for (int i = lo; i < hi; i++) {
                     out[i] = g[i] * Math.fma(rest, step(s[i]), slope);
                 }
             }
             case TANH -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = lo; i < hi; i++) {
                     float v = s[i];
                     out[i] = g[i] * (1f - v * v);
                 }

@@ -34,10 +34,12 @@ final class OneDnnConv extends ConvOps {
     private final Dnnl dnnl;
     private final NativeBuffers buffers = new NativeBuffers(6);
     private final Map<Key, Primitive> cache = new HashMap<>();
+    private final TimeSplit time;
 
-    OneDnnConv(OneDnnBackend backend, Dnnl dnnl) {
+    OneDnnConv(OneDnnBackend backend, Dnnl dnnl, TimeSplit time) {
         super(backend, List.of("onednn"));
         this.dnnl = dnnl;
+        this.time = time;
     }
 
     private enum Kind {
@@ -89,21 +91,31 @@ final class OneDnnConv extends ConvOps {
         Tensor[] t = {x, w, y};
         int out = kind == Kind.FORWARD ? 2 : kind == Kind.BACKWARD_DATA ? 0 : 1;
         for (int i = 0; i < 3; i++) {
+            long t0 = System.nanoTime();
             FloatPointer plain = i == out ? buffers.get(i, t[i].size())
                     : buffers.stage(i, OneDnnBackend.f(t[i]), 0, (int) t[i].size());
             Dnnl.bind(p.plain[i], plain);
+            long t1 = System.nanoTime();
+            time.stageNs += t1 - t0;
             if (p.blocked[i] != null) {
                 Dnnl.bind(p.blocked[i], buffers.get(XB + i, p.blockedFloats[i]));
                 if (i != out) {
                     dnnl.execute(p.reorder[i], p.reorderArgs[i], 2, "reorder to blocked");
                 }
             }
+            time.reorderNs += System.nanoTime() - t1;
         }
+        long t2 = System.nanoTime();
         dnnl.execute(p.conv, p.convArgs, 3, "convolution " + key.kind());
+        long t3 = System.nanoTime();
+        time.convNs += t3 - t2;
         if (p.blocked[out] != null) {
             dnnl.execute(p.reorder[out], p.reorderArgs[out], 2, "reorder from blocked");
         }
+        long t4 = System.nanoTime();
+        time.reorderNs += t4 - t3;
         buffers.get(out, t[out].size()).get(OneDnnBackend.f(t[out]), 0, (int) t[out].size());
+        time.stageNs += System.nanoTime() - t4;
     }
 
     private Primitive create(Key k) {
