@@ -13,7 +13,7 @@ import java.util.Arrays;
  */
 public abstract class Backend implements AutoCloseable {
 
-    /** Short name: "cpu" or "cuda". */
+    /** Short name, as --device takes it: "reference", "cpu" (oneDNN) or "cuda". */
     public abstract String name();
 
     /** One line describing the device, for logs and the bench table. */

@@ -9,6 +9,7 @@ import sagan4j.backend.GemmMath;
 import sagan4j.backend.LayerOps;
 import sagan4j.backend.Shape;
 import sagan4j.backend.Tensor;
+import sagan4j.backend.WallClockTimer;
 
 /**
  * The CPU reference backend: plain Java over float[] storage, multi-threaded on the common fork-join
@@ -61,30 +62,7 @@ public final class CpuBackend extends Backend {
 
     @Override
     public Timer timer() {
-        return new Timer() {
-            private long start;
-            private long stop;
-
-            @Override
-            public void start() {
-                start = System.nanoTime();
-            }
-
-            @Override
-            public void stop() {
-                stop = System.nanoTime();
-            }
-
-            @Override
-            public double elapsedMillis() {
-                return (stop - start) / 1e6;
-            }
-
-            @Override
-            public void close() {
-                // Nothing held.
-            }
-        };
+        return new WallClockTimer();
     }
 
     @Override

@@ -12,6 +12,7 @@ import sagan4j.backend.LayerOps;
 import sagan4j.backend.Shape;
 import sagan4j.backend.SpectralNormOps;
 import sagan4j.backend.Tensor;
+import sagan4j.backend.WallClockTimer;
 
 /**
  * The fast CPU backend ({@code --device cpu}): oneDNN for convolutions and every matrix product, plain
@@ -104,30 +105,7 @@ public final class OneDnnBackend extends Backend {
 
     @Override
     public Timer timer() {
-        return new Timer() {
-            private long start;
-            private long stop;
-
-            @Override
-            public void start() {
-                start = System.nanoTime();
-            }
-
-            @Override
-            public void stop() {
-                stop = System.nanoTime();
-            }
-
-            @Override
-            public double elapsedMillis() {
-                return (stop - start) / 1e6;
-            }
-
-            @Override
-            public void close() {
-                // Nothing held.
-            }
-        };
+        return new WallClockTimer();
     }
 
     @Override
