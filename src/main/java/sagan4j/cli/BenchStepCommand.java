@@ -108,7 +108,8 @@ final class BenchStepCommand implements Callable<Integer> {
         sb.append(String.format(Locale.ROOT, "%-28s %10.1f %10.1f %10.1f %10.1f%n", "sagan4j (no optimiser)", r.dMedianMs(),
                 r.gMedianMs(), r.stepMs(), r.imagesPerSecond()));
         if (p != null) {
-            sb.append(row("PyTorch " + p.torch() + " eager (no optim.)", p.dMs(), p.gMs(), r.batch()));
+            sb.append("PyTorch ").append(p.torch()).append(", the same threads:\n");
+            sb.append(row("PyTorch eager (no optimiser)", p.dMs(), p.gMs(), r.batch()));
             if (!Double.isNaN(p.dAdamMs())) {
                 sb.append(row("PyTorch eager + Adam", p.dAdamMs(), p.gAdamMs(), r.batch()));
             }

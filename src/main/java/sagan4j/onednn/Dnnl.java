@@ -31,7 +31,8 @@ final class Dnnl implements AutoCloseable {
     static Dnnl open() {
         try {
             Loader.load(org.bytedeco.dnnl.global.dnnl.class);
-        } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError | IllegalStateException e) {
+            // JavaCPP reports natives it cannot unpack or link as one of these
             throw new OneDnnUnavailableException("oneDNN natives could not load on " + System.getProperty("os.name") + " "
                     + System.getProperty("os.arch") + ": " + e, e);
         }

@@ -15,7 +15,7 @@ import sagan4j.backend.Tensor;
  * o = P v forward; the backward recomputes P = exp(S − lse) and takes dP = grad_o vᵀ, grad_q = scale·dS k,
  * grad_k = scale·dSᵀ q, grad_v = Pᵀ grad_o. The (B, N, M) score matrix is materialised (4 MB for
  * SAGAN-32's 16×16 attention at batch 16): on the CPU that is cheaper than a fused kernel's recomputation.
- * Softmax's max, sum and log in double, exp in double per element.
+ * Softmax: one exp per element (in double, rounded), its sum and log in double; rows split over the lanes.
  */
 final class OneDnnAttention extends AttentionOps {
     private static final int Q = 0, K = 1, V = 2, S = 3, P = 4, O = 5, GO = 6, GQ = 7, GK = 8, GV = 9;
@@ -24,10 +24,12 @@ final class OneDnnAttention extends AttentionOps {
     private float[] rows2 = new float[0];
 
     private final OneDnnGemm gemm;
+    private final Lanes lanes;
 
     OneDnnAttention(OneDnnBackend backend, OneDnnGemm gemm) {
         super(backend, List.of("onednn-gemm"));
         this.gemm = gemm;
+        this.lanes = backend.lanes();
     }
 
     private FloatPointer stage(int role, Tensor t) {
@@ -50,30 +52,37 @@ final class OneDnnAttention extends AttentionOps {
         int rowsTotal = s.batch() * s.n(), m = s.m();
         FloatPointer sc = scores(s, stage(Q, q), stage(K, k), scale);
         rows = scratch(rows, (long) rowsTotal * m);
-        sc.get(rows, 0, rowsTotal * m);
-        float[] ls = f(lse);
-        for (int r = 0; r < rowsTotal; r++) {
-            double l = logSumExp(rows, r * m, m);
-            ls[r] = (float) l;
-            for (int j = r * m; j < (r + 1) * m; j++) {
-                rows[j] = (float) Math.exp(rows[j] - l);
+        float[] p = rows, ls = f(lse);
+        sc.get(p, 0, rowsTotal * m);
+        lanes.forRange(rowsTotal, Math.max(1, OneDnnBackend.GRAIN / m), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                ls[r] = (float) softmaxRow(p, r * m, m);
             }
-        }
+        });
         sc.put(rows, 0, rowsTotal * m);
         FloatPointer out = buffers.get(O, o.size());
         gemm.runNative(new GemmShape(false, false, s.batch(), s.n(), s.c(), m, true, true), 1f, sc, stage(V, v), 0f, out);
         out.get(f(o), 0, (int) o.size());
     }
 
-    /** log Σ exp a[from .. from+n), max-shifted, in double. */
-    private static double logSumExp(float[] a, int from, int n) {
+    /**
+     * a[from .. from+n) ← softmax of itself in place; returns its log-sum-exp. One exp per element: e_j =
+     * exp(a_j − max) is kept, summed in double, then scaled by 1/Σ.
+     */
+    private static double softmaxRow(float[] a, int from, int n) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = from; j < from + n; j++) {
             max = Math.max(max, a[j]);
         }
         double sum = 0;
         for (int j = from; j < from + n; j++) {
-            sum += Math.exp(a[j] - max);
+            float e = (float) Math.exp(a[j] - max);
+            a[j] = e;
+            sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (int j = from; j < from + n; j++) {
+            a[j] *= inv;
         }
         return max + Math.log(sum);
     }
@@ -90,19 +99,21 @@ final class OneDnnAttention extends AttentionOps {
         rows2 = scratch(rows2, (long) rowsTotal * m);
         sc.get(rows, 0, rowsTotal * m);
         dp.get(rows2, 0, rowsTotal * m);
-        float[] ls = f(lse), os = f(o), gos = f(gradO);
-        for (int r = 0; r < rowsTotal; r++) {
-            double dsum = 0;
-            for (int x = r * c; x < (r + 1) * c; x++) {
-                dsum += (double) gos[x] * os[x];
+        float[] ls = f(lse), os = f(o), gos = f(gradO), p = rows, ds = rows2;
+        lanes.forRange(rowsTotal, Math.max(1, OneDnnBackend.GRAIN / m), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                double dsum = 0;
+                for (int x = r * c; x < (r + 1) * c; x++) {
+                    dsum += (double) gos[x] * os[x];
+                }
+                float l = ls[r], dsumF = (float) dsum;
+                for (int j = r * m; j < (r + 1) * m; j++) {
+                    float pij = (float) Math.exp(p[j] - l);
+                    p[j] = pij;                          // P
+                    ds[j] = pij * (ds[j] - dsumF);       // dS
+                }
             }
-            float l = ls[r], dsumF = (float) dsum;
-            for (int j = r * m; j < (r + 1) * m; j++) {
-                float pij = (float) Math.exp(rows[j] - l);
-                rows[j] = pij;                          // P
-                rows2[j] = pij * (rows2[j] - dsumF);    // dS
-            }
-        }
+        });
         sc.put(rows, 0, rowsTotal * m);
         dp.put(rows2, 0, rowsTotal * m);
         FloatPointer gq = buffers.get(GQ, (long) rowsTotal * d);

@@ -27,9 +27,10 @@ import sagan4j.backend.WallClockTimer;
  * Vector API are incubator modules there, needing --add-modules on every launch).
  *
  * <p>Threads: oneDNN's OpenMP pool ({@code OMP_NUM_THREADS}, default the available processors) does the
- * parallel work; the Java loops run on the calling thread, so no second pool competes with OpenMP's
- * spinning workers. Every op is complete when it returns; results are deterministic for a fixed thread
- * count.
+ * parallel work inside oneDNN; the Java loops split over {@link Lanes} (the calling thread plus as many
+ * helpers, {@code -Dsagan4j.javaThreads} to change), which run only between oneDNN calls, while OpenMP's
+ * workers sleep (OMP_WAIT_POLICY=passive, set by the launcher). Every op is complete when it returns;
+ * results are deterministic for a fixed OpenMP thread count, and do not depend on the Java thread count.
  */
 public final class OneDnnBackend extends Backend {
     /** Elementwise work below this many elements stays on the calling thread. */
