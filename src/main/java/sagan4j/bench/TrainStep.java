@@ -20,7 +20,6 @@ import sagan4j.models.Generator;
  */
 public final class TrainStep implements AutoCloseable {
     private final Backend be;
-    private final GanConfig cfg;
     private final int batch;
     private final Generator g;
     private final Discriminator d;
@@ -34,7 +33,6 @@ public final class TrainStep implements AutoCloseable {
 
     public TrainStep(Backend be, GanConfig cfg, int batch) {
         this.be = be;
-        this.cfg = cfg;
         this.batch = batch;
         this.g = new Generator(be, cfg);
         this.d = new Discriminator(be, cfg);
@@ -118,10 +116,6 @@ public final class TrainStep implements AutoCloseable {
         updateG.run();
         be.synchronize();
         return (System.nanoTime() - t0) / 1e6;
-    }
-
-    public GanConfig config() {
-        return cfg;
     }
 
     @Override

@@ -35,14 +35,6 @@ final class NativeBuffers implements AutoCloseable {
         return p;
     }
 
-    long bytes() {
-        long b = 0;
-        for (FloatPointer p : slots) {
-            b += p == null ? 0 : p.capacity() * 4L;
-        }
-        return b;
-    }
-
     @Override
     public void close() {
         for (int i = 0; i < slots.length; i++) {

@@ -127,10 +127,6 @@ final class OneDnnAttention extends AttentionOps {
         gv.get(f(gradV), 0, (int) gradV.size());
     }
 
-    long bufferBytes() {
-        return buffers.bytes() + 4L * (rows.length + rows2.length);
-    }
-
     void close() {
         buffers.close();
     }

@@ -149,11 +149,6 @@ public final class OneDnnBackend extends Backend {
         return time;
     }
 
-    /** Native staging memory held by the convolutions and GEMMs (the bench's peak-memory figure). */
-    public long nativeBytes() {
-        return conv.bufferBytes() + gemm.bufferBytes() + attention.bufferBytes();
-    }
-
     @Override
     public void close() {
         conv.close();

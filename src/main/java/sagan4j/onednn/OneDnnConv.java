@@ -215,15 +215,6 @@ final class OneDnnConv extends ConvOps {
         }
     }
 
-    /** Primitives cached so far (for the bench's report). */
-    int cachedPrimitives() {
-        return cache.size();
-    }
-
-    long bufferBytes() {
-        return buffers.bytes();
-    }
-
     void close() {
         for (Primitive p : cache.values()) {
             Dnnl.check(dnnl_primitive_destroy(p.conv), "dnnl_primitive_destroy");

@@ -56,10 +56,6 @@ final class OneDnnGemm {
         }
     }
 
-    long bufferBytes() {
-        return buffers.bytes();
-    }
-
     void close() {
         buffers.close();
     }

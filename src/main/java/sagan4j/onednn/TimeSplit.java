@@ -15,8 +15,4 @@ public final class TimeSplit {
     public double[] millis() {
         return new double[] {stageNs / 1e6, reorderNs / 1e6, convNs / 1e6, gemmNs / 1e6};
     }
-
-    public static String[] labels() {
-        return new String[] {"heap<->native copies", "reorders", "convolutions", "GEMMs"};
-    }
 }
