@@ -6,6 +6,7 @@ import static sagan4j.onednn.OneDnnBackend.ints;
 import java.util.List;
 
 import sagan4j.backend.CondBatchNormOps;
+import sagan4j.backend.HostArrays;
 import sagan4j.backend.Tensor;
 
 /**
@@ -34,7 +35,7 @@ final class JavaCondBatchNorm extends CondBatchNormOps {
     @Override
     protected void checkLabels(String op, Tensor labels, int k) {
         if (labels != null) {
-            JavaLayers.checkLabels(op, ints(labels), k);
+            HostArrays.checkLabels(op, ints(labels), k);
         }
     }
 

@@ -6,8 +6,8 @@ import static sagan4j.onednn.OneDnnBackend.ints;
 import java.util.List;
 
 import sagan4j.backend.Backend.Resample;
+import sagan4j.backend.HostArrays;
 import sagan4j.backend.LayerOps;
-import sagan4j.backend.ShapeException;
 import sagan4j.backend.Tensor;
 
 /**
@@ -200,59 +200,18 @@ final class JavaLayers extends LayerOps {
 
     @Override
     protected void concat(List<Tensor> parts, Tensor whole, boolean toWhole) {
-        float[] w = f(whole);
-        int rows = whole.dim(0), wholeRow = whole.shape().sizeAsInt() / rows;
-        int offset = 0;
-        for (Tensor p : parts) {
-            float[] ps = f(p);
-            int len = p.shape().sizeAsInt() / rows;
-            for (int r = 0; r < rows; r++) {
-                if (toWhole) {
-                    System.arraycopy(ps, r * len, w, r * wholeRow + offset, len);
-                } else {
-                    System.arraycopy(w, r * wholeRow + offset, ps, r * len, len);
-                }
-            }
-            offset += len;
-        }
-    }
-
-    /** Labels are host memory here, so they are checked as the reference checks them. */
-    static void checkLabels(String op, int[] labels, int k) {
-        for (int i = 0; i < labels.length; i++) {
-            if (labels[i] < 0 || labels[i] >= k) {
-                throw new ShapeException(op + ": labels[" + i + "] is " + labels[i] + ", expected a value in [0, " + k + ")");
-            }
-        }
+        HostArrays.concat(parts.stream().map(t -> f(t)).toList(),
+                parts.stream().map(t -> t.shape().sizeAsInt() / whole.dim(0)).toList(), f(whole), whole.dim(0), toWhole);
     }
 
     @Override
     protected void gatherRows(Tensor table, Tensor labels, Tensor out) {
-        float[] t = f(table), o = f(out);
-        int[] l = ints(labels);
-        int d = table.dim(1);
-        checkLabels("gatherRows", l, table.dim(0));
-        for (int b = 0; b < l.length; b++) {
-            System.arraycopy(t, l[b] * d, o, b * d, d);
-        }
+        HostArrays.gatherRows(f(table), table.dim(0), table.dim(1), ints(labels), f(out));
     }
 
     @Override
     protected void scatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
-        float[] g = f(dOut), t = f(dTable);
-        int[] l = ints(labels);
-        int k = dTable.dim(0), d = dTable.dim(1);
-        checkLabels("scatterAddRows", l, k);
-        double[] acc = new double[k * d];
-        for (int b = 0; b < l.length; b++) {
-            int row = l[b] * d;
-            for (int j = 0; j < d; j++) {
-                acc[row + j] += g[b * d + j];
-            }
-        }
-        for (int i = 0; i < acc.length; i++) {
-            t[i] = (float) (t[i] + acc[i]);
-        }
+        HostArrays.scatterAddRows(f(dOut), ints(labels), dTable.dim(0), dTable.dim(1), f(dTable));
     }
 
     @Override
@@ -310,12 +269,6 @@ final class JavaLayers extends LayerOps {
 
     @Override
     protected void zeroDiagonal(Tensor m) {
-        float[] ms = f(m);
-        int n = m.dim(-1), batch = m.rank() == 3 ? m.dim(0) : 1;
-        for (int b = 0; b < batch; b++) {
-            for (int i = 0; i < n; i++) {
-                ms[(b * n + i) * n + i] = 0f;
-            }
-        }
+        HostArrays.zeroDiagonal(f(m), m.rank() == 3 ? m.dim(0) : 1, m.dim(-1));
     }
 }

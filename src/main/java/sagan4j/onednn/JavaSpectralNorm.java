@@ -127,23 +127,6 @@ final class JavaSpectralNorm extends SpectralNormOps {
     }
 
     @Override
-    protected Group doGroup(List<Weight> weights) {
-        return new Group(this, weights) {
-            @Override
-            protected void release() {
-                // nothing held
-            }
-        };
-    }
-
-    @Override
-    protected void doForward(Group group, int iters, float eps) {
-        for (Weight wt : group.weights()) {
-            doForward(wt, iters, eps);
-        }
-    }
-
-    @Override
     protected void doBackward(Tensor wT, Tensor uT, Tensor vT, Tensor sigmaT, Tensor gT, Tensor dwT) {
         float[] w = f(wT), u = f(uT), v = f(vT), g = f(gT), dw = f(dwT);
         int m = rows(wT), n = cols(wT);
