@@ -64,6 +64,9 @@ final class BenchStepCommand implements Callable<Integer> {
                     + batch + ", " + steps + ", " + rounds + " and " + warmup);
         }
         GanConfig cfg = StepBench.config(preset).validate();
+        if (threadsOption != null && threadsOption < 1) {
+            throw new OpInputException("bench step: --threads must be >= 1, got " + threadsOption);
+        }
         if (threadsOption != null && threadsOption != OneDnnBackend.threads()) {
             throw new OpInputException("bench step: --threads " + threadsOption + " needs OMP_NUM_THREADS=" + threadsOption
                     + " at process start (java -jar sets it by relaunching; got " + OneDnnBackend.threads() + ")");

@@ -80,7 +80,10 @@ public final class OneDnnBackend extends Backend {
         String env = System.getenv("OMP_NUM_THREADS");
         if (env != null) {
             try {
-                return Integer.parseInt(env.split(",")[0].trim());
+                int n = Integer.parseInt(env.split(",")[0].trim());
+                if (n >= 1) {
+                    return n;
+                }
             } catch (NumberFormatException e) {
                 // libgomp ignores a malformed value too and uses every processor
             }

@@ -36,6 +36,9 @@ class BenchStepCommandTest {
         r = CliRun.of("bench", "step", "--preset", "nope");
         assertEquals(2, r.exit());
         assertTrue(r.err().strip().equals("sagan4j step: preset: expected tiny, sagan32, biggan32 or biggan128, got 'nope'"), r.err());
+        r = CliRun.of("bench", "step", "--preset", "tiny", "--threads", "0");
+        assertEquals(2, r.exit());
+        assertEquals("sagan4j step: bench step: --threads must be >= 1, got 0", r.err().strip());
         r = CliRun.of("bench", "step", "--preset", "tiny", "--device", "tpu");
         assertEquals(2, r.exit());
         assertEquals("sagan4j step: --device: expected cpu, reference or cuda, got 'tpu'", r.err().strip());
