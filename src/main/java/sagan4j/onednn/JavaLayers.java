@@ -11,9 +11,9 @@ import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
 
 /**
- * The NCHW layer primitives as single-threaded loops over whole planes (no per-element index division,
- * so C2 vectorises the inner loops); the long reductions (bias gradient, sum pooling, dot) sum in double,
- * in a fixed order.
+ * The NCHW layer primitives as loops over whole planes (no per-element index division, so C2 vectorises
+ * the inner loops), planes or channels split over the lanes; the long reductions (bias gradient, sum
+ * pooling, dot) sum in double, in a fixed order.
  */
 final class JavaLayers extends LayerOps {
     private final Lanes lanes;

@@ -9,9 +9,9 @@ import sagan4j.backend.Tensor;
 
 /**
  * Spectral normalisation in Java, W viewed as a row-major (m, n) = (out, rest) matrix. The mat-vecs are
- * memory-bound (each reads W once: 2.4 MB for SAGAN-32's largest conv) and short, so they stay on the
- * calling thread; u, v and every dot product in double as the reference has them, Wv with four
- * interleaved partial sums per row, Wᵀu row by row (contiguous reads).
+ * memory-bound (each reads W once: 2.4 MB for SAGAN-32's largest conv): Wv by rows and Wᵀu by column
+ * ranges over the lanes, u, v and every dot product in double as the reference has them, Wv with four
+ * interleaved partial sums per row, Wᵀu row by row (contiguous reads); ⟨G, W⟩ in fixed chunks.
  */
 final class JavaSpectralNorm extends SpectralNormOps {
     private final Lanes lanes;
