@@ -26,6 +26,7 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(Main::handle);
+        cl.setParameterExceptionHandler(Main::usageError);
         return cl.execute(args);
     }
 
@@ -37,6 +38,14 @@ public final class Main implements Runnable {
         }
         e.printStackTrace(cl.getErr());
         return 1;
+    }
+
+    /** A command line picocli cannot parse: one line naming the problem and where the options are listed. */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        String name = cl.getCommandSpec().qualifiedName(" ");
+        cl.getErr().println(name + ": " + e.getMessage().replace('\n', ' ').strip() + " (see '" + name + " --help')");
+        return EXIT_USAGE;
     }
 
     @Override
