@@ -3,7 +3,6 @@ package sagan4j.cuda;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
-import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import java.util.List;
 
@@ -266,20 +265,23 @@ public final class CudaBackend extends Backend {
     @Override
     protected void doUpload(Tensor dst, float[] data) {
         cuMemcpyHtoDAsync(p(dst), Pointer.to(data), dst.bytes(), ctx.stream());
-        cuStreamSynchronize(ctx.stream()); // the host array may change as soon as we return
+        DeviceCounters.copyToDevice();
+        ctx.synchronize(); // the host array may change as soon as we return
     }
 
     @Override
     protected void doUpload(Tensor dst, int[] data) {
         cuMemcpyHtoDAsync(p(dst), Pointer.to(data), dst.bytes(), ctx.stream());
-        cuStreamSynchronize(ctx.stream());
+        DeviceCounters.copyToDevice();
+        ctx.synchronize();
     }
 
     @Override
     protected float[] doDownloadFloats(Tensor t) {
         float[] out = new float[t.shape().sizeAsInt()];
         cuMemcpyDtoHAsync(Pointer.to(out), p(t), t.bytes(), ctx.stream());
-        cuStreamSynchronize(ctx.stream());
+        DeviceCounters.copyToHost();
+        ctx.synchronize();
         return out;
     }
 
@@ -287,13 +289,15 @@ public final class CudaBackend extends Backend {
     protected int[] doDownloadInts(Tensor t) {
         int[] out = new int[t.shape().sizeAsInt()];
         cuMemcpyDtoHAsync(Pointer.to(out), p(t), t.bytes(), ctx.stream());
-        cuStreamSynchronize(ctx.stream());
+        DeviceCounters.copyToHost();
+        ctx.synchronize();
         return out;
     }
 
     @Override
     protected void doCopy(Tensor src, Tensor dst) {
         cuMemcpyDtoDAsync(p(dst), p(src), src.bytes(), ctx.stream());
+        DeviceCounters.copyOnDevice();
     }
 
     // ---------------------------------------------------------------- elementwise (kernels/elementwise.cu)
