@@ -13,7 +13,7 @@ import java.util.Arrays;
  */
 public abstract class Backend implements AutoCloseable {
 
-    /** Short name: "cpu" or "cuda". */
+    /** Short name, as --device takes it: "reference", "cpu" (oneDNN) or "cuda". */
     public abstract String name();
 
     /** One line describing the device, for logs and the bench table. */
@@ -174,7 +174,7 @@ public abstract class Backend implements AutoCloseable {
         requireFloat("addChannelBias", "bias", bias);
         requireRankIn("addChannelBias", "x", x, 2, 4);
         requireShape("addChannelBias", "bias", bias, x.dim(1));
-        doAddChannelBias(x, bias);
+        layers().addChannelBias(x, bias);
     }
 
     /** dBias[c] ← Σ over b (and h, w) of dy[b, c, ...]; a fixed-order (deterministic) reduction. */
@@ -183,30 +183,30 @@ public abstract class Backend implements AutoCloseable {
         requireFloat("channelBiasGrad", "dBias", dBias);
         requireRankIn("channelBiasGrad", "dy", dy, 2, 4);
         requireShape("channelBiasGrad", "dBias", dBias, dy.dim(1));
-        doChannelBiasGrad(dy, dBias);
+        layers().channelBiasGrad(dy, dBias);
     }
 
     /** Nearest-neighbour 2× upsampling: x (B, C, H, W) → y (B, C, 2H, 2W). */
     public final void upsample2x(Tensor x, Tensor y) {
         requireImages("upsample2x", x, "x", y, "y", 2);
-        doResample(Resample.UPSAMPLE, x, y, null);
+        layers().resample(Resample.UPSAMPLE, x, y, null);
     }
 
     /** dx (B, C, H, W) ← the sum of dy (B, C, 2H, 2W) over each 2×2 block. */
     public final void upsample2xBackward(Tensor dy, Tensor dx) {
         requireImages("upsample2xBackward", dx, "dx", dy, "dy", 2);
-        doResampleBackward(Resample.UPSAMPLE, dy, dx, null);
+        layers().resampleBackward(Resample.UPSAMPLE, dy, dx, null);
     }
 
     /** 2×2 average pooling, stride 2: x (B, C, H, W) → y (B, C, H/2, W/2); H and W even. */
     public final void avgPool2x2(Tensor x, Tensor y) {
         requireImages("avgPool2x2", y, "y", x, "x", 2);
-        doResample(Resample.AVG_POOL, x, y, null);
+        layers().resample(Resample.AVG_POOL, x, y, null);
     }
 
     public final void avgPool2x2Backward(Tensor dy, Tensor dx) {
         requireImages("avgPool2x2Backward", dy, "dy", dx, "dx", 2);
-        doResampleBackward(Resample.AVG_POOL, dy, dx, null);
+        layers().resampleBackward(Resample.AVG_POOL, dy, dx, null);
     }
 
     /**
@@ -216,14 +216,14 @@ public abstract class Backend implements AutoCloseable {
     public final void maxPool2x2(Tensor x, Tensor y, Tensor argmax) {
         requireImages("maxPool2x2", y, "y", x, "x", 2);
         requireInts("maxPool2x2", "argmax", argmax, y);
-        doResample(Resample.MAX_POOL, x, y, argmax);
+        layers().resample(Resample.MAX_POOL, x, y, argmax);
     }
 
     /** dx ← dy routed to the recorded maximum of each 2×2 block, 0 elsewhere. */
     public final void maxPool2x2Backward(Tensor dy, Tensor argmax, Tensor dx) {
         requireImages("maxPool2x2Backward", dy, "dy", dx, "dx", 2);
         requireInts("maxPool2x2Backward", "argmax", argmax, dy);
-        doResampleBackward(Resample.MAX_POOL, dy, dx, argmax);
+        layers().resampleBackward(Resample.MAX_POOL, dy, dx, argmax);
     }
 
     /** The resampling ops, named as their kernels are. */
@@ -237,7 +237,7 @@ public abstract class Backend implements AutoCloseable {
         requireFloat("sumHW", "y", y);
         requireRankIn("sumHW", "x", x, 4, 4);
         requireShape("sumHW", "y", y, x.dim(0), x.dim(1));
-        doSumHW(x, y);
+        layers().sumHW(x, y);
     }
 
     /** dx[b, c, h, w] ← dy[b, c]. */
@@ -246,7 +246,7 @@ public abstract class Backend implements AutoCloseable {
         requireFloat("sumHWBackward", "dx", dx);
         requireRankIn("sumHWBackward", "dx", dx, 4, 4);
         requireShape("sumHWBackward", "dy", dy, dx.dim(0), dx.dim(1));
-        doSumHWBackward(dy, dx);
+        layers().sumHWBackward(dy, dx);
     }
 
     /**
@@ -256,14 +256,14 @@ public abstract class Backend implements AutoCloseable {
     public final void concat(java.util.List<Tensor> parts, Tensor out) {
         requireFloat("concat", "out", out);
         requireParts("concat", parts, out);
-        doConcat(parts, out, true);
+        layers().concat(parts, out, true);
     }
 
     /** The inverse of {@link #concat}: each part ← its slice of {@code in} along dimension 1. */
     public final void split(Tensor in, java.util.List<Tensor> parts) {
         requireFloat("split", "in", in);
         requireParts("split", parts, in);
-        doConcat(parts, in, false);
+        layers().concat(parts, in, false);
     }
 
     /** out[b, :] ← table[labels[b], :]; table (K, D), labels int32 (B) in [0, K), out (B, D). */
@@ -273,7 +273,7 @@ public abstract class Backend implements AutoCloseable {
         requireLabels("gatherRows", labels, out.dim(0));
         requireRankIn("gatherRows", "table", table, 2, 2);
         requireShape("gatherRows", "out", out, labels.dim(0), table.dim(1));
-        doGatherRows(table, labels, out);
+        layers().gatherRows(table, labels, out);
     }
 
     /**
@@ -286,7 +286,7 @@ public abstract class Backend implements AutoCloseable {
         requireRankIn("scatterAddRows", "dTable", dTable, 2, 2);
         requireLabels("scatterAddRows", labels, dOut.dim(0));
         requireShape("scatterAddRows", "dOut", dOut, labels.dim(0), dTable.dim(1));
-        doScatterAddRows(dOut, labels, dTable);
+        layers().scatterAddRows(dOut, labels, dTable);
     }
 
     /** y (B, C, R) ← x (B, R, C) with the last two dimensions swapped; rank 2 means B = 1. */
@@ -299,7 +299,7 @@ public abstract class Backend implements AutoCloseable {
         } else {
             requireShape("transpose", "y", y, x.dim(0), x.dim(2), x.dim(1));
         }
-        doTranspose(x, y);
+        layers().transpose(x, y);
     }
 
     /**
@@ -312,7 +312,7 @@ public abstract class Backend implements AutoCloseable {
         if (m.dim(-1) != m.dim(-2)) {
             throw new ShapeException("zeroDiagonal: m must be square in its last two dimensions, got shape " + m.shape());
         }
-        doZeroDiagonal(m);
+        layers().zeroDiagonal(m);
     }
 
     /** y ← y + s[0]·x with the scalar read on the device ({@code s} has shape [1]): no host round trip. */
@@ -322,7 +322,7 @@ public abstract class Backend implements AutoCloseable {
         requireFloat("axpyScalar", "x", x);
         requireFloat("axpyScalar", "y", y);
         requireSame("axpyScalar", "y", y, x, "x");
-        doAxpyScalar(s, x, y);
+        layers().axpyScalar(s, x, y);
     }
 
     /** out[0] ← Σ a·b, accumulated in a fixed order (double on the CPU); out has shape [1]. */
@@ -332,8 +332,11 @@ public abstract class Backend implements AutoCloseable {
         requireFloat("dot", "out", out);
         requireSame("dot", "b", b, a, "a");
         requireShape("dot", "out", out, 1);
-        doDot(a, b, out);
+        layers().dot(a, b, out);
     }
+
+    /** The thirteen NCHW layer primitives above, checked here and run by this family. */
+    protected abstract LayerOps layers();
 
     /** Convolution (cuDNN or im2col + GEMM on CUDA; im2col + the reference GEMM on the CPU). */
     public abstract ConvOps conv();
@@ -397,32 +400,18 @@ public abstract class Backend implements AutoCloseable {
 
     protected abstract void doGemm(GemmShape g, float alpha, Tensor a, Tensor b, float beta, Tensor c);
 
-    protected abstract void doAddChannelBias(Tensor x, Tensor bias);
 
-    protected abstract void doChannelBiasGrad(Tensor dy, Tensor dBias);
 
-    protected abstract void doResample(Resample op, Tensor x, Tensor y, Tensor argmax);
 
-    protected abstract void doResampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax);
 
-    protected abstract void doSumHW(Tensor x, Tensor y);
 
-    protected abstract void doSumHWBackward(Tensor dy, Tensor dx);
 
-    /** {@code toWhole}: parts → whole (concat); else whole → parts (split). */
-    protected abstract void doConcat(java.util.List<Tensor> parts, Tensor whole, boolean toWhole);
 
-    protected abstract void doGatherRows(Tensor table, Tensor labels, Tensor out);
 
-    protected abstract void doScatterAddRows(Tensor dOut, Tensor labels, Tensor dTable);
 
-    protected abstract void doAxpyScalar(Tensor s, Tensor x, Tensor y);
 
-    protected abstract void doTranspose(Tensor x, Tensor y);
 
-    protected abstract void doZeroDiagonal(Tensor m);
 
-    protected abstract void doDot(Tensor a, Tensor b, Tensor out);
 
     /** Frees what the backend holds (device memory, handles). Tensors made by it must not be used after. */
     @Override

@@ -172,9 +172,22 @@ public abstract class SpectralNormOps extends OpFamily {
 
     protected abstract void doForward(Weight w, int iters, float eps);
 
-    protected abstract Group doGroup(List<Weight> weights);
+    /** A group that holds nothing: host backends run its weights one by one ({@link #doForward(Group, int, float)}). */
+    protected Group doGroup(List<Weight> weights) {
+        return new Group(this, weights) {
+            @Override
+            protected void release() {
+                // nothing held
+            }
+        };
+    }
 
-    protected abstract void doForward(Group group, int iters, float eps);
+    /** Every weight of the group in turn; CUDA overrides this with one launch for all. */
+    protected void doForward(Group group, int iters, float eps) {
+        for (Weight wt : group.weights()) {
+            doForward(wt, iters, eps);
+        }
+    }
 
     protected abstract void doBackward(Tensor w, Tensor u, Tensor v, Tensor sigma, Tensor gradWSn, Tensor gradW);
 

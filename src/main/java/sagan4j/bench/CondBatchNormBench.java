@@ -37,12 +37,12 @@ final class CondBatchNormBench implements BenchCase {
         if (be instanceof CudaBackend) {
             return List.of(CondBatchNormKernels.FUSED, CondBatchNormKernels.TWO_PASS, CondBatchNormKernels.BASELINE);
         }
-        return List.of("cpu-reference");
+        return List.of(CpuImpl.of(be));
     }
 
     @Override
     public String baseline(Backend be) {
-        return be instanceof CudaBackend ? CondBatchNormKernels.BASELINE : "cpu-reference";
+        return be instanceof CudaBackend ? CondBatchNormKernels.BASELINE : CpuImpl.of(be);
     }
 
     @Override

@@ -39,7 +39,7 @@ final class GemmBench implements BenchCase {
             }
             return l;
         }
-        return List.of("cpu-reference");
+        return List.of(CpuImpl.of(be));
     }
 
     @Override
@@ -82,7 +82,7 @@ final class GemmBench implements BenchCase {
             public void run(String impl, int copy) {
                 Tensor a = as.get(copy), b = bs.get(copy);
                 switch (impl) {
-                    case "cpu-reference" -> be.gemm(false, false, 1f, a, b, 0f, c);
+                    case "cpu-reference", "cpu-onednn" -> be.gemm(false, false, 1f, a, b, 0f, c);
                     case "cublas-fp32" -> cublas.gemm(g, 1f, cuda.pointer(a), cuda.pointer(b), 0f, cuda.pointer(c), GemmMath.FP32);
                     case "cublas-tf32" -> cublas.gemm(g, 1f, cuda.pointer(a), cuda.pointer(b), 0f, cuda.pointer(c), GemmMath.TF32);
                     case "tiled" -> tiled.gemm(g, 1f, cuda.pointer(a), cuda.pointer(b), 0f, cuda.pointer(c), GemmMath.FP32);

@@ -40,12 +40,12 @@ final class SpectralNormBench implements BenchCase {
         if (be instanceof CudaBackend) {
             return be.spectralNorm().impls();
         }
-        return List.of("cpu-reference");
+        return List.of(CpuImpl.of(be));
     }
 
     @Override
     public String baseline(Backend be) {
-        return be instanceof CudaBackend ? SpectralNormKernels.CHAIN : "cpu-reference";
+        return be instanceof CudaBackend ? SpectralNormKernels.CHAIN : CpuImpl.of(be);
     }
 
     /** SAGAN-32 G + D: every SN weight as (out, rest). */
@@ -154,7 +154,7 @@ final class SpectralNormBench implements BenchCase {
         return new Instance() {
             @Override
             public void run(String impl, int copy) {
-                if (!impl.equals("cpu-reference") && !impl.equals(sn.impl())) {
+                if (!impl.startsWith("cpu-") && !impl.equals(sn.impl())) {
                     sn.setImpl(impl);
                 }
                 sn.forward(groups.get(copy), iters, EPS);

@@ -16,7 +16,6 @@ import sagan4j.bench.BenchResult;
 import sagan4j.bench.BenchRunner;
 import sagan4j.bench.BenchShape;
 import sagan4j.bench.Benches;
-import sagan4j.cpu.CpuBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.CudaUnavailableException;
 import sagan4j.io.AtomicFiles;
@@ -27,7 +26,8 @@ import sagan4j.ops.OpInputException;
  * medians, inputs rotated past L2, bandwidth against the copy bandwidth measured in the same run, and
  * the speed-up over each kernel's baseline composition. Without a GPU it runs the CPU backend and says so.
  */
-@Command(name = "bench", description = "Microbenchmark a kernel family against its baseline composition.")
+@Command(name = "bench", description = "Microbenchmark a kernel family against its baseline composition.",
+        subcommands = BenchStepCommand.class)
 final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "KERNEL", description = "kernel family (see --list)")
     String kernel;
@@ -44,7 +44,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--impl", paramLabel = "NAME", description = "implementation(s) to time (default: all)")
     List<String> impls = new ArrayList<>();
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, reference or cuda (default: ${DEFAULT-VALUE})")
     String device;
 
     @Option(names = "--warmup", defaultValue = "10")
@@ -102,8 +102,8 @@ final class BenchCommand implements Callable<Integer> {
             try {
                 return CudaBackend.open();
             } catch (CudaUnavailableException e) {
-                System.out.println("bench: " + e.getMessage() + " — running the CPU reference backend instead");
-                return new CpuBackend();
+                System.out.println("bench: " + e.getMessage() + " — running the CPU backend instead");
+                return Devices.open("cpu");
             }
         }
         return Devices.open(device);

@@ -38,6 +38,7 @@ final class DemoCommand implements Callable<Integer> {
         double[] ref = reference(w, x, n);
         List<Backend> backends = new ArrayList<>();
         backends.add(new CpuBackend());
+        backends.add(Devices.open("cpu"));
         try {
             backends.add(CudaBackend.open());
         } catch (CudaUnavailableException e) {

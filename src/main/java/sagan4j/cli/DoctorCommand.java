@@ -11,6 +11,8 @@ import sagan4j.cuda.CudaUnavailableException;
 import sagan4j.cuda.Fatbin;
 import sagan4j.cuda.natives.CudaNatives;
 import sagan4j.cuda.natives.NativeReport;
+import sagan4j.onednn.OneDnnBackend;
+import sagan4j.onednn.OneDnnUnavailableException;
 
 /**
  * {@code sagan4j doctor}: what this machine offers sagan4j — Java and OS, the driver, each GPU, which
@@ -29,7 +31,7 @@ final class DoctorCommand implements Callable<Integer> {
             gpus = CudaContext.devices();
         } catch (CudaUnavailableException e) {
             System.err.println("sagan4j doctor: " + e.getMessage() + " — " + javaOs
-                    + "; the CPU backend still works (--device cpu)");
+                    + "; the CPU backend still works (--device cpu: " + cpuPath() + ")");
             return Main.EXIT_USAGE;
         }
         System.out.println("sagan4j doctor");
@@ -57,7 +59,18 @@ final class DoctorCommand implements Callable<Integer> {
             System.out.println("conv     " + convolutionPath(natives, be));
             System.out.println("backend  " + be.describe());
         }
+        System.out.println("cpu      " + cpuPath());
         return 0;
+    }
+
+    /** What {@code --device cpu} runs on: oneDNN (version, the implementation its JIT picks, threads) or the reference. */
+    static String cpuPath() {
+        try (OneDnnBackend cpu = OneDnnBackend.open()) {
+            return "oneDNN " + OneDnnBackend.onednnVersion() + ", " + cpu.isa() + ", " + OneDnnBackend.threads()
+                    + " OpenMP threads (OMP_WAIT_POLICY " + System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset") + ")";
+        } catch (OneDnnUnavailableException e) {
+            return "the reference backend, since " + e.getMessage();
+        }
     }
 
     /** The convolution path the backend chose: cuDNN (its handle was created) or im2col + GEMM, with the reason. */

@@ -16,14 +16,17 @@ public final class Main implements Runnable {
     /** Exit code for bad input and expected conditions. */
     public static final int EXIT_USAGE = 2;
 
-    public static void main(String[] args) {
-        System.exit(run(args));
+    public static void main(String[] args) throws java.io.IOException, InterruptedException {
+        // OpenMP's settings must be in the environment before oneDNN loads: a child JVM gets them (OpenMpLaunch)
+        java.util.Optional<Integer> child = OpenMpLaunch.relaunch(OpenMpLaunch.missing(OpenMpLaunch.threadsArgument(args)));
+        System.exit(child.isPresent() ? child.get() : run(args));
     }
 
     /** Runs a command line and returns its exit code (used by tests). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(Main::handle);
+        cl.setParameterExceptionHandler(Main::usageError);
         return cl.execute(args);
     }
 
@@ -35,6 +38,14 @@ public final class Main implements Runnable {
         }
         e.printStackTrace(cl.getErr());
         return 1;
+    }
+
+    /** A command line picocli cannot parse: one line naming the problem and where the options are listed. */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        String name = cl.getCommandSpec().qualifiedName(" ");
+        cl.getErr().println(name + ": " + e.getMessage().replace('\n', ' ').strip() + " (see '" + name + " --help')");
+        return EXIT_USAGE;
     }
 
     @Override

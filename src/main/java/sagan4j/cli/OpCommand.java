@@ -37,7 +37,7 @@ final class OpCommand implements Callable<Integer> {
     @Option(names = "--list", description = "print every op with its keys and shapes")
     boolean list;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE})")
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu (oneDNN), reference or cuda (default: ${DEFAULT-VALUE})")
     String device;
 
     @Option(names = "--in", paramLabel = "KEY=FILE", description = "an input .npy file")

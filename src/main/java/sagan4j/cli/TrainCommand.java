@@ -17,7 +17,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sagan4j.backend.Backend;
 import sagan4j.backend.ShapeException;
-import sagan4j.cpu.CpuBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.data.Datasets;
 import sagan4j.io.Json;
@@ -110,7 +109,7 @@ final class TrainCommand implements Callable<Integer> {
         return cfg;
     }
 
-    /** The named device, or CUDA when it opens and the CPU otherwise. */
+    /** The named device, or CUDA when it opens and the fast CPU backend ({@code cpu}) otherwise. */
     static Backend openDevice(String device) {
         if (device != null) {
             return Devices.open(device);
@@ -118,7 +117,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
             return CudaBackend.open();
         } catch (RuntimeException | LinkageError e) {
-            return new CpuBackend();
+            return Devices.open("cpu");
         }
     }
 }

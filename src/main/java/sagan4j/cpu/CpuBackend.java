@@ -7,8 +7,10 @@ import sagan4j.backend.ConvOps;
 import sagan4j.backend.DType;
 import sagan4j.backend.GemmMath;
 import sagan4j.backend.OptimOps;
+import sagan4j.backend.LayerOps;
 import sagan4j.backend.Shape;
 import sagan4j.backend.Tensor;
+import sagan4j.backend.WallClockTimer;
 
 /**
  * The CPU reference backend: plain Java over float[] storage, multi-threaded on the common fork-join
@@ -20,6 +22,8 @@ public final class CpuBackend extends Backend {
     private static final int GRAIN = 1 << 15;
 
     private final CpuCondBatchNorm condBatchNorm = new CpuCondBatchNorm(this);
+
+    private final CpuLayers layers = new CpuLayers(this);
 
     private final CpuConv conv;
 
@@ -40,7 +44,7 @@ public final class CpuBackend extends Backend {
 
     @Override
     public String name() {
-        return "cpu";
+        return "reference";
     }
 
     @Override
@@ -61,30 +65,7 @@ public final class CpuBackend extends Backend {
 
     @Override
     public Timer timer() {
-        return new Timer() {
-            private long start;
-            private long stop;
-
-            @Override
-            public void start() {
-                start = System.nanoTime();
-            }
-
-            @Override
-            public void stop() {
-                stop = System.nanoTime();
-            }
-
-            @Override
-            public double elapsedMillis() {
-                return (stop - start) / 1e6;
-            }
-
-            @Override
-            public void close() {
-                // Nothing held.
-            }
-        };
+        return new WallClockTimer();
     }
 
     @Override
@@ -224,70 +205,8 @@ public final class CpuBackend extends Backend {
         CpuGemm.run(g, alpha, f(a), f(b), beta, f(c));
     }
 
-    // ---------------------------------------------------------------- layer primitives (CpuLayers)
-
     @Override
-    protected void doAddChannelBias(Tensor x, Tensor bias) {
-        CpuLayers.addChannelBias(x, bias);
-    }
-
-    @Override
-    protected void doChannelBiasGrad(Tensor dy, Tensor dBias) {
-        CpuLayers.channelBiasGrad(dy, dBias);
-    }
-
-    @Override
-    protected void doResample(Resample op, Tensor x, Tensor y, Tensor argmax) {
-        CpuLayers.resample(op, x, y, argmax);
-    }
-
-    @Override
-    protected void doResampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
-        CpuLayers.resampleBackward(op, dy, dx, argmax);
-    }
-
-    @Override
-    protected void doSumHW(Tensor x, Tensor y) {
-        CpuLayers.sumHW(x, y);
-    }
-
-    @Override
-    protected void doSumHWBackward(Tensor dy, Tensor dx) {
-        CpuLayers.sumHWBackward(dy, dx);
-    }
-
-    @Override
-    protected void doConcat(java.util.List<Tensor> parts, Tensor whole, boolean toWhole) {
-        CpuLayers.concat(parts, whole, toWhole);
-    }
-
-    @Override
-    protected void doGatherRows(Tensor table, Tensor labels, Tensor out) {
-        CpuLayers.gatherRows(table, labels, out);
-    }
-
-    @Override
-    protected void doScatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
-        CpuLayers.scatterAddRows(dOut, labels, dTable);
-    }
-
-    @Override
-    protected void doAxpyScalar(Tensor s, Tensor x, Tensor y) {
-        CpuLayers.axpyScalar(s, x, y);
-    }
-
-    @Override
-    protected void doDot(Tensor a, Tensor b, Tensor out) {
-        CpuLayers.dot(a, b, out);
-    }
-
-    @Override
-    protected void doTranspose(Tensor x, Tensor y) {
-        CpuLayers.transpose(x, y);
-    }
-
-    @Override
-    protected void doZeroDiagonal(Tensor m) {
-        CpuLayers.zeroDiagonal(m);
+    protected LayerOps layers() {
+        return layers;
     }
 }

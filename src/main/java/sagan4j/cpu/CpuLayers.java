@@ -2,15 +2,18 @@ package sagan4j.cpu;
 
 import java.util.List;
 
+import sagan4j.backend.Backend;
 import sagan4j.backend.Backend.Resample;
-import sagan4j.backend.ShapeException;
+import sagan4j.backend.HostArrays;
+import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
 
 /** The CPU reference of the NCHW layer primitives (kernels/layers.cu on CUDA); sums in double. */
-final class CpuLayers {
+final class CpuLayers extends LayerOps {
     private static final int GRAIN = 1 << 15;
 
-    private CpuLayers() {
+    CpuLayers(Backend backend) {
+        super(backend, List.of("reference"));
     }
 
     private static float[] f(Tensor t) {
@@ -26,7 +29,8 @@ final class CpuLayers {
         return t.shape().sizeAsInt() / (t.dim(0) * t.dim(1));
     }
 
-    static void addChannelBias(Tensor x, Tensor bias) {
+    @Override
+    protected void addChannelBias(Tensor x, Tensor bias) {
         float[] xs = f(x), bs = f(bias);
         int c = x.dim(1), inner = inner(x);
         Parallel.forRange(xs.length, GRAIN, (lo, hi) -> {
@@ -36,7 +40,8 @@ final class CpuLayers {
         });
     }
 
-    static void channelBiasGrad(Tensor dy, Tensor dBias) {
+    @Override
+    protected void channelBiasGrad(Tensor dy, Tensor dBias) {
         float[] g = f(dy), out = f(dBias);
         int b = dy.dim(0), c = dy.dim(1), inner = inner(dy);
         for (int ch = 0; ch < c; ch++) {
@@ -52,7 +57,8 @@ final class CpuLayers {
     }
 
     /** H, W of the small image (the input of upsampling, the output of pooling). */
-    static void resample(Resample op, Tensor x, Tensor y, Tensor argmax) {
+    @Override
+    protected void resample(Resample op, Tensor x, Tensor y, Tensor argmax) {
         Tensor small = op == Resample.UPSAMPLE ? x : y;
         int h = small.dim(2), w = small.dim(3), w2 = 2 * w, h2 = 2 * h;
         float[] xs = f(x), ys = f(y);
@@ -91,7 +97,8 @@ final class CpuLayers {
         });
     }
 
-    static void resampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
+    @Override
+    protected void resampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
         Tensor small = op == Resample.UPSAMPLE ? dx : dy;
         int h = small.dim(2), w = small.dim(3), w2 = 2 * w, h2 = 2 * h;
         float[] g = f(dy), out = f(dx);
@@ -116,7 +123,8 @@ final class CpuLayers {
         });
     }
 
-    static void sumHW(Tensor x, Tensor y) {
+    @Override
+    protected void sumHW(Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
         int hw = inner(x);
         Parallel.forRange(ys.length, Math.max(1, GRAIN / hw), (lo, hi) -> {
@@ -130,7 +138,8 @@ final class CpuLayers {
         });
     }
 
-    static void sumHWBackward(Tensor dy, Tensor dx) {
+    @Override
+    protected void sumHWBackward(Tensor dy, Tensor dx) {
         float[] g = f(dy), out = f(dx);
         int hw = inner(dx);
         Parallel.forRange(out.length, GRAIN, (lo, hi) -> {
@@ -140,59 +149,24 @@ final class CpuLayers {
         });
     }
 
-    static void concat(List<Tensor> parts, Tensor whole, boolean toWhole) {
-        float[] w = f(whole);
-        int rows = whole.dim(0), wholeRow = whole.shape().sizeAsInt() / rows;
-        int offset = 0;
-        for (Tensor p : parts) {
-            float[] ps = f(p);
-            int len = p.shape().sizeAsInt() / rows;
-            for (int r = 0; r < rows; r++) {
-                if (toWhole) {
-                    System.arraycopy(ps, r * len, w, r * wholeRow + offset, len);
-                } else {
-                    System.arraycopy(w, r * wholeRow + offset, ps, r * len, len);
-                }
-            }
-            offset += len;
-        }
+    @Override
+    protected void concat(List<Tensor> parts, Tensor whole, boolean toWhole) {
+        HostArrays.concat(parts.stream().map(t -> f(t)).toList(),
+                parts.stream().map(t -> t.shape().sizeAsInt() / whole.dim(0)).toList(), f(whole), whole.dim(0), toWhole);
     }
 
-    private static void checkLabels(String op, int[] labels, int k) {
-        for (int i = 0; i < labels.length; i++) {
-            if (labels[i] < 0 || labels[i] >= k) {
-                throw new ShapeException(op + ": labels[" + i + "] is " + labels[i] + ", expected a value in [0, " + k + ")");
-            }
-        }
+    @Override
+    protected void gatherRows(Tensor table, Tensor labels, Tensor out) {
+        HostArrays.gatherRows(f(table), table.dim(0), table.dim(1), ints(labels), f(out));
     }
 
-    static void gatherRows(Tensor table, Tensor labels, Tensor out) {
-        float[] t = f(table), o = f(out);
-        int[] l = ints(labels);
-        int k = table.dim(0), d = table.dim(1);
-        checkLabels("gatherRows", l, k);
-        for (int b = 0; b < l.length; b++) {
-            System.arraycopy(t, l[b] * d, o, b * d, d);
-        }
+    @Override
+    protected void scatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
+        HostArrays.scatterAddRows(f(dOut), ints(labels), dTable.dim(0), dTable.dim(1), f(dTable));
     }
 
-    static void scatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
-        float[] g = f(dOut), t = f(dTable);
-        int[] l = ints(labels);
-        int k = dTable.dim(0), d = dTable.dim(1);
-        checkLabels("scatterAddRows", l, k);
-        double[] acc = new double[k * d];
-        for (int b = 0; b < l.length; b++) {
-            for (int j = 0; j < d; j++) {
-                acc[l[b] * d + j] += g[b * d + j];
-            }
-        }
-        for (int i = 0; i < acc.length; i++) {
-            t[i] = (float) (t[i] + acc[i]);
-        }
-    }
-
-    static void axpyScalar(Tensor s, Tensor x, Tensor y) {
+    @Override
+    protected void axpyScalar(Tensor s, Tensor x, Tensor y) {
         float a = f(s)[0];
         float[] xs = f(x), ys = f(y);
         Parallel.forRange(xs.length, GRAIN, (lo, hi) -> {
@@ -202,7 +176,8 @@ final class CpuLayers {
         });
     }
 
-    static void dot(Tensor a, Tensor b, Tensor out) {
+    @Override
+    protected void dot(Tensor a, Tensor b, Tensor out) {
         float[] as = f(a), bs = f(b);
         double s = 0;
         for (int i = 0; i < as.length; i++) {
@@ -211,17 +186,13 @@ final class CpuLayers {
         f(out)[0] = (float) s;
     }
 
-    static void zeroDiagonal(Tensor m) {
-        float[] ms = f(m);
-        int n = m.dim(-1), batch = m.rank() == 3 ? m.dim(0) : 1;
-        for (int b = 0; b < batch; b++) {
-            for (int i = 0; i < n; i++) {
-                ms[(b * n + i) * n + i] = 0f;
-            }
-        }
+    @Override
+    protected void zeroDiagonal(Tensor m) {
+        HostArrays.zeroDiagonal(f(m), m.rank() == 3 ? m.dim(0) : 1, m.dim(-1));
     }
 
-    static void transpose(Tensor x, Tensor y) {
+    @Override
+    protected void transpose(Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
         int batch = x.rank() == 3 ? x.dim(0) : 1, r = x.dim(-2), c = x.dim(-1);
         Parallel.forRange(batch * c, Math.max(1, GRAIN / r), (lo, hi) -> {

@@ -130,23 +130,6 @@ public final class CpuSpectralNorm extends SpectralNormOps {
     }
 
     @Override
-    protected Group doGroup(List<Weight> weights) {
-        return new Group(this, weights) {
-            @Override
-            protected void release() {
-                // nothing held
-            }
-        };
-    }
-
-    @Override
-    protected void doForward(Group group, int iters, float eps) {
-        for (Weight wt : group.weights()) {
-            doForward(wt, iters, eps);
-        }
-    }
-
-    @Override
     protected void doBackward(Tensor wT, Tensor uT, Tensor vT, Tensor sigmaT, Tensor gT, Tensor dwT) {
         float[] w = CpuBackend.f(wT), u = CpuBackend.f(uT), v = CpuBackend.f(vT), g = CpuBackend.f(gT);
         float[] dw = CpuBackend.f(dwT);

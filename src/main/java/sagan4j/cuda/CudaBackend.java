@@ -3,7 +3,6 @@ package sagan4j.cuda;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
-import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import java.util.List;
 
@@ -15,6 +14,7 @@ import sagan4j.backend.AttentionOps;
 import sagan4j.backend.Backend;
 import sagan4j.backend.DType;
 import sagan4j.backend.GemmMath;
+import sagan4j.backend.LayerOps;
 import sagan4j.backend.Shape;
 import sagan4j.backend.Tensor;
 import sagan4j.cuda.conv.CudaConv;
@@ -127,7 +127,7 @@ public final class CudaBackend extends Backend {
                 }
             }
             this.gemm = path;
-            this.layers = new CudaLayers(kernels, ctx.stream(), allocator);
+            this.layers = new CudaLayers(this, kernels, ctx.stream(), allocator);
             this.conv = new CudaConv(this, kernels, ctx.stream(), allocator, path, CudaNatives.load().cudnn().loaded(),
                     this::pointer, this::gemmMath);
             this.gemmFallbackReason = reason;
@@ -275,20 +275,23 @@ public final class CudaBackend extends Backend {
     @Override
     protected void doUpload(Tensor dst, float[] data) {
         cuMemcpyHtoDAsync(p(dst), Pointer.to(data), dst.bytes(), ctx.stream());
-        cuStreamSynchronize(ctx.stream()); // the host array may change as soon as we return
+        DeviceCounters.copyToDevice();
+        ctx.synchronize(); // the host array may change as soon as we return
     }
 
     @Override
     protected void doUpload(Tensor dst, int[] data) {
         cuMemcpyHtoDAsync(p(dst), Pointer.to(data), dst.bytes(), ctx.stream());
-        cuStreamSynchronize(ctx.stream());
+        DeviceCounters.copyToDevice();
+        ctx.synchronize();
     }
 
     @Override
     protected float[] doDownloadFloats(Tensor t) {
         float[] out = new float[t.shape().sizeAsInt()];
         cuMemcpyDtoHAsync(Pointer.to(out), p(t), t.bytes(), ctx.stream());
-        cuStreamSynchronize(ctx.stream());
+        DeviceCounters.copyToHost();
+        ctx.synchronize();
         return out;
     }
 
@@ -296,13 +299,15 @@ public final class CudaBackend extends Backend {
     protected int[] doDownloadInts(Tensor t) {
         int[] out = new int[t.shape().sizeAsInt()];
         cuMemcpyDtoHAsync(Pointer.to(out), p(t), t.bytes(), ctx.stream());
-        cuStreamSynchronize(ctx.stream());
+        DeviceCounters.copyToHost();
+        ctx.synchronize();
         return out;
     }
 
     @Override
     protected void doCopy(Tensor src, Tensor dst) {
         cuMemcpyDtoDAsync(p(dst), p(src), src.bytes(), ctx.stream());
+        DeviceCounters.copyOnDevice();
     }
 
     // ---------------------------------------------------------------- elementwise (kernels/elementwise.cu)
@@ -351,77 +356,15 @@ public final class CudaBackend extends Backend {
         kernels.launch1d(kernel, saved.size(), ctx.stream(), args.i64(saved.size()));
     }
 
+    @Override
+    protected LayerOps layers() {
+        return layers;
+    }
+
     // ---------------------------------------------------------------- GEMM
 
     @Override
     protected void doGemm(GemmShape g, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         gemm.gemm(g, alpha, p(a), p(b), beta, p(c), math);
-    }
-
-    // ---------------------------------------------------------------- layer primitives (CudaLayers, kernels/layers.cu)
-
-    @Override
-    protected void doAddChannelBias(Tensor x, Tensor bias) {
-        layers.addChannelBias(x, bias);
-    }
-
-    @Override
-    protected void doChannelBiasGrad(Tensor dy, Tensor dBias) {
-        layers.channelBiasGrad(dy, dBias);
-    }
-
-    @Override
-    protected void doResample(Resample op, Tensor x, Tensor y, Tensor argmax) {
-        layers.resample(op, x, y, argmax);
-    }
-
-    @Override
-    protected void doResampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
-        layers.resampleBackward(op, dy, dx, argmax);
-    }
-
-    @Override
-    protected void doSumHW(Tensor x, Tensor y) {
-        layers.sumHW(x, y);
-    }
-
-    @Override
-    protected void doSumHWBackward(Tensor dy, Tensor dx) {
-        layers.sumHWBackward(dy, dx);
-    }
-
-    @Override
-    protected void doConcat(List<Tensor> parts, Tensor whole, boolean toWhole) {
-        layers.concat(parts, whole, toWhole);
-    }
-
-    @Override
-    protected void doGatherRows(Tensor table, Tensor labels, Tensor out) {
-        layers.gatherRows(table, labels, out);
-    }
-
-    @Override
-    protected void doScatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
-        layers.scatterAddRows(dOut, labels, dTable);
-    }
-
-    @Override
-    protected void doAxpyScalar(Tensor s, Tensor x, Tensor y) {
-        layers.axpyScalar(s, x, y);
-    }
-
-    @Override
-    protected void doDot(Tensor a, Tensor b, Tensor out) {
-        layers.dot(a, b, out);
-    }
-
-    @Override
-    protected void doTranspose(Tensor x, Tensor y) {
-        layers.transpose(x, y);
-    }
-
-    @Override
-    protected void doZeroDiagonal(Tensor m) {
-        layers.zeroDiagonal(m);
     }
 }

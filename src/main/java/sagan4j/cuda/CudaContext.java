@@ -153,6 +153,7 @@ public final class CudaContext implements AutoCloseable {
 
     public void synchronize() {
         cuStreamSynchronize(stream);
+        DeviceCounters.sync();
     }
 
     @Override

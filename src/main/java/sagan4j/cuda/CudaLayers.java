@@ -4,14 +4,16 @@ import java.util.List;
 
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
+import sagan4j.backend.Backend;
 import sagan4j.backend.Backend.Resample;
+import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
 
 /**
  * Launches of kernels/layers.cu for the backend's NCHW layer primitives; the CPU reference of each is
  * sagan4j.cpu.CpuLayers. Owns the small scratch buffer of the two-stage dot product.
  */
-final class CudaLayers implements AutoCloseable {
+final class CudaLayers extends LayerOps implements AutoCloseable {
     /** Blocks of the dot product's first stage: enough to fill any current GPU, a fixed count for determinism. */
     private static final int DOT_BLOCKS = 256;
 
@@ -20,7 +22,8 @@ final class CudaLayers implements AutoCloseable {
     private final DeviceAllocator allocator;
     private DeviceAllocator.Block dotPartials;
 
-    CudaLayers(KernelLibrary kernels, CUstream stream, DeviceAllocator allocator) {
+    CudaLayers(Backend backend, KernelLibrary kernels, CUstream stream, DeviceAllocator allocator) {
+        super(backend, List.of("cuda"));
         this.kernels = kernels;
         this.stream = stream;
         this.allocator = allocator;
@@ -34,17 +37,20 @@ final class CudaLayers implements AutoCloseable {
         return t.size() / ((long) t.dim(0) * t.dim(1));
     }
 
-    void addChannelBias(Tensor x, Tensor bias) {
+    @Override
+    protected void addChannelBias(Tensor x, Tensor bias) {
         kernels.launch1d("add_channel_bias_f32", x.size(), stream,
                 KernelArgs.of().ptr(p(x)).ptr(p(bias)).i32(x.dim(1)).i64(inner(x)).i64(x.size()));
     }
 
-    void channelBiasGrad(Tensor dy, Tensor dBias) {
+    @Override
+    protected void channelBiasGrad(Tensor dy, Tensor dBias) {
         kernels.launch("channel_bias_grad_f32", dy.dim(1), 1, 1, 256, 1, 1, 0, stream,
                 KernelArgs.of().ptr(p(dy)).ptr(p(dBias)).i32(dy.dim(0)).i32(dy.dim(1)).i64(inner(dy)).build());
     }
 
-    void resample(Resample op, Tensor x, Tensor y, Tensor argmax) {
+    @Override
+    protected void resample(Resample op, Tensor x, Tensor y, Tensor argmax) {
         Tensor small = op == Resample.UPSAMPLE ? x : y;
         KernelArgs args = KernelArgs.of().ptr(p(x)).ptr(p(y));
         if (op == Resample.MAX_POOL) {
@@ -59,7 +65,8 @@ final class CudaLayers implements AutoCloseable {
         kernels.launch1d(kernel, y.size(), stream, args);
     }
 
-    void resampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
+    @Override
+    protected void resampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
         Tensor small = op == Resample.UPSAMPLE ? dx : dy;
         KernelArgs args = KernelArgs.of().ptr(p(dy));
         if (op == Resample.MAX_POOL) {
@@ -74,7 +81,8 @@ final class CudaLayers implements AutoCloseable {
         kernels.launch1d(kernel, dx.size(), stream, args);
     }
 
-    void sumHW(Tensor x, Tensor y) {
+    @Override
+    protected void sumHW(Tensor x, Tensor y) {
         long rows = y.size();
         int warpsPerBlock = 8;
         int grid = (int) ((rows + warpsPerBlock - 1) / warpsPerBlock);
@@ -82,12 +90,14 @@ final class CudaLayers implements AutoCloseable {
                 KernelArgs.of().ptr(p(x)).ptr(p(y)).i64(inner(x)).i64(rows).build());
     }
 
-    void sumHWBackward(Tensor dy, Tensor dx) {
+    @Override
+    protected void sumHWBackward(Tensor dy, Tensor dx) {
         kernels.launch1d("sum_hw_backward_f32", dx.size(), stream,
                 KernelArgs.of().ptr(p(dy)).ptr(p(dx)).i64(inner(dx)).i64(dx.size()));
     }
 
-    void concat(List<Tensor> parts, Tensor whole, boolean toWhole) {
+    @Override
+    protected void concat(List<Tensor> parts, Tensor whole, boolean toWhole) {
         long rows = whole.dim(0), wholeRow = whole.size() / rows, offset = 0;
         for (Tensor part : parts) {
             long len = part.size() / rows;
@@ -99,22 +109,26 @@ final class CudaLayers implements AutoCloseable {
         }
     }
 
-    void gatherRows(Tensor table, Tensor labels, Tensor out) {
+    @Override
+    protected void gatherRows(Tensor table, Tensor labels, Tensor out) {
         kernels.launch1d("gather_rows_f32", out.size(), stream, KernelArgs.of().ptr(p(table)).ptr(p(labels))
                 .ptr(p(out)).i32(table.dim(0)).i32(table.dim(1)).i64(out.size()));
     }
 
-    void scatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
+    @Override
+    protected void scatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
         kernels.launch1d("scatter_add_rows_f32", dTable.size(), stream, KernelArgs.of().ptr(p(dOut)).ptr(p(labels))
                 .ptr(p(dTable)).i32(dOut.dim(0)).i32(dTable.dim(0)).i32(dTable.dim(1)));
     }
 
-    void axpyScalar(Tensor s, Tensor x, Tensor y) {
+    @Override
+    protected void axpyScalar(Tensor s, Tensor x, Tensor y) {
         kernels.launch1d("axpy_scalar_f32", x.size(), stream,
                 KernelArgs.of().ptr(p(s)).ptr(p(x)).ptr(p(y)).i64(x.size()));
     }
 
-    void dot(Tensor a, Tensor b, Tensor out) {
+    @Override
+    protected void dot(Tensor a, Tensor b, Tensor out) {
         if (dotPartials == null) {
             dotPartials = allocator.allocate(DOT_BLOCKS * 4L);
         }
@@ -127,7 +141,8 @@ final class CudaLayers implements AutoCloseable {
     /** Grid y and z hold at most this many blocks. */
     private static final int MAX_GRID_YZ = 65535;
 
-    void transpose(Tensor x, Tensor y) {
+    @Override
+    protected void transpose(Tensor x, Tensor y) {
         int batch = x.rank() == 3 ? x.dim(0) : 1, r = x.dim(-2), c = x.dim(-1);
         if ((r + 31) / 32 > MAX_GRID_YZ) {
             throw new sagan4j.backend.ShapeException("transpose: " + r + " rows exceed the kernel's grid ("
@@ -143,7 +158,8 @@ final class CudaLayers implements AutoCloseable {
         }
     }
 
-    void zeroDiagonal(Tensor m) {
+    @Override
+    protected void zeroDiagonal(Tensor m) {
         int n = m.dim(-1);
         long count = (m.rank() == 3 ? m.dim(0) : 1) * (long) n;
         kernels.launch1d("zero_diagonal_f32", count, stream, KernelArgs.of().ptr(p(m)).i32(n).i64(count));

@@ -80,6 +80,7 @@ public final class DeviceAllocator implements AutoCloseable {
         CUdeviceptr p = new CUdeviceptr();
         try {
             cuMemAlloc(p, cls);
+            DeviceCounters.allocation();
         } catch (CudaException e) {
             if (!String.valueOf(e.getMessage()).contains(CUresult.stringFor(CUresult.CUDA_ERROR_OUT_OF_MEMORY))) {
                 throw e;
@@ -87,6 +88,7 @@ public final class DeviceAllocator implements AutoCloseable {
             releaseCached();
             try {
                 cuMemAlloc(p, cls);
+                DeviceCounters.allocation();
             } catch (CudaException again) {
                 throw new CudaException("cuMemAlloc of " + cls + " bytes failed with " + again.getMessage()
                         + " after emptying the cache; " + liveBytes + " bytes are in use by live tensors", again);

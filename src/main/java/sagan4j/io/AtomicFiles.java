@@ -11,7 +11,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Crash-safe file writes: the bytes go to a temporary file beside the target, are forced to disk,
- * and the file is renamed over the target. A reader sees the old file or the new one, never a part.
+ * and the file is renamed over the target; then the folder itself is forced, so that the rename survives a
+ * power cut too. A reader sees the old file or the new one, never a part.
  */
 public final class AtomicFiles {
     private AtomicFiles() {
@@ -33,8 +34,21 @@ public final class AtomicFiles {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
+            forceDirectory(dir);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** fsync of a folder (its entries), where the file system allows opening one; Linux does. */
+    static void forceDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (java.nio.file.FileSystemException e) {
+            // Windows cannot open a folder as a channel; there NTFS's rename is already durable.
+            if (!System.getProperty("os.name", "").startsWith("Windows")) {
+                throw e;
+            }
         }
     }
 }

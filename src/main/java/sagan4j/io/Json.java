@@ -10,8 +10,11 @@ import java.util.Map;
  * String, Long/Double, Boolean and null, and string quoting for writers.
  */
 public final class Json {
+    /** Deeper nesting than any sagan4j file has is an error, not a StackOverflowError. */
+    private static final int MAX_DEPTH = 64;
     private final String s;
     private int i;
+    private int depth;
 
     private Json(String s) {
         this.s = s;
@@ -65,11 +68,14 @@ public final class Json {
             throw error("unexpected end");
         }
         char c = s.charAt(i);
+        if ((c == '{' || c == '[') && depth >= MAX_DEPTH) {
+            throw error("nested deeper than " + MAX_DEPTH + " levels");
+        }
         switch (c) {
             case '{':
-                return object();
+                return nested(this::object);
             case '[':
-                return array();
+                return nested(this::array);
             case '"':
                 return string();
             case 't':
@@ -80,6 +86,15 @@ public final class Json {
                 return literal("null", null);
             default:
                 return number();
+        }
+    }
+
+    private Object nested(java.util.function.Supplier<Object> parse) {
+        depth++;
+        try {
+            return parse.get();
+        } finally {
+            depth--;
         }
     }
 

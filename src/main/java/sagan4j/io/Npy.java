@@ -72,7 +72,11 @@ public final class Npy {
         }
         long count = 1;
         for (int d : shape) {
-            count = Math.multiplyExact(count, d);
+            count *= d;
+            if (count > Integer.MAX_VALUE) {
+                throw new NpyFormatException(name + ": shape " + java.util.Arrays.toString(shape)
+                        + " has more elements than one Java array holds (" + Integer.MAX_VALUE + ")");
+            }
         }
         int itemSize = switch (descr) {
             case "<f4", "<i4" -> 4;
@@ -85,9 +89,6 @@ public final class Npy {
         if (bytes.length - dataStart != want) {
             throw new NpyFormatException(name + ": shape " + java.util.Arrays.toString(shape) + " of " + descr
                     + " needs " + want + " data bytes, the file has " + (bytes.length - dataStart));
-        }
-        if (count > Integer.MAX_VALUE) {
-            throw new NpyFormatException(name + ": " + count + " elements do not fit in one Java array");
         }
         int n = (int) count;
         bb.position(dataStart);
@@ -154,10 +155,15 @@ public final class Npy {
         return true;
     }
 
+    /** At most 120 characters of a header, for a message ({@link NpyFormatException} escapes control characters). */
+    static String printable(String text) {
+        return text.length() <= 120 ? text : text.substring(0, 120) + "...";
+    }
+
     private static String group(Pattern p, String header, String name, String key) {
         Matcher m = p.matcher(header);
         if (!m.find()) {
-            throw new NpyFormatException(name + ": .npy header has no '" + key + "' entry: " + header.strip());
+            throw new NpyFormatException(name + ": .npy header has no '" + key + "' entry: " + printable(header.strip()));
         }
         return m.group(1);
     }
@@ -176,7 +182,7 @@ public final class Npy {
             try {
                 d = Long.parseLong(t);
             } catch (NumberFormatException e) {
-                throw new NpyFormatException(name + ": bad shape entry '" + t + "' in .npy header");
+                throw new NpyFormatException(name + ": bad shape entry '" + printable(t) + "' in .npy header");
             }
             if (d < 0 || d > Integer.MAX_VALUE) {
                 throw new NpyFormatException(name + ": shape entry " + d + " out of range");

@@ -107,14 +107,14 @@ public final class SafeTensors {
         }
         ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long n = bb.getLong(0);
-        if (n < 2 || 8 + n > bytes.length) {
+        if (n < 2 || n > bytes.length - 8) {
             throw new NpyFormatException(name + ": not a .safetensors file (header length " + n + ", file " + bytes.length + " bytes)");
         }
         Object parsed;
         try {
             parsed = Json.parse(new String(bytes, 8, (int) n, StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
-            throw new NpyFormatException(name + ": bad .safetensors header: " + e.getMessage());
+            throw new NpyFormatException(name + ": bad .safetensors header: " + Npy.printable(e.getMessage()));
         }
         if (!(parsed instanceof Map)) {
             throw new NpyFormatException(name + ": bad .safetensors header: not a JSON object");
@@ -152,12 +152,20 @@ public final class SafeTensors {
         int[] shape = new int[shapeList.size()];
         long count = 1;
         for (int i = 0; i < shape.length; i++) {
-            shape[i] = Math.toIntExact(((Number) shapeList.get(i)).longValue());
-            count *= shape[i];
+            long d = integer(file, key, "shape", shapeList.get(i));
+            if (d < 0 || d > Integer.MAX_VALUE) {
+                throw new NpyFormatException(file + ": tensor '" + key + "' has shape entry " + d + " (expected 0 to " + Integer.MAX_VALUE + ")");
+            }
+            shape[i] = (int) d;
+            count *= d;
+            if (count > Integer.MAX_VALUE) {
+                throw new NpyFormatException(file + ": tensor '" + key + "' has shape " + shapeList
+                        + ", more elements than one Java array holds (" + Integer.MAX_VALUE + ")");
+            }
         }
-        long begin = ((Number) offsets.get(0)).longValue(), end = ((Number) offsets.get(1)).longValue();
+        long begin = integer(file, key, "data_offsets", offsets.get(0)), end = integer(file, key, "data_offsets", offsets.get(1));
         int item = dtype.equals("I64") ? 8 : 4;
-        if (begin < 0 || end > dataLen || end - begin != count * item) {
+        if (begin < 0 || end < begin || end > dataLen || end - begin != count * item) {
             throw new NpyFormatException(file + ": tensor '" + key + "' " + java.util.Arrays.toString(shape) + " " + dtype
                     + " needs " + count * item + " bytes, data_offsets give [" + begin + ", " + end + ") of " + dataLen);
         }
@@ -171,9 +179,22 @@ public final class SafeTensors {
         }
         int[] v = new int[(int) count];
         for (int i = 0; i < v.length; i++) {
-            v[i] = item == 4 ? bb.getInt(at + 4 * i) : Math.toIntExact(bb.getLong(at + 8 * i));
+            long x = item == 4 ? bb.getInt(at + 4 * i) : bb.getLong(at + 8 * i);
+            if (x < Integer.MIN_VALUE || x > Integer.MAX_VALUE) {
+                throw new NpyFormatException(file + ": tensor '" + key + "' holds the I64 value " + x + " at index " + i
+                        + ", which does not fit in int32");
+            }
+            v[i] = (int) x;
         }
         return NpyArray.ofInts(v, shape);
+    }
+
+    /** A JSON integer of a tensor's entry, or one line naming what was there instead. */
+    private static long integer(String file, String key, String field, Object v) {
+        if (v instanceof Long l) {
+            return l;
+        }
+        throw new NpyFormatException(file + ": tensor '" + key + "' has " + field + " entry " + v + " (expected an integer)");
     }
 
     /** The names of a file's tensors, in file order. */

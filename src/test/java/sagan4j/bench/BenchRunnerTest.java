@@ -67,7 +67,7 @@ class BenchRunnerTest {
         try (CpuBackend cpu = new CpuBackend()) {
             e = assertThrows(OpInputException.class, () -> new BenchRunner(cpu, 0, 1)
                     .run(gemm, gemm.defaultShapes(), List.of("tiled"), 1));
-            assertEquals("--impl: gemm on cpu has [cpu-reference], not 'tiled'", e.getMessage());
+            assertEquals("--impl: gemm on reference has [cpu-reference], not 'tiled'", e.getMessage());
         }
         assertEquals(2.5, BenchRunner.median(new double[] {4, 1, 2, 3}));
     }

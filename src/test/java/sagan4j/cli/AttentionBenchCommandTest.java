@@ -14,7 +14,7 @@ class AttentionBenchCommandTest {
     @Test
     void tableAndJson(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("a.json");
-        CliRun r = CliRun.of("bench", "attention-backward", "--device", "cpu", "--shape", "B=1,N=8,M=4,d=3,c=5",
+        CliRun r = CliRun.of("bench", "attention-backward", "--device", "reference", "--shape", "B=1,N=8,M=4,d=3,c=5",
                 "--warmup", "1", "--iters", "2", "--json", json.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("CPU reference") && r.out().contains("attention-backward"), r.out());

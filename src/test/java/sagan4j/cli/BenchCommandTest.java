@@ -14,7 +14,7 @@ class BenchCommandTest {
     @Test
     void tableAndJson(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("bench.json");
-        CliRun r = CliRun.of("bench", "gemm", "--device", "cpu", "--shape", "batch=1,M=16,N=16,K=16",
+        CliRun r = CliRun.of("bench", "gemm", "--device", "reference", "--shape", "batch=1,M=16,N=16,K=16",
                 "--warmup", "1", "--iters", "3", "--json", json.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("copy bandwidth"), r.out());

@@ -101,7 +101,7 @@ class OpCommandTest {
         assertRejected("sagan4j op: " + dir.resolve("missing.npy") + ": cannot read (NoSuchFileException: "
                 + dir.resolve("missing.npy") + ")", out,
                 "op", "relu", "--in", "x=" + dir.resolve("missing.npy"), "--out", o);
-        assertRejected("sagan4j op: --device: expected cpu or cuda, got 'tpu'", out,
+        assertRejected("sagan4j op: --device: expected cpu, reference or cuda, got 'tpu'", out,
                 "op", "relu", "--in", "x=" + a, "--out", o, "--device", "tpu");
     }
 

@@ -35,7 +35,7 @@ class TrainCommandTest {
 
     /** Small enough for CI: width 8, batch 8. */
     private static final String[] SMALL = {"--dataset", "synthetic", "--ch", "8", "--batch", "8", "--log-every", "5",
-        "--sample-every", "10", "--checkpoint-every", "10", "--eval-samples", "50", "--device", "cpu"};
+        "--sample-every", "10", "--checkpoint-every", "10", "--eval-samples", "50", "--device", "reference"};
 
     @BeforeAll
     static void cache() {
@@ -61,7 +61,7 @@ class TrainCommandTest {
         Path run = tmp.resolve("whole");
         CliRun r = train(run, "--steps", "20");
         assertTrue(r.out().lines().findFirst().orElseThrow().matches(
-                "sagan4j train: device cpu \\(.*\\), preset .*tiny.*, dataset synthetic \\(2000 images\\), run folder .*whole"), r.out());
+                "sagan4j train: device reference \\(.*\\), preset .*tiny.*, dataset synthetic \\(2000 images\\), run folder .*whole"), r.out());
         Map<?, ?> config = (Map<?, ?>) Json.parse(Files.readString(run.resolve("config.json")));
         assertEquals("20", ((Map<?, ?>) config.get("settings")).get("steps"));
         List<String> metrics = Files.readAllLines(run.resolve("metrics.jsonl"));
@@ -120,12 +120,12 @@ class TrainCommandTest {
     @Order(3)
     void sampleWritesAPngGridAndNpyWithLabels() throws IOException {
         Path run = tmp.resolve("whole");
-        CliRun png = CliRun.of("sample", "--run", run.toString(), "--n", "3", "--truncation", "1.5", "--device", "cpu",
+        CliRun png = CliRun.of("sample", "--run", run.toString(), "--n", "3", "--truncation", "1.5", "--device", "reference",
                 "--out", tmp.resolve("grid.png").toString());
         assertEquals(0, png.exit(), png.err());
         assertPng(tmp.resolve("grid.png"));
         CliRun npy = CliRun.of("sample", "--checkpoint", run.resolve("checkpoints/step-00000010.safetensors").toString(), "--class", "4",
-                "--n", "5", "--interpolate", "--device", "cpu", "--out", tmp.resolve("s.npy").toString());
+                "--n", "5", "--interpolate", "--device", "reference", "--out", tmp.resolve("s.npy").toString());
         assertEquals(0, npy.exit(), npy.err());
         NpyArray images = Npy.read(tmp.resolve("s.npy")), labels = Npy.read(tmp.resolve("s.labels.npy"));
         assertArrayEquals(new int[] {5, 1, 32, 32}, images.shape());
@@ -133,7 +133,7 @@ class TrainCommandTest {
         for (float v : images.floats()) {
             assertTrue(v >= -1 && v <= 1, "tanh output in [-1, 1]: " + v);
         }
-        CliRun bad = CliRun.of("sample", "--run", run.toString(), "--class", "10", "--device", "cpu", "--out", tmp.resolve("x.png").toString());
+        CliRun bad = CliRun.of("sample", "--run", run.toString(), "--class", "10", "--device", "reference", "--out", tmp.resolve("x.png").toString());
         assertEquals(2, bad.exit());
         assertEquals("sagan4j sample: --class: expected all or a class in [0, 10), got '10'", bad.err().strip());
     }
@@ -141,7 +141,7 @@ class TrainCommandTest {
     @Test
     @Order(4)
     void evalScoresTheCheckpoint() {
-        CliRun r = CliRun.of("eval", "--run", tmp.resolve("whole").toString(), "--n", "50", "--device", "cpu");
+        CliRun r = CliRun.of("eval", "--run", tmp.resolve("whole").toString(), "--n", "50", "--device", "reference");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().matches("(?s).*step-00000020.safetensors: accuracy [0-9.]+% on 50 samples .*Fréchet distance [0-9.]+ \\(real train vs held-out: [0-9.]+\\).*"),
                 r.out());
@@ -155,7 +155,7 @@ class TrainCommandTest {
         byte[] b = Files.readAllBytes(newest);
         b[b.length - 3] ^= 0x40;
         Files.write(newest, b);
-        CliRun r = CliRun.of("sample", "--run", run.toString(), "--n", "1", "--device", "cpu", "--out", tmp.resolve("prev.png").toString());
+        CliRun r = CliRun.of("sample", "--run", run.toString(), "--n", "1", "--device", "reference", "--out", tmp.resolve("prev.png").toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.err().contains("checkpoint skipped: " + newest + ": fails its SHA-256 checksum"), r.err());
         assertTrue(r.out().contains("step-00000010.safetensors"), r.out());
@@ -174,13 +174,13 @@ class TrainCommandTest {
 
     @Test
     void missingDataAndBadFlagsGiveOneLine() {
-        CliRun r = CliRun.of("train", "--dataset", "fashion-mnist:" + tmp.resolve("nowhere"), "--steps", "1", "--device", "cpu",
+        CliRun r = CliRun.of("train", "--dataset", "fashion-mnist:" + tmp.resolve("nowhere"), "--steps", "1", "--device", "reference",
                 "--out", tmp.resolve("none").toString());
         assertEquals(2, r.exit());
         assertEquals("sagan4j train: " + tmp.resolve("nowhere/train-images-idx3-ubyte.gz") + ": missing; expected Fashion-MNIST's idx"
                 + " files: install them with `apt-get install -y dataset-fashion-mnist` (or name another folder: --dataset fashion-mnist:DIR)",
                 r.err().strip());
-        CliRun bad = CliRun.of("train", "--lr-g", "fast", "--device", "cpu");
+        CliRun bad = CliRun.of("train", "--lr-g", "fast", "--device", "reference");
         assertEquals(2, bad.exit());
         assertEquals("sagan4j train: --lr-g: expected a finite number, got 'fast'", bad.err().strip());
     }

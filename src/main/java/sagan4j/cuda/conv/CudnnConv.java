@@ -42,6 +42,7 @@ import jcuda.jcudnn.cudnnTensorFormat;
 import jcuda.runtime.cudaStream_t;
 import sagan4j.backend.GemmMath;
 import sagan4j.cuda.DeviceAllocator;
+import sagan4j.cuda.DeviceCounters;
 
 /**
  * Convolution through cuDNN's legacy API (JCudnn 11.7 classes over the cuDNN 9 natives). For each shape
@@ -166,6 +167,7 @@ final class CudnnConv implements ConvPath {
         Plan p = plan(g, math);
         cudnnConvolutionForward(handle, ONE, p.x, x, p.w, w, p.conv, p.fwdAlgo, workspace.ptr(), workspace.bytes(),
                 ZERO, p.y, y);
+        DeviceCounters.libraryCall();
     }
 
     @Override
@@ -173,6 +175,7 @@ final class CudnnConv implements ConvPath {
         Plan p = plan(g, math);
         cudnnConvolutionBackwardData(handle, ONE, p.w, w, p.y, dy, p.conv, p.bwdDataAlgo, workspace.ptr(),
                 workspace.bytes(), ZERO, p.x, dx);
+        DeviceCounters.libraryCall();
     }
 
     @Override
@@ -180,6 +183,7 @@ final class CudnnConv implements ConvPath {
         Plan p = plan(g, math);
         cudnnConvolutionBackwardFilter(handle, ONE, p.x, x, p.y, dy, p.conv, p.bwdFilterAlgo, workspace.ptr(),
                 workspace.bytes(), ZERO, p.w, dw);
+        DeviceCounters.libraryCall();
     }
 
     @Override

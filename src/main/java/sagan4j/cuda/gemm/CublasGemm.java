@@ -18,6 +18,7 @@ import jcuda.jcublas.cublasStatus;
 import jcuda.runtime.cudaStream_t;
 import sagan4j.backend.Backend.GemmShape;
 import sagan4j.backend.GemmMath;
+import sagan4j.cuda.DeviceCounters;
 
 /**
  * GEMM through cuBLAS ({@code cublasGemmStridedBatchedEx}). cuBLAS is column-major; a row-major C = op(A)·op(B)
@@ -104,6 +105,7 @@ public final class CublasGemm implements GemmPath {
                 c, cudaDataType.CUDA_R_32F, call.ldc(), call.strideC(),
                 call.batch(), compute, cublasGemmAlgo.CUBLAS_GEMM_DEFAULT);
         check(status, "cublasGemmStridedBatchedEx (" + g + ", " + math + ")");
+        DeviceCounters.libraryCall();
     }
 
     @Override

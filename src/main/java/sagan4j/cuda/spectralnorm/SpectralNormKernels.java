@@ -12,6 +12,7 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
+import sagan4j.cuda.DeviceCounters;
 import sagan4j.cuda.KernelArgs;
 import sagan4j.cuda.KernelLibrary;
 
@@ -192,6 +193,7 @@ public final class SpectralNormKernels {
         KernelArgs a = KernelArgs.of().ptr(descs).i32(set.entries.size()).i32(iters).f32(eps)
                 .i64(set.total1).i64(set.total2).i64(set.total3).i64(set.totalF);
         cuLaunchCooperativeKernel(lib.function("sn_grouped"), grid, 1, 1, THREADS, 1, 1, 0, stream, a.build());
+        DeviceCounters.cooperativeKernel();
     }
 
     private void chain(WeightSet.Entry e, CUdeviceptr descs, int k, int iters, float eps, CUstream stream) {

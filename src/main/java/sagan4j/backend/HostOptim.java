@@ -1,0 +1,32 @@
+package sagan4j.backend;
+
+/**
+ * The optimiser updates' element loops over heap arrays, for the backends that keep tensors in Java arrays
+ * (the reference and oneDNN's): each element in double (moments, corrections, square root, quotient),
+ * rounded to float once when stored. Elementwise, so any split of [lo, hi) over threads gives the same bits.
+ */
+public final class HostOptim {
+    private HostOptim() {
+    }
+
+    /** Adam on elements [lo, hi) (see {@link OptimOps#adam}); bc1, bc2 are the corrections 1 − β^t. */
+    public static void adam(float[] p, float[] g, float[] m, float[] v, OptimOps.Adam s, float bc1, float bc2, int lo, int hi) {
+        double b1 = s.beta1(), b2 = s.beta2(), lr = s.lr(), eps = s.eps();
+        for (int i = lo; i < hi; i++) {
+            double gi = g[i];
+            double mi = b1 * m[i] + (1 - b1) * gi;
+            double vi = b2 * v[i] + (1 - b2) * gi * gi;
+            m[i] = (float) mi;
+            v[i] = (float) vi;
+            p[i] = (float) (p[i] - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + eps));
+        }
+    }
+
+    /** ema ← decay·ema + (1 − decay)·x on elements [lo, hi). */
+    public static void ema(float[] x, float[] ema, float decay, int lo, int hi) {
+        double d = decay;
+        for (int i = lo; i < hi; i++) {
+            ema[i] = (float) (d * ema[i] + (1 - d) * x[i]);
+        }
+    }
+}

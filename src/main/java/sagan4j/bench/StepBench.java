@@ -1,0 +1,122 @@
+package sagan4j.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import sagan4j.backend.Backend;
+import sagan4j.models.GanConfig;
+import sagan4j.onednn.OneDnnBackend;
+import sagan4j.onednn.TimeSplit;
+
+/**
+ * {@code bench step}: a {@link TrainStep} timed — warm-up steps first (primitive creation, JIT), then the
+ * median and minimum of the D step and of the G step over the timed steps, images/s of the whole step,
+ * and the process's peak resident memory.
+ */
+public final class StepBench {
+    private StepBench() {
+    }
+
+    /** One measured configuration. Times in milliseconds. */
+    public record Result(String preset, int batch, String device, int steps, double dMedianMs, double gMedianMs,
+                         double dMinMs, double gMinMs, long peakRssBytes, long gParams, long dParams, double[] splitMs) {
+        public double stepMs() {
+            return dMedianMs + gMedianMs;
+        }
+
+        public double imagesPerSecond() {
+            return batch * 1000.0 / stepMs();
+        }
+
+        public String toJson() {
+            return String.format(Locale.ROOT, "{\"preset\":\"%s\",\"batch\":%d,\"device\":\"%s\",\"steps\":%d,"
+                            + "\"d_step_median_ms\":%.3f,\"g_step_median_ms\":%.3f,\"d_step_min_ms\":%.3f,\"g_step_min_ms\":%.3f,"
+                            + "\"step_ms\":%.3f,\"images_per_s\":%.2f,\"peak_rss_bytes\":%d,\"g_params\":%d,\"d_params\":%d}",
+                    preset, batch, device.replace("\"", "'"), steps, dMedianMs, gMedianMs, dMinMs, gMinMs, stepMs(),
+                    imagesPerSecond(), peakRssBytes, gParams, dParams).replaceFirst("}$", splitJson() + "}");
+        }
+
+        private String splitJson() {
+            if (splitMs == null) {
+                return "";
+            }
+            String[] keys = {"copies", "reorders", "convolutions", "gemms", "java_and_other"};
+            StringBuilder sb = new StringBuilder(",\"split_ms_per_step\":{");
+            for (int i = 0; i < keys.length; i++) {
+                sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "\"%s\":%.3f", keys[i], splitMs[i]));
+            }
+            return sb.append('}').toString();
+        }
+    }
+
+    /**
+     * The presets, plus {@code tiny}: a SAGAN-style 32×32 model at a quarter of the width (ch 16), small
+     * enough for a quick run of the whole path.
+     */
+    public static GanConfig config(String preset) {
+        if (preset.equalsIgnoreCase("tiny")) {
+            return new GanConfig("tiny", GanConfig.Blocks.SEED, false, 32, 3, 10, 16, 32, 0, 16, 16, true, true, 0f, false, 1);
+        }
+        try {
+            return GanConfig.preset(preset);
+        } catch (sagan4j.backend.ShapeException e) {
+            throw new sagan4j.backend.ShapeException("preset: expected tiny, sagan32, biggan32 or biggan128, got '" + preset + "'");
+        }
+    }
+
+    public static Result run(Backend be, GanConfig cfg, int batch, int warmup, int steps) {
+        try (TrainStep step = new TrainStep(be, cfg, batch)) {
+            for (int i = 0; i < warmup; i++) {
+                step.dStep();
+                step.gStep();
+            }
+            double[] dms = new double[steps], gms = new double[steps];
+            TimeSplit split = be instanceof OneDnnBackend cpu ? cpu.timeSplit() : null;
+            double[] before = split == null ? null : split.millis();
+            double total = 0;
+            for (int i = 0; i < steps; i++) {
+                dms[i] = step.dStep();
+                gms[i] = step.gStep();
+                total += dms[i] + gms[i];
+            }
+            double[] perStep = null;
+            if (split != null) {
+                double[] after = split.millis();
+                perStep = new double[after.length + 1];
+                double rest = total / steps;
+                for (int i = 0; i < after.length; i++) {
+                    perStep[i] = (after[i] - before[i]) / steps;
+                    rest -= perStep[i];
+                }
+                perStep[after.length] = rest;
+            }
+            return new Result(cfg.preset(), batch, be.describe(), steps, BenchRunner.median(dms), BenchRunner.median(gms),
+                    min(dms), min(gms), peakRss(), step.generator().parameterCount(), step.discriminator().parameterCount(),
+                    perStep);
+        }
+    }
+
+    private static double min(double[] a) {
+        double m = Double.POSITIVE_INFINITY;
+        for (double v : a) {
+            m = Math.min(m, v);
+        }
+        return m;
+    }
+
+    /** VmHWM of /proc/self/status (the process's peak resident set: heap, native buffers, libraries), or −1. */
+    static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

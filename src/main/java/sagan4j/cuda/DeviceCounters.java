@@ -1,0 +1,84 @@
+package sagan4j.cuda;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counts what sagan4j asks of the GPU, process-wide (the driver is process-wide too): kernel launches,
+ * library calls (cuBLAS GEMMs, cuDNN convolutions), host↔device and device↔device copies, stream
+ * synchronisations and device allocations. At SAGAN-32 sizes a train step is hundreds of small kernels whose
+ * launch gaps cost more than their arithmetic, so these counts, not only times, say what a fusion bought. They
+ * are exact and machine-independent (the same on the emulator as on a GPU), which is what lets a test hold a
+ * step's counts to a ceiling. Take a {@link #snapshot()} before and after the work and subtract.
+ */
+public final class DeviceCounters {
+    private static final LongAdder KERNELS = new LongAdder();
+    private static final LongAdder LIBRARY_CALLS = new LongAdder();
+    private static final LongAdder COPIES_TO_DEVICE = new LongAdder();
+    private static final LongAdder COPIES_TO_HOST = new LongAdder();
+    private static final LongAdder COPIES_ON_DEVICE = new LongAdder();
+    private static final LongAdder SYNCS = new LongAdder();
+    private static final LongAdder ALLOCATIONS = new LongAdder();
+
+    private DeviceCounters() {
+    }
+
+    /** The counts at one moment; {@link #minus} gives what happened in between two. */
+    public record Snapshot(long kernels, long libraryCalls, long copiesToDevice, long copiesToHost, long copiesOnDevice,
+                           long syncs, long allocations) {
+        public Snapshot minus(Snapshot before) {
+            return new Snapshot(kernels - before.kernels, libraryCalls - before.libraryCalls,
+                    copiesToDevice - before.copiesToDevice, copiesToHost - before.copiesToHost,
+                    copiesOnDevice - before.copiesOnDevice, syncs - before.syncs, allocations - before.allocations);
+        }
+
+        /** Kernels plus library calls: what reaches the GPU's queue as separate work. */
+        public long launches() {
+            return kernels + libraryCalls;
+        }
+
+        @Override
+        public String toString() {
+            return kernels + " kernels, " + libraryCalls + " library calls, " + copiesToDevice + " H→D / " + copiesToHost
+                    + " D→H / " + copiesOnDevice + " D→D copies, " + syncs + " syncs, " + allocations + " cuMemAlloc";
+        }
+    }
+
+    public static Snapshot snapshot() {
+        return new Snapshot(KERNELS.sum(), LIBRARY_CALLS.sum(), COPIES_TO_DEVICE.sum(), COPIES_TO_HOST.sum(),
+                COPIES_ON_DEVICE.sum(), SYNCS.sum(), ALLOCATIONS.sum());
+    }
+
+    static void kernel() {
+        KERNELS.increment();
+    }
+
+    /** A cuBLAS or cuDNN call that queues GPU work (not descriptor or handle calls). */
+    public static void libraryCall() {
+        LIBRARY_CALLS.increment();
+    }
+
+    static void copyToDevice() {
+        COPIES_TO_DEVICE.increment();
+    }
+
+    static void copyToHost() {
+        COPIES_TO_HOST.increment();
+    }
+
+    static void copyOnDevice() {
+        COPIES_ON_DEVICE.increment();
+    }
+
+    static void sync() {
+        SYNCS.increment();
+    }
+
+    static void allocation() {
+        ALLOCATIONS.increment();
+    }
+
+    /** For the cooperative launch in {@code cuda.spectralnorm}, which does not go through {@link KernelLibrary#launch}. */
+    public static void cooperativeKernel() {
+        KERNELS.increment();
+    }
+}

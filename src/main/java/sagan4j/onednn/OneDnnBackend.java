@@ -1,0 +1,325 @@
+package sagan4j.onednn;
+
+import java.util.Arrays;
+
+import sagan4j.backend.AttentionOps;
+import sagan4j.backend.Backend;
+import sagan4j.backend.CondBatchNormOps;
+import sagan4j.backend.ConvOps;
+import sagan4j.backend.DType;
+import sagan4j.backend.GemmMath;
+import sagan4j.backend.LayerOps;
+import sagan4j.backend.Shape;
+import sagan4j.backend.OptimOps;
+import sagan4j.backend.SpectralNormOps;
+import sagan4j.backend.Tensor;
+import sagan4j.backend.WallClockTimer;
+
+/**
+ * The fast CPU backend ({@code --device cpu}): oneDNN for convolutions and every matrix product, plain
+ * Java loops (float arithmetic, double only where a long sum must match the reference to 1e-5) for the
+ * rest. It is checked against the double-precision reference ({@code sagan4j.cpu.CpuBackend}).
+ *
+ * <p>Tensors live in Java arrays, staged into native buffers only at oneDNN's edges. Why not native
+ * memory throughout: a staging copy costs what a reorder costs (~0.13 ms per 4 MB, facts.md), the
+ * convolutions reorder NCHW ⇄ blocked at their edges anyway, and the copies are a few milliseconds of a
+ * step measured in hundreds (docs/performance.md), while the Java loops over arrays are the ones C2
+ * vectorises on Java 17 (its auto-vectoriser does not handle off-heap accesses; MemorySegment and the
+ * Vector API are incubator modules there, needing --add-modules on every launch).
+ *
+ * <p>Threads: oneDNN's OpenMP pool ({@code OMP_NUM_THREADS}, default the available processors) does the
+ * parallel work inside oneDNN; the Java loops split over {@link Lanes} (the calling thread plus as many
+ * helpers, {@code -Dsagan4j.javaThreads} to change), which run only between oneDNN calls, while OpenMP's
+ * workers sleep (OMP_WAIT_POLICY=passive, set by the launcher). Every op is complete when it returns;
+ * results are deterministic for a fixed OpenMP thread count, and do not depend on the Java thread count.
+ */
+public final class OneDnnBackend extends Backend {
+    /** Elementwise work below this many elements stays on the calling thread. */
+    static final int GRAIN = 1 << 15;
+
+    private final Dnnl dnnl;
+    private final Lanes lanes = new Lanes(Integer.getInteger("sagan4j.javaThreads", threads()));
+    private final TimeSplit time = new TimeSplit();
+    private final OneDnnGemm gemm = new OneDnnGemm(time);
+    private final OneDnnConv conv;
+    private final JavaLayers layers = new JavaLayers(this);
+    private final JavaCondBatchNorm condBatchNorm = new JavaCondBatchNorm(this);
+    private final OneDnnAttention attention;
+    private final JavaSpectralNorm spectralNorm = new JavaSpectralNorm(this);
+    private final JavaOptim optim = new JavaOptim(this);
+    private String isa;
+
+    private OneDnnBackend(Dnnl dnnl) {
+        this.dnnl = dnnl;
+        this.conv = new OneDnnConv(this, dnnl, time);
+        this.attention = new OneDnnAttention(this, gemm);
+    }
+
+    /** Loads oneDNN; {@link OneDnnUnavailableException} if its natives cannot load on this machine. */
+    public static OneDnnBackend open() {
+        return new OneDnnBackend(Dnnl.open());
+    }
+
+    /** oneDNN's version and threading runtime, e.g. "3.8.1 (OpenMP)". */
+    public static String onednnVersion() {
+        return Dnnl.version();
+    }
+
+    /**
+     * What oneDNN's JIT targets here, as its verbose mode names the implementation of SAGAN-32's 64→64
+     * 3×3 convolution at 32×32 (e.g. "brg_conv_fwd:avx2"). dnnl_get_effective_cpu_isa would not do: it
+     * answers the dispatch limit (every ISA by default), not what this CPU runs.
+     */
+    public String isa() {
+        if (isa == null) {
+            isa = conv.implementation(16, 64, 32, 64, 3);
+        }
+        return isa;
+    }
+
+    /** OpenMP threads oneDNN uses: OMP_NUM_THREADS at process start, else the available processors. */
+    public static int threads() {
+        String env = System.getenv("OMP_NUM_THREADS");
+        if (env != null) {
+            try {
+                int n = Integer.parseInt(env.split(",")[0].trim());
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // libgomp ignores a malformed value too and uses every processor
+            }
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String describe() {
+        return "CPU oneDNN " + onednnVersion() + " " + isa() + ", " + threads() + " threads ("
+                + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ")";
+    }
+
+    @Override
+    public void synchronize() {
+        // Every op is complete when it returns (each oneDNN call waits on its stream).
+    }
+
+    @Override
+    public Timer timer() {
+        return new WallClockTimer();
+    }
+
+    @Override
+    public ConvOps conv() {
+        return conv;
+    }
+
+    @Override
+    protected LayerOps layers() {
+        return layers;
+    }
+
+    @Override
+    public void setGemmMath(GemmMath math) {
+        // oneDNN's fp32 GEMM is the only math here.
+    }
+
+    @Override
+    public GemmMath gemmMath() {
+        return GemmMath.FP32;
+    }
+
+    @Override
+    public CondBatchNormOps condBatchNorm() {
+        return condBatchNorm;
+    }
+
+    @Override
+    public AttentionOps attention() {
+        return attention;
+    }
+
+    @Override
+    public SpectralNormOps spectralNorm() {
+        return spectralNorm;
+    }
+
+    @Override
+    public OptimOps optim() {
+        return optim;
+    }
+
+    /** Time spent in oneDNN and in copies to and from it so far (bench step's breakdown). */
+    public TimeSplit timeSplit() {
+        return time;
+    }
+
+    @Override
+    public void close() {
+        conv.close();
+        gemm.close();
+        attention.close();
+        lanes.close();
+        dnnl.close();
+    }
+
+    static float[] f(Tensor t) {
+        return t.storage(HeapStorage.class).floats;
+    }
+
+    static int[] ints(Tensor t) {
+        return t == null ? null : t.storage(HeapStorage.class).ints;
+    }
+
+    OneDnnGemm gemm() {
+        return gemm;
+    }
+
+    Lanes lanes() {
+        return lanes;
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    protected Tensor.Storage allocate(Shape shape, DType dtype) {
+        int n = shape.sizeAsInt();
+        return dtype == DType.FLOAT32 ? new HeapStorage(new float[n], null) : new HeapStorage(null, new int[n]);
+    }
+
+    @Override
+    protected void doUpload(Tensor dst, float[] data) {
+        System.arraycopy(data, 0, f(dst), 0, data.length);
+    }
+
+    @Override
+    protected void doUpload(Tensor dst, int[] data) {
+        System.arraycopy(data, 0, ints(dst), 0, data.length);
+    }
+
+    @Override
+    protected float[] doDownloadFloats(Tensor t) {
+        return Arrays.copyOf(f(t), t.shape().sizeAsInt());
+    }
+
+    @Override
+    protected int[] doDownloadInts(Tensor t) {
+        return Arrays.copyOf(ints(t), t.shape().sizeAsInt());
+    }
+
+    @Override
+    protected void doCopy(Tensor src, Tensor dst) {
+        HeapStorage s = src.storage(HeapStorage.class), d = dst.storage(HeapStorage.class);
+        int n = src.shape().sizeAsInt();
+        if (s.floats != null) {
+            System.arraycopy(s.floats, 0, d.floats, 0, n);
+        } else {
+            System.arraycopy(s.ints, 0, d.ints, 0, n);
+        }
+    }
+
+    // ---------------------------------------------------------------- elementwise (one pass, vectorised by C2)
+
+    @Override
+    protected void doFill(Tensor x, float value) {
+        float[] xs = f(x);
+        lanes.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> Arrays.fill(xs, lo, hi, value));
+    }
+
+    @Override
+    protected void doAxpy(float alpha, Tensor x, Tensor y) {
+        float[] xs = f(x), ys = f(y);
+        lanes.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                ys[i] = Math.fma(alpha, xs[i], ys[i]);
+            }
+        });
+    }
+
+    @Override
+    protected void doScale(Tensor x, float alpha) {
+        float[] xs = f(x);
+        lanes.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                xs[i] *= alpha;
+            }
+        });
+    }
+
+    /*
+     * The activations are written without branches (max/min, and a 0/1 step for the backward): with
+     * data of random sign a branch mispredicts half the time, and C2 on Java 17 vectorises max, min and
+     * multiplies but not conditional moves. Measured: the branchy loops were a third of the Java time of a
+     * SAGAN-32 step (docs/performance.md).
+     */
+
+    /** 1 where v &gt; 0, else 0 (NaN stays NaN): v scaled past the float range, clamped to [0, 1]. */
+    private static float step(float v) {
+        return Math.min(1f, Math.max(0f, v * 1e38f * 1e38f));
+    }
+
+    @Override
+    protected void doActivation(Activation fn, float slope, Tensor x, Tensor y) {
+        float[] xs = f(x), ys = f(y);
+        lanes.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> activation(fn, slope, xs, ys, lo, hi));
+    }
+
+    private static void activation(Activation fn, float slope, float[] xs, float[] ys, int lo, int hi) {
+        switch (fn) {
+            case RELU -> {
+                for (int i = lo; i < hi; i++) {
+                    ys[i] = Math.max(xs[i], 0f);
+                }
+            }
+            case LEAKY_RELU -> {
+                for (int i = lo; i < hi; i++) {
+                    float v = xs[i];
+                    ys[i] = Math.max(v, 0f) + slope * Math.min(v, 0f);
+                }
+            }
+            case TANH -> {
+                for (int i = lo; i < hi; i++) {
+                    ys[i] = (float) Math.tanh(xs[i]);
+                }
+            }
+        }
+    }
+
+    @Override
+    protected void doActivationBackward(Activation fn, float slope, Tensor saved, Tensor dy, Tensor dx) {
+        float[] s = f(saved), g = f(dy), out = f(dx);
+        lanes.forRange(saved.shape().sizeAsInt(), GRAIN, (lo, hi) -> activationBackward(fn, slope, s, g, out, lo, hi));
+    }
+
+    private static void activationBackward(Activation fn, float slope, float[] s, float[] g, float[] out, int lo, int hi) {
+        switch (fn) {
+            case RELU -> {
+                for (int i = lo; i < hi; i++) {
+                    out[i] = g[i] * step(s[i]);
+                }
+            }
+            case LEAKY_RELU -> {
+                float rest = 1f - slope;
+                for (int i = lo; i < hi; i++) {
+                    out[i] = g[i] * Math.fma(rest, step(s[i]), slope);
+                }
+            }
+            case TANH -> {
+                for (int i = lo; i < hi; i++) {
+                    float v = s[i];
+                    out[i] = g[i] * (1f - v * v);
+                }
+            }
+        }
+    }
+
+    @Override
+    protected void doGemm(GemmShape g, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        gemm.run(g, alpha, f(a), f(b), beta, f(c));
+    }
+}
