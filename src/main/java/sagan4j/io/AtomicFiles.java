@@ -19,14 +19,26 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, ch -> {
+            OutputStream out = java.nio.channels.Channels.newOutputStream(ch);
+            out.write(bytes);
+            out.flush();
+        });
+    }
+
+    /** What fills the temporary file: writes everything to the channel (which the caller then forces and closes). */
+    public interface Body {
+        void writeTo(FileChannel ch) throws IOException;
+    }
+
+    /** The same for content streamed by {@code body} (files too large for one array). */
+    public static void write(Path target, Body body) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                 OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
-                out.write(bytes);
-                out.flush();
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                body.writeTo(ch);
                 ch.force(true);
             }
             try {

@@ -5,10 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -21,8 +18,8 @@ import java.util.TreeMap;
 /**
  * {@code .safetensors} files of any size (checkpoints: BigGAN-128 with Adam and EMA is ~2.2 GB), streamed
  * through a 1 MiB buffer instead of built in one array, carrying the SHA-256 of their data section in the
- * metadata key {@value #CHECKSUM_KEY}. Written atomically: a temporary file beside the target, forced to
- * disk, renamed over it, then the folder forced, so a crash leaves the old file or the new one. Reading
+ * metadata key {@value #CHECKSUM_KEY}. Written atomically ({@link AtomicFiles}: a temporary file, forced,
+ * renamed over the target, the folder forced), so a crash leaves the old file or the new one. Reading
  * recomputes the checksum and refuses a file whose data does not match.
  */
 public final class StreamedSafeTensors {
@@ -44,38 +41,15 @@ public final class StreamedSafeTensors {
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.put(CHECKSUM_KEY, HexFormat.of().formatHex(sha.digest()));
         byte[] header = SafeTensors.header(sorted, meta);
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ByteBuffer head = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
-                head.putLong(header.length).put(header).flip();
-                writeFully(ch, head);
-                for (NpyArray a : sorted.values()) {
-                    stream(a, buf, b -> writeFully(ch, b));
-                }
-                drain(buf, b -> writeFully(ch, b));
-                ch.force(true);
+        AtomicFiles.write(target, ch -> {
+            ByteBuffer head = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
+            head.putLong(header.length).put(header).flip();
+            writeFully(ch, head);
+            for (NpyArray a : sorted.values()) {
+                stream(a, buf, b -> writeFully(ch, b));
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            forceFolder(dir);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    /** Forces a folder's entries (the rename) to disk; where the platform cannot open a folder, nothing to do. */
-    public static void forceFolder(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // Some platforms cannot open a directory for reading; the rename itself is still atomic there.
-        }
+            drain(buf, b -> writeFully(ch, b));
+        });
     }
 
     /**

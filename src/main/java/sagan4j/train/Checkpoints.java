@@ -42,7 +42,6 @@ public final class Checkpoints {
         Path file = dir.resolve(fileName(step));
         StreamedSafeTensors.write(file, tensors, metadata);
         AtomicFiles.write(dir.resolve(LATEST), (file.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
-        StreamedSafeTensors.forceFolder(dir);
         List<Path> all = list();
         for (int i = 0; i < all.size() - keep; i++) {
             Files.deleteIfExists(all.get(i));
