@@ -177,8 +177,10 @@ def timed_steps(g, d, a, steps, warmup, adam):
         z = torch.randn(b, a.z_dim)
         t2 = time.perf_counter()
         g.zero_grad(set_to_none=False)
+        d.requires_grad_(False)  # as sagan4j's G step: D's backward computes only the images' gradient
         loss_g = -d(g(z, y), y).mean()
         loss_g.backward()
+        d.requires_grad_(True)
         if adam:
             opt_g.step()
         t3 = time.perf_counter()

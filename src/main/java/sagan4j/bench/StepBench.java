@@ -4,14 +4,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.SplittableRandom;
 
 import sagan4j.backend.Backend;
+import sagan4j.data.Batch;
 import sagan4j.models.GanConfig;
 import sagan4j.onednn.OneDnnBackend;
 import sagan4j.onednn.TimeSplit;
+import sagan4j.train.TrainConfig;
+import sagan4j.train.TrainStep;
 
 /**
- * {@code bench step}: a {@link TrainStep} timed — warm-up steps first (primitive creation, JIT), then the
+ * {@code bench step}: training's own {@link TrainStep} (Adam included) timed — warm-up steps first (primitive creation, JIT), then the
  * median and minimum of the D step and of the G step over the timed steps, images/s of the whole step,
  * and the process's peak resident memory.
  */
@@ -51,34 +55,60 @@ public final class StepBench {
         }
     }
 
-    /**
-     * The presets, plus {@code tiny}: a SAGAN-style 32×32 model at a quarter of the width (ch 16), small
-     * enough for a quick run of the whole path.
-     */
+    /** A preset by name (tiny, sagan32, biggan32, biggan128), or one line naming the choices. */
     public static GanConfig config(String preset) {
-        if (preset.equalsIgnoreCase("tiny")) {
-            return new GanConfig("tiny", GanConfig.Blocks.SEED, false, 32, 3, 10, 16, 32, 0, 16, 16, true, true, 0f, false, 1);
+        return GanConfig.preset(preset);
+    }
+
+    /**
+     * The step as training runs it ({@link TrainStep}: hinge loss, Adam with the TTUR settings, n_dis 1, the
+     * whole batch at once), without EMA-G, which the PyTorch peer does not have either. Real images are fresh
+     * uniform values in [−1, 1] each step; labels cycle through the classes.
+     */
+    static TrainConfig benchSettings(GanConfig cfg, int batch) {
+        TrainConfig t = new TrainConfig();
+        t.preset = cfg.preset();
+        t.batch = batch;
+        t.emaDecay = 0f;
+        return t;
+    }
+
+    private static Batch realBatch(GanConfig cfg, int batch, SplittableRandom rng) {
+        int per = cfg.imageChannels() * cfg.resolution() * cfg.resolution();
+        float[] x = new float[batch * per];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rng.nextDouble(-1, 1);
         }
-        try {
-            return GanConfig.preset(preset);
-        } catch (sagan4j.backend.ShapeException e) {
-            throw new sagan4j.backend.ShapeException("preset: expected tiny, sagan32, biggan32 or biggan128, got '" + preset + "'");
+        int[] labels = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            labels[i] = i % cfg.classes();
         }
+        return new Batch(x, labels, 0, 0);
+    }
+
+    /** Wall milliseconds of {@code work}, the backend synchronised after it. */
+    private static double timed(Backend be, Runnable work) {
+        long t0 = System.nanoTime();
+        work.run();
+        be.synchronize();
+        return (System.nanoTime() - t0) / 1e6;
     }
 
     public static Result run(Backend be, GanConfig cfg, int batch, int warmup, int steps) {
-        try (TrainStep step = new TrainStep(be, cfg, batch)) {
+        SplittableRandom rng = new SplittableRandom(42);
+        try (TrainStep step = new TrainStep(be, benchSettings(cfg, batch), cfg)) {
             for (int i = 0; i < warmup; i++) {
-                step.dStep();
-                step.gStep();
+                step.dStep(realBatch(cfg, batch, rng));
+                step.gStep(batch);
             }
             double[] dms = new double[steps], gms = new double[steps];
             TimeSplit split = be instanceof OneDnnBackend cpu ? cpu.timeSplit() : null;
             double[] before = split == null ? null : split.millis();
             double total = 0;
             for (int i = 0; i < steps; i++) {
-                dms[i] = step.dStep();
-                gms[i] = step.gStep();
+                Batch real = realBatch(cfg, batch, rng);
+                dms[i] = timed(be, () -> step.dStep(real));
+                gms[i] = timed(be, () -> step.gStep(batch));
                 total += dms[i] + gms[i];
             }
             double[] perStep = null;

@@ -32,6 +32,11 @@ final class PeerRunner {
 
     /** One peer measurement, milliseconds; NaN where not measured. */
     record Result(String torch, double dMs, double gMs, double dAdamMs, double gAdamMs, double dCompileMs, double gCompileMs) {
+        /** The step with Adam's update (NaN where the peer did not time it). */
+        double adamStepMs() {
+            return dAdamMs + gAdamMs;
+        }
+
         double stepMs() {
             return dMs + gMs;
         }

@@ -19,7 +19,7 @@ class BenchStepCommandTest {
                 "--device", "cpu", "--json", json.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("tiny batch 2 on CPU oneDNN"), r.out());
-        assertTrue(r.out().contains("sagan4j (no optimiser)"), r.out());
+        assertTrue(r.out().contains("sagan4j (+ Adam)"), r.out());
         assertTrue(r.out().contains("convolutions"), r.out());
         String text = Files.readString(json);
         assertTrue(text.startsWith("{\"sagan4j\":{\"preset\":\"tiny\",\"batch\":2,"), text);
