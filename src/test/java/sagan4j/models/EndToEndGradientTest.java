@@ -15,10 +15,12 @@ import sagan4j.testing.Reference;
 
 /**
  * Gradient checks of whole tiny generators and discriminators (every block type, attention, both
- * conditioning modes) on the CPU reference: for every weight tensor and D's input, a central difference of
- * L = Σ out·g along the tensor's own analytic gradient ({@link GradCheck#directional}); the layers are
- * checked element by element elsewhere. Attention's σ is set to 0.5 (at its initial 0 nothing inside the
- * block would get a gradient). Spectral norm is off here (its power iteration changes σ from
+ * conditioning modes) on the CPU reference: for every weight tensor and D's input, central differences of
+ * L = Σ out·g along the tensor's own analytic gradient and along {@link #RANDOM_DIRECTIONS} seeded random
+ * directions ({@link GradCheck#directions}: the random ones catch a gradient that is missing, wholly or in
+ * part), and every weight's gradient must be non-zero; the layers are checked element by element
+ * elsewhere. Attention's σ is set to 0.5 (at its initial 0 nothing inside the block would get a gradient,
+ * the one place where a zero weight gradient is right). Spectral norm is off here (its power iteration changes σ from
  * call to call in training; the SN wrappers have their own checks); batch norm runs in training mode.
  */
 class EndToEndGradientTest {
@@ -29,6 +31,8 @@ class EndToEndGradientTest {
      * crossed inside ±eps — up to a few percent for a scalar like attention's σ.
      */
     private static final double TOL = 5e-2;
+    /** Random directions per tensor, on top of the one along the gradient. */
+    private static final int RANDOM_DIRECTIONS = 3;
 
     private final Backend cpu = new CpuBackend();
 
@@ -57,9 +61,12 @@ class EndToEndGradientTest {
             try (Tensor dImg = cpu.fromHost(up, img.shape().dims())) {
                 g.backward(dImg);
             }
+            SplittableRandom directions = new SplittableRandom(5);
             for (Parameter p : g.weights()) {
-                GradCheck.directional(p.name(), cpu, () -> g.forward(z, labels), up, p.value(), cpu.toHostFloats(p.grad()),
-                        EPS, TOL);
+                float[] grad = cpu.toHostFloats(p.grad());
+                GradCheck.nonZero(p.name(), grad);
+                GradCheck.directions(p.name(), cpu, () -> g.forward(z, labels), up, p.value(), grad, EPS, TOL,
+                        RANDOM_DIRECTIONS, directions);
             }
         }
     }
@@ -81,10 +88,14 @@ class EndToEndGradientTest {
             try (Tensor dOut = cpu.fromHost(up, 2, 1)) {
                 dx = cpu.toHostFloats(d.backward(dOut));
             }
-            GradCheck.directional("D input", cpu, () -> d.forward(x, labels), up, x, dx, EPS, TOL);
+            SplittableRandom directions = new SplittableRandom(6);
+            GradCheck.nonZero("D input", dx);
+            GradCheck.directions("D input", cpu, () -> d.forward(x, labels), up, x, dx, EPS, TOL, RANDOM_DIRECTIONS, directions);
             for (Parameter p : d.weights()) {
-                GradCheck.directional(p.name(), cpu, () -> d.forward(x, labels), up, p.value(), cpu.toHostFloats(p.grad()),
-                        EPS, TOL);
+                float[] grad = cpu.toHostFloats(p.grad());
+                GradCheck.nonZero(p.name(), grad);
+                GradCheck.directions(p.name(), cpu, () -> d.forward(x, labels), up, p.value(), grad, EPS, TOL,
+                        RANDOM_DIRECTIONS, directions);
             }
         }
     }
