@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # native-tests/mutation/run.sh [TEST_CLASS,...] — the mutation check of the backward wiring in
 # src/main/java/sagan4j/{nn,models}: deletes or zeroes, one at a time, each backward(...) call and each gradient
-# accumulation there, recompiles only that file into a shadow class directory placed first on the class path,
-# runs the CPU test classes of sagan4j.nn and sagan4j.models (or the ones given) until their first failure, and
-# prints which mutants survived. Not part of `mvn verify` (about 10 min on 2 cores); see README.md here.
+# accumulation there, recompiles only that file into a shadow class directory that a fresh class loader reads
+# first, runs the CPU test classes of sagan4j.nn and sagan4j.models (or the ones given) in the same JVM until
+# their first failure, and prints which mutants survived. Not part of `mvn verify`; see README.md here.
 # MUTATION_JAVA_OPTS=-Dmutation.list=true lists the mutants without running anything.
 # Exit status: 0 when every mutant was caught, 1 when one survived or did not compile, 2 when the unmodified
 # code fails the tests or the build fails.
@@ -31,8 +31,8 @@ else
            | sed 's/\.java$//; s|/|.|g' | grep -vxF -f <(printf '%s\n' "${first[@]}") || true)
     TESTS=$(printf '%s\n' "${first[@]}" $rest | paste -sd, -)
 fi
-exec java ${MUTATION_JAVA_OPTS:-} -cp "$W/tool:$LAUNCHER" sagan4j.mutation.MutationCheck "$W" \
-    "$W/classes:$DEPS" \
-    "$W/classes:$W/test-classes:$DEPS:$W/tool:$LAUNCHER" \
+# one JVM for all mutants (each gets its own class loader); the sagan4j classes are not on its class path
+exec java ${MUTATION_JAVA_OPTS:-} -cp "$W/tool:$LAUNCHER:$DEPS" sagan4j.mutation.MutationCheck "$W" \
+    "$W/classes" "$W/test-classes" "$DEPS" \
     src/main/java/sagan4j/nn,src/main/java/sagan4j/models \
     "$TESTS"

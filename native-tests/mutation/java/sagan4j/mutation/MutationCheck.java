@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import javax.tools.DiagnosticCollector;
@@ -22,39 +21,42 @@ import javax.tools.ToolProvider;
 
 /**
  * The mutation check of the backward wiring (see native-tests/mutation/README.md):
- * {@code MutationCheck WORK_DIR COMPILE_CLASSPATH RUN_CLASSPATH SOURCE_DIRS TEST_CLASSES}, the last two
- * comma-separated. For every mutant {@link MutationSites} makes of the .java files under the source
+ * {@code MutationCheck WORK_DIR CLASSES TEST_CLASSES DEPENDENCY_CLASSPATH SOURCE_DIRS TEST_CLASS_NAMES}, the
+ * last two comma-separated. For every mutant {@link MutationSites} makes of the .java files under the source
  * directories, it compiles the mutated file alone (in-process javac against the compiled classes) into a
- * shadow directory that goes first on the class path, and runs the test classes in a child JVM that stops at
- * the first failure ({@link FailFastTests}). A mutant that every test survives is a hole in the tests (or dead
- * code). Prints one line per mutant and a summary; exit 1 when any mutant survived or did not compile, 2 when
- * the unmutated code already fails.
+ * shadow directory, loads the tests through a fresh class loader that finds the shadow first
+ * ({@link MutantLoaders}), and runs them in this JVM up to the first failure ({@link InProcessTests}). A mutant
+ * that every test survives is a hole in the tests (or dead code). Prints one line per mutant and a summary;
+ * exit 1 when any mutant survived or did not compile, 2 when the unmutated code already fails, 3 when a mutant
+ * made a test hang (caught, but the JVM cannot go on).
  */
 public final class MutationCheck {
     private final Path work;
     private final String compileClasspath;
-    private final String runClasspath;
+    private final MutantLoaders loaders;
+    private final InProcessTests runner = new InProcessTests();
     private final List<String> tests;
     private final JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     private final StandardJavaFileManager files;
     private long timeoutSeconds = 600;
 
-    private MutationCheck(Path work, String compileClasspath, String runClasspath, List<String> tests) {
+    private MutationCheck(Path work, Path classes, Path testClasses, String dependencies, List<String> tests) {
         this.work = work;
-        this.compileClasspath = compileClasspath;
-        this.runClasspath = runClasspath;
+        this.compileClasspath = classes + File.pathSeparator + dependencies;
+        this.loaders = new MutantLoaders(classes, testClasses);
         this.tests = tests;
         this.files = javac.getStandardFileManager(null, null, StandardCharsets.UTF_8);
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 5) {
-            System.err.println("usage: MutationCheck WORK_DIR COMPILE_CLASSPATH RUN_CLASSPATH SOURCE_DIR[,...] TEST_CLASS[,...]");
+        if (args.length != 6) {
+            System.err.println("usage: MutationCheck WORK_DIR CLASSES TEST_CLASSES DEPENDENCY_CLASSPATH SOURCE_DIR[,...] TEST_CLASS[,...]");
             System.exit(2);
         }
-        MutationCheck check = new MutationCheck(Path.of(args[0]), args[1], args[2], List.of(args[4].split(",")));
+        MutationCheck check = new MutationCheck(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]), args[3],
+                List.of(args[5].split(",")));
         List<MutationSites.Mutant> mutants = new ArrayList<>();
-        for (String dir : args[3].split(",")) {
+        for (String dir : args[4].split(",")) {
             try (Stream<Path> s = Files.walk(Path.of(dir))) {
                 for (Path p : s.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
                     mutants.addAll(MutationSites.of(p.toString(), Files.readString(p)));
@@ -73,21 +75,22 @@ public final class MutationCheck {
         Path shadow = work.resolve("shadow");
         clear(shadow);
         long t0 = System.nanoTime();
-        Outcome baseline = runTests(shadow);
+        InProcessTests.Outcome baseline = runTests(shadow);
         long baselineSeconds = (System.nanoTime() - t0) / 1_000_000_000L;
-        if (baseline.failed) {
-            System.out.println("the unmutated code fails the tests: " + baseline.line);
+        if (baseline == null || baseline.failed()) {
+            System.out.println("the unmutated code fails the tests: " + (baseline == null ? "a hang" : baseline.line()));
             return 2;
         }
         // generous: a mutant that makes a test loop forever is stopped and counted as caught (a hang), never a timing assert
         timeoutSeconds = Math.max(120, 10 * baselineSeconds);
-        System.out.println("baseline: " + baseline.line + " (" + baselineSeconds + " s); " + mutants.size() + " mutants of "
+        System.out.println("baseline: " + baseline.line() + " (" + baselineSeconds + " s); " + mutants.size() + " mutants of "
                 + mutants.stream().map(MutationSites.Mutant::file).distinct().count() + " files; tests: " + String.join(", ", tests));
         List<String> survivors = new ArrayList<>(), broken = new ArrayList<>();
         int killed = 0, k = 0;
         for (MutationSites.Mutant m : mutants) {
             k++;
             String where = String.format("[%3d/%d] %s:%d %s", k, mutants.size(), shortName(m.file()), m.line(), m.description());
+            shadow = work.resolve("shadow-" + k);   // a new directory per mutant: no class loader ever sees a stale one
             clear(shadow);
             String error = compile(m, shadow);
             if (error != null) {
@@ -95,10 +98,16 @@ public final class MutationCheck {
                 System.out.println("NOT COMPILED " + where + "\n    " + error);
                 continue;
             }
-            Outcome o = runTests(shadow);
-            if (o.failed) {
+            InProcessTests.Outcome o = runTests(shadow);
+            if (o == null) {
+                System.out.println("killed   " + where + "\n    by a hang (no result within " + timeoutSeconds
+                        + " s); stopping, as the looping test cannot be stopped in this JVM");
+                return 3;
+            }
+            delete(shadow);
+            if (o.failed()) {
                 killed++;
-                System.out.println("killed   " + where + "\n    by " + o.line);
+                System.out.println("killed   " + where + "\n    by " + o.line());
             } else {
                 survivors.add(where);
                 System.out.println("SURVIVED " + where);
@@ -132,23 +141,10 @@ public final class MutationCheck {
                 .map(d -> "line " + d.getLineNumber() + ": " + d.getMessage(null)).orElse("javac failed");
     }
 
-    private record Outcome(boolean failed, String line) {
-    }
-
-    private Outcome runTests(Path shadow) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", shadow + File.pathSeparator + runClasspath, FailFastTests.class.getName()));
-        cmd.addAll(tests);
-        Path log = work.resolve("child.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor();
-            return new Outcome(true, "a hang: the tests did not finish within " + timeoutSeconds + " s");
+    private InProcessTests.Outcome runTests(Path shadow) throws IOException, InterruptedException {
+        try (java.net.URLClassLoader loader = loaders.forMutant(shadow)) {
+            return runner.run(loader, tests, timeoutSeconds);
         }
-        List<String> lines = Files.readAllLines(log);
-        String verdict = lines.stream().filter(l -> l.startsWith("FAILED ") || l.startsWith("PASSED ")).reduce((a, b) -> b)
-                .orElse("exit " + p.exitValue() + ", no verdict; last output: " + (lines.isEmpty() ? "" : lines.get(lines.size() - 1)));
-        return new Outcome(p.exitValue() != 0, verdict);
     }
 
     private static String shortName(String file) {
@@ -157,6 +153,15 @@ public final class MutationCheck {
     }
 
     private static void clear(Path dir) {
+        delete(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void delete(Path dir) {
         try {
             if (Files.exists(dir)) {
                 try (Stream<Path> s = Files.walk(dir)) {
@@ -165,7 +170,6 @@ public final class MutationCheck {
                     }
                 }
             }
-            Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
