@@ -4,13 +4,14 @@
 # accumulation there, recompiles only that file into a shadow class directory that a fresh class loader reads
 # first, runs the CPU test classes of sagan4j.nn and sagan4j.models (or the ones given) in the same JVM until
 # their first failure, and prints which mutants survived. Not part of `mvn verify`; see README.md here.
-# MUTATION_JAVA_OPTS=-Dmutation.list=true lists the mutants without running anything.
+# MUTATION_JAVA_OPTS=-Dmutation.list=true lists the mutants without running anything;
+# -Dmutation.only=REGEX keeps the mutants whose "file:line description" matches.
 # Exit status: 0 when every mutant was caught, 1 when one survived or did not compile, 2 when the unmodified
 # code fails the tests or the build fails.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 JUNIT_CONSOLE=org.junit.platform:junit-platform-console-standalone:1.14.1
-W=target/mutation
+W=${MUTATION_WORK:-target/mutation}   # another work dir lets a second check run beside a first
 mkdir -p "$W/tool"
 mvn -B -q ${MVN_FLAGS:-} test-compile dependency:build-classpath -Dmdep.outputFile="$W/classpath.txt" -Dmdep.includeScope=test
 mvn -B -q ${MVN_FLAGS:-} dependency:copy -Dartifact="$JUNIT_CONSOLE" -DoutputDirectory="$W" -Dmdep.stripVersion=true

@@ -83,6 +83,62 @@ class ModelsNativeTest {
         compare(GanConfig.preset(preset).withOrthoInit(false), conv, 2, true);
     }
 
+    /**
+     * Eval mode: after three training forwards (which move batch norm's running statistics and spectral norm's
+     * u, v on each backend), G and D in eval mode — running statistics, stored u and v — give the same images
+     * and logits on both backends. Eval is forward only (batch norm's backward needs batch statistics).
+     */
+    @ParameterizedTest(name = "{0} eval")
+    @CsvSource({"sagan32", "biggan32"})
+    void smallModelsInEvalMode(String preset) {
+        GanConfig cfg = config(preset, false);
+        int batch = 4, r = cfg.resolution();
+        SplittableRandom rng = new SplittableRandom(23);
+        float[] z = Reference.random(rng, batch * cfg.zDim(), 1), zEval = Reference.random(rng, batch * cfg.zDim(), 1);
+        int[] labels = {0, 3, 1, 3};
+        try (CudaBackend cuda = Gpu.open(CudaBackend.Options.defaults()); CpuBackend cpu = new CpuBackend()) {
+            float[][] want = evalRun(cpu, cfg, z, zEval, labels), got = evalRun(cuda, cfg, z, zEval, labels);
+            List<String> failures = new java.util.ArrayList<>();
+            check(failures, "G images", got[0], want[0], false);
+            check(failures, "D logits", got[1], want[1], false);
+            check(failures, "G running statistics", got[2], want[2], false);
+            if (!failures.isEmpty()) {
+                throw new AssertionError(preset + " eval: " + String.join("; ", failures));
+            }
+        }
+    }
+
+    /** Three training forwards of G and D, then eval: [images, logits, every running mean/var of G concatenated]. */
+    private static float[][] evalRun(Backend be, GanConfig cfg, float[] zs, float[] zEval, int[] ls) {
+        int batch = ls.length;
+        try (Generator g = new Generator(be, cfg); Discriminator d = new Discriminator(be, cfg);
+             Tensor z = be.fromHost(zs, batch, cfg.zDim()); Tensor z2 = be.fromHost(zEval, batch, cfg.zDim());
+             Tensor labels = be.fromHost(ls, batch)) {
+            OpenAttention.set(be, g.weights(), 0.5f);
+            OpenAttention.set(be, d.weights(), 0.5f);
+            for (int step = 0; step < 3; step++) {
+                d.forward(g.forward(z, labels), labels);
+            }
+            g.train(false);
+            d.train(false);
+            float[] images = be.toHostFloats(g.forward(z2, labels));
+            float[] logits = be.toHostFloats(d.forward(g.forward(z2, labels), labels));
+            List<Float> running = new java.util.ArrayList<>();
+            for (Parameter p : g.parameters()) {
+                if (p.name().endsWith("running_mean") || p.name().endsWith("running_var")) {
+                    for (float f : be.toHostFloats(p.value())) {
+                        running.add(f);
+                    }
+                }
+            }
+            float[] st = new float[running.size()];
+            for (int i = 0; i < st.length; i++) {
+                st[i] = running.get(i);
+            }
+            return new float[][] {images, logits, st};
+        }
+    }
+
     private static void compare(GanConfig cfg, String convImpl, int batch, boolean fullSize) {
         SplittableRandom rng = new SplittableRandom(17);
         float[] z = Reference.random(rng, batch * cfg.zDim(), 1);

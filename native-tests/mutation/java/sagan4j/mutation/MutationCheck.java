@@ -63,6 +63,11 @@ public final class MutationCheck {
                 }
             }
         }
+        String only = System.getProperty("mutation.only");   // -Dmutation.only=REGEX: the mutants whose "file:line what" matches
+        if (only != null) {
+            java.util.regex.Pattern p = java.util.regex.Pattern.compile(only);
+            mutants.removeIf(m -> !p.matcher(shortName(m.file()) + ":" + m.line() + " " + m.description()).find());
+        }
         if (Boolean.getBoolean("mutation.list")) {   // -Dmutation.list=true: print the mutants, run nothing
             mutants.forEach(m -> System.out.println(shortName(m.file()) + ":" + m.line() + " " + m.description()));
             System.out.println(mutants.size() + " mutants");
