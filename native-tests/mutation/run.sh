@@ -27,7 +27,7 @@ if [ $# -ge 1 ]; then
 else
     # the fast per-layer checks first (most mutants fail there), the whole-model checks last
     first=(sagan4j.nn.LayerGradientTest sagan4j.nn.BlockGradientTest sagan4j.nn.SpectralNormLayerTest
-           sagan4j.nn.OrthogonalRegularizationTest sagan4j.models.EndToEndGradientTest)
+           sagan4j.nn.OrthogonalRegularizationTest sagan4j.models.BlockWiringGradientTest sagan4j.models.EndToEndGradientTest)
     rest=$(cd src/test/java && grep -l '@Test\|@ParameterizedTest' sagan4j/nn/*.java sagan4j/models/*.java \
            | sed 's/\.java$//; s|/|.|g' | grep -vxF -f <(printf '%s\n' "${first[@]}") || true)
     TESTS=$(printf '%s\n' "${first[@]}" $rest | paste -sd, -)
