@@ -32,11 +32,7 @@ class BlockWiringGradientTest {
     private final SplittableRandom rng = new SplittableRandom(12);
 
     private Tensor input(int... dims) {
-        int n = 1;
-        for (int d : dims) {
-            n *= d;
-        }
-        return cpu.fromHost(Reference.random(rng, n, 1), dims);
+        return Reference.randomTensor(cpu, rng, dims);
     }
 
     @Test

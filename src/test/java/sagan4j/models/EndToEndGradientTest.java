@@ -93,8 +93,7 @@ class EndToEndGradientTest {
             float[] dImg = Reference.random(rng, 2 * cfg.imageChannels() * r * r, 1), dOut = Reference.random(rng, 2, 1);
             float[][] first = step(g, d, z, x, labels, dImg, dOut);
             float[][] second = step(g, d, z, x, labels, dImg, dOut);
-            List<Parameter> params = new java.util.ArrayList<>(g.weights());
-            params.addAll(d.weights());
+            List<Parameter> params = weights(g, d);
             for (int i = 0; i < first.length; i++) {
                 org.junit.jupiter.api.Assertions.assertArrayEquals(first[i], second[i],
                         i < params.size() ? params.get(i).name() : "D input");
@@ -116,14 +115,17 @@ class EndToEndGradientTest {
             dx = cpu.toHostFloats(d.backward(up));
         }
         List<float[]> out = new java.util.ArrayList<>();
-        for (Parameter p : g.weights()) {
-            out.add(cpu.toHostFloats(p.grad()));
-        }
-        for (Parameter p : d.weights()) {
+        for (Parameter p : weights(g, d)) {
             out.add(cpu.toHostFloats(p.grad()));
         }
         out.add(dx);
         return out.toArray(new float[0][]);
+    }
+
+    private static List<Parameter> weights(Generator g, Discriminator d) {
+        List<Parameter> all = new java.util.ArrayList<>(g.weights());
+        all.addAll(d.weights());
+        return all;
     }
 
     @ParameterizedTest
