@@ -50,7 +50,8 @@ def poison(m):
     names = [re.match(r'\w+', d.strip()).group(0) for d in m.group(1).split(',')]
     return m.group(0) + ''.join(f' emu_static_smem(&{n}, sizeof {n});' for n in names)
 src, count = static.subn(poison, src)
-if len(re.findall(r'(?<!extern )__shared__', src)) != count:
+code = re.sub(r'//[^\n]*|/\*.*?\*/', '', src, flags=re.S)   # a comment naming __shared__ is no declaration
+if len(re.findall(r'(?<!extern )__shared__', code)) != count:
     sys.exit(f"gen_registry: a static __shared__ declaration in {source} was not recognised (it would not be poisoned)")
 open(rewritten, 'w').write(src)
 
