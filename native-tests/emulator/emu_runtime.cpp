@@ -23,6 +23,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -126,6 +127,8 @@ struct Worker {
     std::vector<char*> stacks;        // fiber stacks made so far (as many as the largest block), each above a guard page
     std::vector<Fiber> fibers = std::vector<Fiber>(MAX_THREADS);
     std::vector<unsigned char> smem;  // dynamic shared memory
+    uint64_t block_serial = 0;        // counts the blocks this worker has started
+    std::unordered_map<void*, uint64_t> static_smem;  // static __shared__ array -> block_serial it was last poisoned in
     void* sched_sp = nullptr;
     Fiber* current = nullptr;
     Grid* grid = nullptr;
@@ -189,6 +192,17 @@ extern "C" void emu_grid_sync(void) {
 }
 
 extern "C" void* emu_dynamic_smem(void) { return self->smem.data(); }
+
+// A static __shared__ array is one thread_local copy per worker (emu_device.h), which would otherwise keep the
+// previous block's values: poison it once per block, when its first thread reaches the declaration.
+extern "C" void emu_static_smem(void* p, unsigned long bytes) {
+    Worker* w = self;
+    uint64_t& last = w->static_smem[p];
+    if (last != w->block_serial) {
+        memset(p, 0xFF, bytes);
+        last = w->block_serial;
+    }
+}
 
 extern "C" uint64_t emu_warp_exchange(unsigned mask, uint64_t value, int src) {
     Fiber* f = self->current;
@@ -289,6 +303,7 @@ static void run_block(Worker* w, Grid* g, int b) {
     w->block[2] = b / (l.grid[0] * l.grid[1]);
     int n = (int)(l.block[0] * l.block[1] * l.block[2]);
     w->nthreads = n;
+    w->block_serial++;
     if (l.dynamicSmem) memset(w->smem.data(), 0xFF, l.dynamicSmem); // uninitialised shared memory reads as NaN
     for (int i = 0; i < n; i++) {
         Fiber& f = w->fibers[i];

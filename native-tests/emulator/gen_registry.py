@@ -3,6 +3,9 @@
   - lists its extern "C" kernels (and their __launch_bounds__ thread limit) from the EMU_SCAN preprocessor
     output, where __global__ and __launch_bounds__ survive as markers;
   - rewrites `extern __shared__ T name[];` (dynamic shared memory) to a pointer from emu_dynamic_smem();
+  - follows every static `__shared__ T a[N], b;` declaration with emu_static_smem(&a, sizeof a) for each name, so
+    that the emulator fills it with 0xFF bytes (NaN) when the first thread of each block reaches it, as a GPU
+    gives a block shared memory that holds whatever was there;
   - writes REG.cpp, which includes the rewritten source and registers every kernel with the emulator."""
 import os
 import re
@@ -40,6 +43,16 @@ dyn = re.compile(r'extern\s+__shared__\s+(?:__align__\(\s*\d+\s*\)\s+)?([A-Za-z_
 src = dyn.sub(lambda m: f'{m.group(1)}* {m.group(2)} = ({m.group(1)}*)emu_dynamic_smem();', src)
 if '__shared__' in src and re.search(r'extern\s+__shared__', src):
     sys.exit(f"gen_registry: an extern __shared__ declaration in {source} was not rewritten")
+declarator = r'\w+(?:\s*\[[^\];]+\])*'
+static = re.compile(r'__shared__\s+(?:__align__\(\s*\d+\s*\)\s+)?[A-Za-z_][\w\s]*?\s+(' + declarator
+                    + r'(?:\s*,\s*' + declarator + r')*)\s*;')
+def poison(m):
+    names = [re.match(r'\w+', d.strip()).group(0) for d in m.group(1).split(',')]
+    return m.group(0) + ''.join(f' emu_static_smem(&{n}, sizeof {n});' for n in names)
+src, count = static.subn(poison, src)
+code = re.sub(r'//[^\n]*|/\*.*?\*/', '', src, flags=re.S)   # a comment naming __shared__ is no declaration
+if len(re.findall(r'(?<!extern )__shared__', code)) != count:
+    sys.exit(f"gen_registry: a static __shared__ declaration in {source} was not recognised (it would not be poisoned)")
 open(rewritten, 'w').write(src)
 
 with open(reg, 'w') as out:

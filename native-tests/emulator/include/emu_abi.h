@@ -15,6 +15,9 @@ extern thread_local const EmuThreadIds* emu_ids;
 extern "C" void emu_syncthreads(void);
 extern "C" void emu_grid_sync(void);
 extern "C" void* emu_dynamic_smem(void);
+// Called where a static __shared__ array is declared (gen_registry.py adds the call): the first thread of each
+// block to get there fills it with 0xFF bytes (NaN), so a read before any write of this block shows.
+extern "C" void emu_static_smem(void* p, unsigned long bytes);
 // Exchanges 8 bytes among the lanes of a warp: every lane in mask publishes `value`, waits for the whole
 // mask, and gets the value published by lane `src` (its own when src < 0).
 extern "C" uint64_t emu_warp_exchange(unsigned mask, uint64_t value, int src);

@@ -5,7 +5,9 @@
 // (emu_runtime.cpp). The translation:
 //   __global__ / __device__ / __host__         plain (static inline) host functions
 //   __shared__ T x[N];                         static thread_local: one copy per OS thread, and an OS
-//                                              thread runs one block at a time, so one copy per block
+//                                              thread runs one block at a time, so one copy per block;
+//                                              filled with 0xFF bytes (NaN) when the block's first thread
+//                                              reaches the declaration (gen_registry.py adds the call)
 //   extern __shared__ T x[];                   rewritten by build.sh to a pointer from emu_dynamic_smem()
 //   threadIdx, blockIdx, blockDim, gridDim     the running fiber's values
 //   __syncthreads, __shfl_*_sync, grid.sync()  fiber barriers (block, warp, whole cooperative grid)

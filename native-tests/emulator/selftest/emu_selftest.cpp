@@ -41,7 +41,7 @@ int main() {
     CK(cuDevicePrimaryCtxRetain(&ctx, dev));
     CK(cuCtxSetCurrent(ctx));
     auto img = image({"st_block_sum", "st_block_sum_racy", "st_warp_sums", "st_divergent_shuffle", "st_read_past_end",
-                      "st_grid_neighbour", "st_dynamic_smem"});
+                      "st_grid_neighbour", "st_dynamic_smem", "st_static_smem"});
     CUmodule m;
     CK(cuModuleLoadData(&m, img.data()));
     auto fn = [&](const char* name) { CUfunction f; CK(cuModuleGetFunction(&f, m, name)); return f; };
@@ -116,6 +116,15 @@ int main() {
     unsigned word;
     CK(cuMemcpyDtoH(&word, out, 4));
     expect(word == 0xFFFFFFFFu, "dynamic shared memory starts as 0xFF bytes");
+    CUfunction st = fn("st_static_smem");
+    int write = 1, read = 0;
+    CK(launch(st, 64, 32, 0, {&out, &write}));   // every pool thread's copy of st now holds 7s
+    CK(launch(st, 64, 32, 0, {&out, &read}));
+    std::vector<unsigned> words(64);
+    CK(cuMemcpyDtoH(words.data(), out, 64 * 4));
+    bool poisoned = true;
+    for (unsigned w : words) poisoned = poisoned && w == 0xFFFFFFFFu;
+    expect(poisoned, "static shared memory starts as 0xFF bytes in every block, not with the previous block's values");
     expect(cuMemcpyHtoD(in + 4, h.data(), N * 4) == CUDA_ERROR_INVALID_VALUE, "a copy running past its allocation is refused");
 
     printf("%s: %d checks, %d failed (thread order %s)\n", failures ? "FAIL" : "PASS", checks, failures, reverse ? "reverse" : "forward");

@@ -64,3 +64,13 @@ extern "C" __global__ void st_dynamic_smem(unsigned* out) {
     extern __shared__ unsigned dyn[];
     if (threadIdx.x == 0) out[0] = dyn[0];
 }
+
+// Every thread writes 7 into a static shared array (write != 0), or thread 0 copies its first word without
+// anyone of this block writing it (write == 0): after a writing launch on the same workers, that word must
+// still read as the emulator's 0xFF fill, not the previous block's 7.
+extern "C" __global__ void st_static_smem(unsigned* out, int write) {
+    __shared__ unsigned st[32];
+    if (write) st[threadIdx.x] = 7u;
+    __syncthreads();
+    if (!write && threadIdx.x == 0) out[blockIdx.x] = st[0];
+}

@@ -1,7 +1,6 @@
 package sagan4j.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
@@ -13,7 +12,10 @@ import sagan4j.bench.BenchResult;
 import sagan4j.bench.BenchRunner;
 import sagan4j.bench.Benches;
 
-/** Every bench case runs every CUDA implementation on a small shape (timings themselves are not asserted). */
+/**
+ * Every bench case runs every CUDA implementation on a small shape, each timed the number of calls asked for.
+ * Nothing about speed is asserted: on the emulator, or on a shared GPU, the times depend on the load.
+ */
 @Tag("native")
 class BenchNativeTest {
     @Test
@@ -21,12 +23,11 @@ class BenchNativeTest {
         try (CudaBackend be = Gpu.open(CudaBackend.Options.defaults())) {
             BenchRunner r = new BenchRunner(be, 1, 3);
             double copy = r.copyBandwidth(64L << 20);
-            assertTrue(copy > 10, "device copy bandwidth " + copy + " GB/s");
             for (BenchCase c : Benches.all()) {
                 List<BenchResult> rows = r.run(c, List.of(c.defaultShapes().get(c.defaultShapes().size() - 1)), List.of(), copy);
-                assertEquals(c.impls(be).size(), rows.size(), c.name());
+                assertEquals(c.impls(be), rows.stream().map(BenchResult::impl).toList(), c.name());
                 for (BenchResult row : rows) {
-                    assertTrue(row.medianMs() > 0, row.toJson());
+                    assertEquals(3, row.calls(), row.toJson());
                 }
             }
         }

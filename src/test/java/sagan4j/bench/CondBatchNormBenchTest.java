@@ -1,7 +1,6 @@
 package sagan4j.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
@@ -22,8 +21,7 @@ class CondBatchNormBenchTest {
             assertEquals("cpu-reference", row.impl());
             assertEquals(4L * (2 * 4 * 3 * 25 + 2 * 4 * 3 + 4 * 3), row.bytes());
             assertEquals(8.0 * 4 * 3 * 25, row.flops());
-            assertEquals(1.0, row.speedupOverBaseline(), 1e-12);
-            assertTrue(row.medianMs() > 0);
+            assertEquals(3, row.calls());
             // the last default shape is the small one BenchNativeTest runs
             BenchShape last = cbn.defaultShapes().get(cbn.defaultShapes().size() - 1);
             assertEquals("SAGAN-32 G 4x4", last.label());

@@ -26,7 +26,6 @@ class SpectralNormBenchTest {
             assertEquals("cpu-reference", row.impl());
             assertEquals(4L * 3 * 17 * 29 * (2 * 2 + 2), row.bytes());
             assertEquals((4.0 * 2 + 1) * 3 * 17 * 29, row.flops());
-            assertEquals(1.0, row.speedupOverBaseline(), 1e-12);
             assertEquals(4L * 64 * 27 * 4, rows.get(1).bytes());
             assertTrue(rows.get(1).shape().startsWith("one conv (64,3,3,3) (preset=3,iters=1)"), rows.get(1).shape());
         }

@@ -15,11 +15,7 @@ class BlockGradientTest {
     private final SplittableRandom rng = new SplittableRandom(31);
 
     private Tensor input(int... dims) {
-        int n = 1;
-        for (int d : dims) {
-            n *= d;
-        }
-        return cpu.fromHost(Reference.random(rng, n, 1), dims);
+        return Reference.randomTensor(cpu, rng, dims);
     }
 
     @Test

@@ -141,38 +141,89 @@ public final class GradCheck {
     }
 
     /**
-     * A directional check for whole networks: moves all of {@code target} at once by ±eps along its own
-     * analytic gradient (normalised) and compares L(+) − L(−) with ⟨gradient, actual float move⟩, both in
-     * double. A kink crossed by some activation changes the slope of only that element, so its effect is
-     * averaged over the many elements the move touches, where per-element differences would straddle kinks
-     * on nearly every sample. Allows {@code tol} relative plus the forward's float noise, about 1e-6·|L|.
+     * Directional checks for whole networks, of every element of {@code target} at once: L(+) − L(−) for a move
+     * of ±eps·d is compared with ⟨gradient, actual float move⟩, both in double, for
+     * <ul>
+     *   <li>d = the analytic gradient, normalised (catches a wrong sign or scale), and</li>
+     *   <li>{@code randomDirections} directions d with entries uniform in [−1, 1) drawn from {@code rng}, normalised
+     *       (a move of the same length as along the gradient: curvature and kinks stay as small). These catch a gradient that
+     *       is missing in whole or in part: along its own direction a zero gradient predicts a change of 0 and measures
+     *       0, and a gradient with some elements missing agrees with itself; along a random direction the true
+     *       function still changes by ⟨true gradient, move⟩.</li>
+     * </ul>
+     * A kink crossed by some activation changes the slope of only that element, so its effect is averaged over the
+     * many elements the move touches, where per-element differences would straddle kinks on nearly every sample.
+     * Allowed: {@code tol} relative (for a random direction, of |predicted| plus the change a typical direction
+     * makes, ‖gradient‖·‖move‖/√n, since a random direction may be nearly orthogonal to the gradient by chance)
+     * plus the forward's float noise, about 1e-5·|L|.
      */
-    public static void directional(String what, Backend be, Forward forward, float[] g, Tensor target, float[] analytic,
-                                   double eps, double tol) {
-        float[] v = be.toHostFloats(target);
+    public static void directions(String what, Backend be, Forward forward, float[] g, Tensor target, float[] analytic,
+                                  double eps, double tol, int randomDirections, SplittableRandom rng) {
         double norm = 0;
         for (float a : analytic) {
             norm += (double) a * a;
         }
         norm = Math.sqrt(norm);
+        double[] d = new double[analytic.length];
+        if (norm > 0) {
+            for (int i = 0; i < d.length; i++) {
+                d[i] = eps * analytic[i] / norm;
+            }
+            along(what + " along its gradient", be, forward, g, target, analytic, d, tol, 0);
+        }
+        for (int k = 0; k < randomDirections; k++) {
+            double n2 = 0;
+            for (int i = 0; i < d.length; i++) {
+                d[i] = rng.nextDouble(-1, 1);
+                n2 += d[i] * d[i];
+            }
+            for (int i = 0; i < d.length; i++) {
+                d[i] *= eps / Math.sqrt(n2);
+            }
+            along(what + " along random direction " + k, be, forward, g, target, analytic, d, tol, norm);
+        }
+    }
+
+    /** One directional difference: moves {@code target} by ±{@code move}; see {@link #directions}. */
+    private static void along(String what, Backend be, Forward forward, float[] g, Tensor target, float[] analytic,
+                              double[] move, double tol, double gradientNorm) {
+        float[] v = be.toHostFloats(target);
         float[] plus = v.clone(), minus = v.clone();
         for (int i = 0; i < v.length; i++) {
-            double d = norm > 0 ? analytic[i] / norm : 0;
-            plus[i] = (float) (v[i] + eps * d);
-            minus[i] = (float) (v[i] - eps * d);
+            plus[i] = (float) (v[i] + move[i]);
+            minus[i] = (float) (v[i] - move[i]);
         }
-        double predicted = 0;
+        double predicted = 0, moved = 0;
         for (int i = 0; i < v.length; i++) {
-            predicted += (double) analytic[i] * ((double) plus[i] - minus[i]);
+            double step = (double) plus[i] - minus[i];
+            predicted += analytic[i] * step;
+            moved += step * step;
         }
+        double typical = gradientNorm * Math.sqrt(moved / v.length);
         be.upload(plus, target);
         double up = loss(be, forward.run(), g);
         be.upload(minus, target);
         double down = loss(be, forward.run(), g);
         be.upload(v, target);
         double measured = up - down, noise = 1e-5 * Math.max(Math.abs(up), Math.abs(down));
-        if (!(Math.abs(measured - predicted) <= tol * Math.abs(predicted) + noise)) {
-            fail(what + ": L(+) − L(−) = " + measured + " but ⟨gradient, move⟩ = " + predicted + " (noise allowance " + noise + ")");
+        double allowed = tol * (Math.abs(predicted) + typical) + noise;
+        if (!(Math.abs(measured - predicted) <= allowed)) {
+            fail(what + ": L(+) − L(−) = " + measured + " but ⟨gradient, move⟩ = " + predicted + " (allowed difference "
+                    + allowed + ", of which float noise " + noise + ")");
         }
+    }
+
+    /**
+     * Fails unless some element of {@code grad} is non-zero: for a trainable tensor that the loss depends on, a
+     * gradient of exactly 0 everywhere means a backward that never reached it. (Where the math makes a gradient
+     * 0 — every weight inside a self-attention block while its σ is 0 — the caller must not ask.)
+     */
+    public static void nonZero(String what, float[] grad) {
+        for (float x : grad) {
+            if (x != 0f) {
+                return;
+            }
+        }
+        fail(what + ": gradient is 0 everywhere (" + grad.length + " elements); the backward never reached it");
     }
 }

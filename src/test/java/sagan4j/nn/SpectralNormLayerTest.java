@@ -105,4 +105,13 @@ class SpectralNormLayerTest {
             assertEquals(1.0, largestSingularValue(cpu.toHostFloats(sn.parameter().value()), 6, 8), 1e-3);
         }
     }
+
+    @Test
+    void constraintModeGradientIsThePlainWeightsGradient() {
+        // the forward multiplies by W itself, so dL/dW is the plain layer's (σ only enters through constrain())
+        try (Linear l = new Linear(cpu, "fc", 6, 4, true, true, rng); Tensor x = cpu.fromHost(Reference.random(rng, 3 * 6, 1), 3, 6)) {
+            ((SpectralNormWeight) l.weight()).constraint(true);
+            GradCheck.layer(cpu, l, x, 1e-2, 1e-3, 40, 11);
+        }
+    }
 }

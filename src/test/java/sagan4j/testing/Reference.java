@@ -24,6 +24,15 @@ public final class Reference {
         return x;
     }
 
+    /** A tensor of {@link #random} values in [−1, 1) on {@code be}. */
+    public static sagan4j.backend.Tensor randomTensor(sagan4j.backend.Backend be, SplittableRandom rng, int... dims) {
+        int n = 1;
+        for (int d : dims) {
+            n *= d;
+        }
+        return be.fromHost(random(rng, n, 1), dims);
+    }
+
     public static float[] nans(int n) {
         float[] x = new float[n];
         java.util.Arrays.fill(x, Float.NaN);

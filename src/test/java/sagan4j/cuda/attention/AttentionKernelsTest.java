@@ -17,14 +17,12 @@ class AttentionKernelsTest {
         assertEquals(ct, AttentionKernels.tileColumns(c, d));
     }
 
+    /** The boundaries of the fused kernels' support (the limits themselves are read from attention.cu by KernelConstantsTest). */
     @Test
-    void fusedLimitsAndScratch() {
+    void fusedLimits() {
         assertTrue(AttentionKernels.fusedForwardSupports(32, 1000));
         assertFalse(AttentionKernels.fusedForwardSupports(33, 8));
         assertTrue(AttentionKernels.fusedBackwardSupports(24, 96));
         assertFalse(AttentionKernels.fusedBackwardSupports(24, 97));
-        assertEquals(4L * 8 * 4096, AttentionKernels.backwardScratchBytes(8, 4096));
-        assertEquals(4L * 8 * 4096 * 1024, AttentionKernels.baselineForwardScratchBytes(8, 4096, 1024));
-        assertEquals(8L * 8 * 4096 * 1024, AttentionKernels.baselineBackwardScratchBytes(8, 4096, 1024));
     }
 }

@@ -7,14 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,15 +68,13 @@ class CudaNativesChildJvmTest {
         List<String> cmd = new ArrayList<>(List.of(java, "-Xshare:auto", "-Djava.io.tmpdir=" + childTmp,
                 "-cp", System.getProperty("java.class.path"), ChildMain.class.getName(), site().toString(),
                 cache.toString(), childTmp.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("LD_LIBRARY_PATH");
         pb.environment().remove("LD_PRELOAD");
         pb.environment().remove(LibrarySearch.ENV_LIBS);
         pb.environment().put("SAGAN4J_STUB_MARKER", marker.toString());
-        Process p = pb.start();
-        byte[] bytes = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM did not finish");
-        String out = new String(bytes, StandardCharsets.UTF_8);
+        ChildProcess.Result r = ChildProcess.run(pb);   // a hang fails there, after a bound that only catches hangs
+        String out = r.output();
         Map<String, List<String>> values = new LinkedHashMap<>();
         boolean inText = false;
         for (String line : out.split("\\R")) {
@@ -91,7 +87,7 @@ class CudaNativesChildJvmTest {
                 values.computeIfAbsent(line.substring(0, eq), k -> new ArrayList<>()).add(line.substring(eq + 1));
             }
         }
-        Child c = new Child(p.exitValue(), out, values);
+        Child c = new Child(r.exit(), out, values);
         assertEquals(0, c.exit(), "child JVM failed:\n" + out);
         assertTrue(out.contains("CHILD-DONE"), "child JVM stopped early:\n" + out);
         assertEquals("true", c.get("sameReport"), "second load() must return the same report");

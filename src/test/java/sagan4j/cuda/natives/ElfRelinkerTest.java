@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -227,16 +226,15 @@ class ElfRelinkerTest {
     }
 
     static String run(String... cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IOException(String.join(" ", cmd) + " failed:\n" + out);
+            ChildProcess.Result r = ChildProcess.run(new ProcessBuilder(cmd));
+            if (r.exit() != 0) {
+                throw new IOException(String.join(" ", cmd) + " failed (exit " + r.exit() + "):\n" + r.output());
             }
+            return r.output();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
-        return out;
     }
 }

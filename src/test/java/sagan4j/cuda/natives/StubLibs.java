@@ -1,12 +1,10 @@
 package sagan4j.cuda.natives;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** Builds stub CUDA libraries with gcc for the tests. */
 final class StubLibs {
@@ -15,9 +13,7 @@ final class StubLibs {
 
     static boolean gccAvailable() {
         try {
-            Process p = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
+            return ChildProcess.run(new ProcessBuilder("gcc", "--version")).exit() == 0;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {
@@ -53,10 +49,9 @@ final class StubLibs {
             cmd.add("-Wl,-rpath-link," + lib.getParent());
             cmd.add("-l:" + lib.getFileName());
         }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("gcc failed for " + soname + ": " + String.join(" ", cmd) + "\n" + log);
+        ChildProcess.Result r = ChildProcess.run(new ProcessBuilder(cmd));
+        if (r.exit() != 0) {
+            throw new IOException("gcc failed for " + soname + " (exit " + r.exit() + "): " + String.join(" ", cmd) + "\n" + r.output());
         }
         return out;
     }

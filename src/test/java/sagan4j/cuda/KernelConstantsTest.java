@@ -1,0 +1,62 @@
+package sagan4j.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static sagan4j.testing.KernelSource.javaConstant;
+import static sagan4j.testing.KernelSource.javaConstants;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import sagan4j.cuda.attention.AttentionKernels;
+import sagan4j.cuda.condbatchnorm.CondBatchNormKernels;
+import sagan4j.cuda.gemm.TiledGemm;
+import sagan4j.cuda.spectralnorm.SpectralNormKernels;
+import sagan4j.testing.KernelSource;
+
+/**
+ * Every constant the Java launch code shares with a kernel (block sizes, tiles, items per block, descriptor
+ * words, the instantiated template sizes) equals the one in {@code kernels/*.cu}, read from the CUDA source: a
+ * change on one side only fails here, without a GPU, instead of as a wrong grid on one.
+ */
+class KernelConstantsTest {
+    @Test
+    void commonBlockSize() {
+        assertEquals(KernelSource.of("common.cuh").define("SAGAN_BLOCK"), javaConstant(KernelLibrary.class, "BLOCK"));
+    }
+
+    @Test
+    void spectralNorm() {
+        KernelSource cu = KernelSource.of("spectral_norm.cu");
+        Class<?> j = SpectralNormKernels.class;
+        assertEquals(cu.define("SN_THREADS"), javaConstant(j, "THREADS"), "threads per block");
+        assertEquals(cu.define("SN_P1_ROWS"), javaConstant(j, "P1_ROWS"), "rows per phase-1 item");
+        assertEquals(cu.define("SN_TILE"), javaConstant(j, "TILE"), "columns per phase-1/2 item");
+        assertEquals(cu.define("SN_P3_ROWS"), javaConstant(j, "P3_ROWS"), "rows per phase-3 item");
+        assertEquals(cu.define("SN_FCHUNK"), javaConstant(j, "FCHUNK"), "W/σ elements per final item");
+        // every SnDesc field is one 64-bit word
+        assertEquals(cu.structFields("SnDesc"), javaConstant(j, "DESCRIPTOR_WORDS"), "SnDesc fields");
+    }
+
+    @Test
+    void attention() {
+        KernelSource cu = KernelSource.of("attention.cu");
+        Class<?> j = AttentionKernels.class;
+        assertEquals(cu.define("ATT_THREADS"), javaConstant(j, "THREADS"), "threads of the fused kernels");
+        assertEquals(cu.define("ATT_SIMPLE_THREADS"), javaConstant(j, "SIMPLE_COLUMNS"), "columns per simple block");
+        assertEquals(cu.define("ATT_DMAX"), javaConstant(j, "FUSED_MAX_D"), "largest d of the fused kernels");
+        assertEquals(cu.define("ATT_FQ"), javaConstant(j, "FORWARD_ROWS"), "query rows per tiled-forward block");
+        assertEquals(cu.define("ATT_BT"), javaConstant(j, "BACKWARD_TILE"), "rows/keys per fused-backward block");
+        assertEquals(cu.instantiations("ATT_FORWARD_TILED"), javaConstants(j, "TILE_COLUMNS"), "tiled-forward column tiles");
+        List<Long> backward = cu.instantiations("ATT_BACKWARD_FUSED");
+        assertEquals(backward.get(backward.size() - 1), javaConstant(j, "FUSED_BACKWARD_MAX_C"), "largest fused-backward c");
+    }
+
+    @Test
+    void condBatchNormAndTiledGemm() {
+        assertEquals(KernelSource.of("cond_batchnorm.cu").define("CBN_BLOCK"), javaConstant(CondBatchNormKernels.class, "BLOCK"));
+        KernelSource gemm = KernelSource.of("gemm.cu");
+        assertEquals(gemm.define("GEMM_BM"), javaConstant(TiledGemm.class, "TILE"), "output rows per block");
+        assertEquals(gemm.define("GEMM_BN"), javaConstant(TiledGemm.class, "TILE"), "output columns per block");
+    }
+}
