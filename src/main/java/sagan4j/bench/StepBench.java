@@ -7,6 +7,8 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 import sagan4j.backend.Backend;
+import sagan4j.cuda.CudaBackend;
+import sagan4j.cuda.DeviceCounters;
 import sagan4j.data.Batch;
 import sagan4j.models.GanConfig;
 import sagan4j.onednn.OneDnnBackend;
@@ -25,7 +27,8 @@ public final class StepBench {
 
     /** One measured configuration. Times in milliseconds. */
     public record Result(String preset, int batch, String device, int steps, double dMedianMs, double gMedianMs,
-                         double dMinMs, double gMinMs, long peakRssBytes, long gParams, long dParams, double[] splitMs) {
+                         double dMinMs, double gMinMs, long peakRssBytes, long gParams, long dParams, double[] splitMs,
+                         DeviceCounters.Snapshot dCounts, DeviceCounters.Snapshot gCounts) {
         public double stepMs() {
             return dMedianMs + gMedianMs;
         }
@@ -39,7 +42,20 @@ public final class StepBench {
                             + "\"d_step_median_ms\":%.3f,\"g_step_median_ms\":%.3f,\"d_step_min_ms\":%.3f,\"g_step_min_ms\":%.3f,"
                             + "\"step_ms\":%.3f,\"images_per_s\":%.2f,\"peak_rss_bytes\":%d,\"g_params\":%d,\"d_params\":%d}",
                     preset, batch, device.replace("\"", "'"), steps, dMedianMs, gMedianMs, dMinMs, gMinMs, stepMs(),
-                    imagesPerSecond(), peakRssBytes, gParams, dParams).replaceFirst("}$", splitJson() + "}");
+                    imagesPerSecond(), peakRssBytes, gParams, dParams).replaceFirst("}$", splitJson() + countsJson() + "}");
+        }
+
+        private String countsJson() {
+            if (dCounts == null) {
+                return "";
+            }
+            return ",\"d_step_counts\":" + json(dCounts) + ",\"g_step_counts\":" + json(gCounts);
+        }
+
+        private static String json(DeviceCounters.Snapshot c) {
+            return String.format(Locale.ROOT, "{\"kernels\":%d,\"library_calls\":%d,\"copies_to_device\":%d,"
+                    + "\"copies_to_host\":%d,\"copies_on_device\":%d,\"syncs\":%d,\"allocations\":%d}", c.kernels(),
+                    c.libraryCalls(), c.copiesToDevice(), c.copiesToHost(), c.copiesOnDevice(), c.syncs(), c.allocations());
         }
 
         private String splitJson() {
@@ -105,10 +121,19 @@ public final class StepBench {
             TimeSplit split = be instanceof OneDnnBackend cpu ? cpu.timeSplit() : null;
             double[] before = split == null ? null : split.millis();
             double total = 0;
+            boolean cuda = be instanceof CudaBackend;
+            DeviceCounters.Snapshot dCounts = null, gCounts = null;
             for (int i = 0; i < steps; i++) {
                 Batch real = realBatch(cfg, batch, rng);
+                // the GPU work of the first timed step, counted (the step's own synchronize included)
+                DeviceCounters.Snapshot c0 = DeviceCounters.snapshot();
                 dms[i] = timed(be, () -> step.dStep(real));
+                DeviceCounters.Snapshot c1 = DeviceCounters.snapshot();
                 gms[i] = timed(be, () -> step.gStep(batch));
+                if (cuda && i == 0) {
+                    dCounts = c1.minus(c0);
+                    gCounts = DeviceCounters.snapshot().minus(c1);
+                }
                 total += dms[i] + gms[i];
             }
             double[] perStep = null;
@@ -124,7 +149,7 @@ public final class StepBench {
             }
             return new Result(cfg.preset(), batch, be.describe(), steps, BenchRunner.median(dms), BenchRunner.median(gms),
                     min(dms), min(gms), peakRss(), step.generator().parameterCount(), step.discriminator().parameterCount(),
-                    perStep);
+                    perStep, dCounts, gCounts);
         }
     }
 

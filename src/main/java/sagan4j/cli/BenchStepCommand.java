@@ -124,6 +124,10 @@ final class BenchStepCommand implements Callable<Integer> {
                         p.adamStepMs() / r.stepMs()));
             }
         }
+        if (r.dCounts() != null) {
+            sb.append("GPU work per D step: ").append(r.dCounts()).append('\n');
+            sb.append("GPU work per G step: ").append(r.gCounts()).append('\n');
+        }
         if (r.splitMs() != null) {
             double[] m = r.splitMs();
             sb.append(String.format(Locale.ROOT, "sagan4j's step (mean): %.1f ms copies heap<->native, %.1f reorders, "
