@@ -65,20 +65,15 @@ public final class Checkpoints {
     }
 
     /**
-     * The newest checkpoint that passes its checksum: the one {@code latest} names, else the newest file;
-     * each one that fails is named in one line on {@code log} and the previous one is tried.
+     * The newest checkpoint (highest step) that passes its checksum; each one that fails is named in one
+     * line on {@code log} and the previous one is tried. {@code latest} is not consulted: a process killed
+     * after a checkpoint's rename but before {@code latest} was rewritten leaves a newer, complete file that
+     * {@code latest} does not name yet. Temporary files of an interrupted write never match the file name.
      *
      * @return null when the folder holds no checkpoint
      */
     public Loaded newest(PrintStream log) throws IOException {
         List<Path> candidates = new ArrayList<>(list());
-        Path pointer = dir.resolve(LATEST);
-        if (Files.exists(pointer)) {
-            Path named = dir.resolve(Files.readString(pointer, StandardCharsets.UTF_8).strip());
-            if (candidates.remove(named)) {
-                candidates.add(named);
-            }
-        }
         for (int i = candidates.size() - 1; i >= 0; i--) {
             try {
                 return new Loaded(candidates.get(i), StreamedSafeTensors.read(candidates.get(i)));

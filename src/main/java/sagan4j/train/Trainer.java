@@ -65,6 +65,11 @@ public final class Trainer {
         Files.createDirectories(dir.resolve("samples"));
         Checkpoints checkpoints = new Checkpoints(dir.resolve("checkpoints"));
         Metrics metrics = new Metrics(dir.resolve("metrics.jsonl"));
+        int leftovers = AtomicFiles.removeLeftovers(dir) + AtomicFiles.removeLeftovers(dir.resolve("samples"))
+                + AtomicFiles.removeLeftovers(checkpoints.dir());
+        if (leftovers > 0) {
+            log.println("removed " + leftovers + " temporary file(s) left by an interrupted write in " + dir);
+        }
         log.println("sagan4j train: device " + be.name() + " (" + be.describe() + "), preset " + model.preset() + ", dataset "
                 + cfg.dataset + " (" + train.n() + " images), run folder " + dir);
         try (TrainStep step = new TrainStep(be, cfg, model)) {
