@@ -23,6 +23,8 @@ import sagan4j.io.StreamedSafeTensors;
  */
 public final class Checkpoints {
     public static final String LATEST = "latest";
+    /** Metadata key of a checkpoint written when --check-finite stopped the run: the stop's one-line message. */
+    public static final String NONFINITE_KEY = "nonfinite";
     private final Path dir;
 
     public Checkpoints(Path dir) {
@@ -47,6 +49,31 @@ public final class Checkpoints {
             Files.deleteIfExists(all.get(i));
         }
         return file;
+    }
+
+    /**
+     * The final checkpoint of a run stopped by --check-finite: {@code step-N.nonfinite.safetensors} (N the step
+     * in progress), its metadata carrying {@value #NONFINITE_KEY}. Its name keeps it out of {@link #list}, so
+     * --resume, --run, {@code latest} and the pruning never take it; {@code sample --checkpoint} opens it
+     * with a warning.
+     */
+    public Path saveNonFinite(long step, Map<String, NpyArray> tensors, Map<String, String> metadata, String message) throws IOException {
+        Path file = dir.resolve(String.format("step-%08d.nonfinite.safetensors", step));
+        Map<String, String> meta = new java.util.LinkedHashMap<>(metadata);
+        meta.put(NONFINITE_KEY, message);
+        StreamedSafeTensors.write(file, tensors, meta);
+        return file;
+    }
+
+    /** The checkpoints written at a --check-finite stop, oldest first. */
+    public List<Path> nonFinite() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().matches("step-\\d{8}\\.nonfinite\\.safetensors"))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
+        }
     }
 
     /** Every checkpoint file, oldest first. */

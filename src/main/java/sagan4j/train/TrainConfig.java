@@ -32,6 +32,16 @@ public final class TrainConfig {
         String value();
     }
 
+    /** What {@code --check-finite} watches (docs/training.md). */
+    public enum CheckFinite {
+        /** nothing */
+        OFF,
+        /** every loss of every micro-batch, on the host where the losses are computed: no device work */
+        LOSSES,
+        /** the losses, and every layer's output and every weight's gradient through {@code Backend.countNonFinite} */
+        ALL
+    }
+
     /** The discriminator/generator loss pair. */
     public enum Loss {
         HINGE, NON_SATURATING
@@ -96,6 +106,8 @@ public final class TrainConfig {
     public long emaStart = 1000;
     @Setting("batches of standing statistics for EMA-G's batch norms before sampling (0: G's running statistics)")
     public int standingStats = 0;
+    @Setting("stop at the first non-finite value: off, losses (every step) or all (also every layer's output and weight gradient)")
+    public CheckFinite checkFinite = CheckFinite.LOSSES;
     @Setting("seed of everything: weights, z, data order, flips")
     public long seed = 1;
 

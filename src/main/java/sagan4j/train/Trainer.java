@@ -82,6 +82,9 @@ public final class Trainer {
                 RunState.restore(step, ck.contents().tensors(), ck.contents().metadata(), ck.file().toString());
                 metrics.resumeAt(step.gSteps());
                 log.println("resumed from " + ck.file() + " at step " + step.gSteps());
+                for (Path stopped : checkpoints.nonFinite()) {
+                    log.println("not resumed from " + stopped + ": written when --check-finite stopped the run (its values are not finite)");
+                }
             } else {
                 Files.deleteIfExists(dir.resolve("metrics.jsonl"));
             }
@@ -116,6 +119,8 @@ public final class Trainer {
                         evaluate(step, train, fit, model, metrics, n);
                     }
                 }
+            } catch (NonFiniteException e) {
+                throw stoppedAt(e, step, checkpoints, metrics, perEpoch);
             }
             long n = step.gSteps();
             log.printf(Locale.ROOT, "trained to step %d in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
@@ -127,6 +132,17 @@ public final class Trainer {
             }
             return null;
         }
+    }
+
+    /** The final checkpoint (marked nonfinite) and a metrics line of a --check-finite stop; the exception to throw. */
+    private NonFiniteException stoppedAt(NonFiniteException e, TrainStep step, Checkpoints checkpoints, Metrics metrics, int perEpoch)
+            throws IOException {
+        Path file = checkpoints.saveNonFinite(e.step(), RunState.tensors(step), RunState.metadata(step, cfg, perEpoch), e.getMessage());
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("step", e.step());
+        row.put(Checkpoints.NONFINITE_KEY, e.getMessage());
+        metrics.append(row);
+        return e.savedTo(file);
     }
 
     private Evaluation evaluate(TrainStep step, ImageSet train, Fit fit, GanConfig model, Metrics metrics, long n) throws IOException {
