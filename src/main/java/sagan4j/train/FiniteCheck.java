@@ -47,7 +47,7 @@ final class FiniteCheck {
         }
         Tensor y = net.lastOutput();
         if (y != null) {
-            check(step, phase, net.path(), "the output", y);
+            check(step, phase, net.path(), NonFiniteException.OUTPUT, y);
         }
     }
 

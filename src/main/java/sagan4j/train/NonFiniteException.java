@@ -6,6 +6,8 @@ package sagan4j.train;
  * {@code loss}) and the tensor (the layer's output, a parameter's gradient, or which loss).
  */
 public final class NonFiniteException extends RuntimeException {
+    /** The tensor phrase of a layer output (a gradient's phrase names its parameter, a loss's the loss). */
+    static final String OUTPUT = "the output";
     private final long step;
     private final String phase;
     private final String layer;
@@ -13,7 +15,7 @@ public final class NonFiniteException extends RuntimeException {
     private final java.nio.file.Path checkpoint;
 
     NonFiniteException(long step, String phase, String layer, String tensor, String detail) {
-        this("non-finite value at step " + step + " (" + phase + "): " + tensor + (layer.equals("loss") ? "" : " of " + layer) + " " + detail,
+        this("non-finite value at step " + step + " (" + phase + "): " + tensor + (tensor.equals(OUTPUT) ? " of " + layer : "") + " " + detail,
                 step, phase, layer, tensor, null);
     }
 
