@@ -67,22 +67,21 @@ public final class Checkpoints {
 
     /** The checkpoints written at a --check-finite stop, oldest first. */
     public List<Path> nonFinite() throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().matches("step-\\d{8}\\.nonfinite\\.safetensors"))
-                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
-        }
+        return named("step-\\d{8}\\.nonfinite\\.safetensors");
     }
 
     /** Every checkpoint file, oldest first. */
     public List<Path> list() throws IOException {
+        return named("step-\\d{8}\\.safetensors");
+    }
+
+    /** The files whose name matches {@code regex}, in name (= step) order. */
+    private List<Path> named(String regex) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().matches("step-\\d{8}\\.safetensors"))
+            return s.filter(p -> p.getFileName().toString().matches(regex))
                     .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
         }
     }
