@@ -65,6 +65,11 @@ public final class Checkpoints {
         return file;
     }
 
+    /** The step in a checkpoint's file name ({@code step-NNNNNNNN...}). */
+    static long stepOf(Path file) {
+        return Long.parseLong(file.getFileName().toString().substring("step-".length(), "step-".length() + 8));
+    }
+
     /** The checkpoints written at a --check-finite stop, oldest first. */
     public List<Path> nonFinite() throws IOException {
         return named("step-\\d{8}\\.nonfinite\\.safetensors");

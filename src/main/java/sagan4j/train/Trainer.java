@@ -83,6 +83,9 @@ public final class Trainer {
                 metrics.resumeAt(step.gSteps());
                 log.println("resumed from " + ck.file() + " at step " + step.gSteps());
                 for (Path stopped : checkpoints.nonFinite()) {
+                    if (Checkpoints.stepOf(stopped) <= step.gSteps()) {
+                        continue; // an older stop, already behind this run
+                    }
                     log.println("not resumed from " + stopped + ": written when --check-finite stopped the run (its values are not finite)");
                 }
             } else {
