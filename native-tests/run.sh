@@ -25,6 +25,9 @@ CONSOLE="$HERE/junit-platform-console-standalone.jar"
 PEERS="$HERE/peers"
 PY=${PYTHON:-python3}
 BUDGET=${SAGAN4J_RUNNER_BUDGET_S:-360}
+# A dry run without a GPU: SAGAN4J_REQUIRE_GPU=0 SAGAN4J_BENCH_DEVICE=cpu SAGAN4J_PEER_ARGS='--device cpu --small --presets tiny'
+DEV=${SAGAN4J_BENCH_DEVICE:-cuda}
+read -r -a PEER_ARGS <<<"${SAGAN4J_PEER_ARGS:---device cuda}"
 RESERVE=10   # seconds kept back for the summary
 export SAGAN4J_REQUIRE_GPU=${SAGAN4J_REQUIRE_GPU:-1}   # a missing GPU or library fails the native tests instead of skipping them
 
@@ -93,29 +96,31 @@ sanitize() {
 # sagan4j's side of every peer comparison, at the shapes torch_peers.py lists (one JVM per bench).
 sagan4j_side() {
     local kind spec preset
+    local -a PEER_ARGS   # arrays do not travel into the exported function's shell: rebuilt from the variable
+    read -r -a PEER_ARGS <<<"${SAGAN4J_PEER_ARGS:---device cuda}"
     while read -r preset spec; do
-        "$JAVA" -jar "$JAR" bench step --device cuda --preset "$preset" --batch "${spec##*batch=}" --warmup 3 --steps 10 \
+        "$JAVA" -jar "$JAR" bench step --device "$DEV" --preset "$preset" --batch "${spec##*batch=}" --warmup 3 --steps 10 \
             --json "$LOGS/sagan4j-step-$preset.json" || return
-    done < <("$PY" "$PEERS/torch_peers.py" --list-shapes step)
+    done < <("$PY" "$PEERS/torch_peers.py" "${PEER_ARGS[@]}" --list-shapes step)
     : >"$LOGS/sagan4j-kernels.json"
     for kind in attention cbn; do
         local args=()
-        while read -r preset spec; do args+=(--shape "$spec"); done < <("$PY" "$PEERS/torch_peers.py" --list-shapes "$kind")
+        while read -r preset spec; do args+=(--shape "$spec"); done < <("$PY" "$PEERS/torch_peers.py" "${PEER_ARGS[@]}" --list-shapes "$kind")
         local cases=(cond-batchnorm)
         [ "$kind" = attention ] && cases=(attention attention-backward)
         for c in "${cases[@]}"; do
-            "$JAVA" -jar "$JAR" bench "$c" --device cuda --warmup 5 --iters 20 "${args[@]}" --json "$LOGS/k.json" || return
+            "$JAVA" -jar "$JAR" bench "$c" --device "$DEV" --warmup 5 --iters 20 "${args[@]}" --json "$LOGS/k.json" || return
             cat "$LOGS/k.json" >>"$LOGS/sagan4j-kernels.json"
         done
     done
     local sn=()
-    for preset in tiny sagan32 biggan32 biggan128; do sn+=(--shape "model=$preset,iters=1"); done
-    "$JAVA" -jar "$JAR" bench spectral-norm --device cuda --warmup 5 --iters 20 "${sn[@]}" --json "$LOGS/k.json" || return
+    while read -r preset spec; do sn+=(--shape "model=$preset,iters=1"); done < <("$PY" "$PEERS/torch_peers.py" "${PEER_ARGS[@]}" --list-shapes step)
+    "$JAVA" -jar "$JAR" bench spectral-norm --device "$DEV" --warmup 5 --iters 20 "${sn[@]}" --json "$LOGS/k.json" || return
     cat "$LOGS/k.json" >>"$LOGS/sagan4j-kernels.json"
     rm -f "$LOGS/k.json"
 }
 
-export JAVA JAR CP CONSOLE PEERS PY LOGS
+export JAVA JAR CP CONSOLE PEERS PY LOGS DEV SAGAN4J_PEER_ARGS
 export -f junit sanitize sagan4j_side
 
 echo "sagan4j native-test runner on $(hostname) at $(date -u +%FT%TZ); budget ${BUDGET} s"
@@ -129,7 +134,7 @@ if ! "$PY" -c 'import torch' >/dev/null 2>&1; then
 elif [ ! -f "$PEERS/torch_peers.py" ]; then
     skip peers "the bundle has no peers/ folder"
 else
-    step peers 90 "$PY" "$PEERS/torch_peers.py" --device cuda --json "$LOGS/peers.json"
+    step peers 90 "$PY" "$PEERS/torch_peers.py" "${PEER_ARGS[@]}" --json "$LOGS/peers.json"
     step sagan4j-side 75 sagan4j_side
     if [ -s "$LOGS/peers.json" ]; then
         "$PY" "$PEERS/ratios.py" "$LOGS/peers.json" "$LOGS"/sagan4j-step-*.json "$LOGS/sagan4j-kernels.json" \
