@@ -137,8 +137,10 @@ else
     step peers 90 "$PY" "$PEERS/torch_peers.py" "${PEER_ARGS[@]}" --json "$LOGS/peers.json"
     step sagan4j-side 75 sagan4j_side
     if [ -s "$LOGS/peers.json" ]; then
+        shopt -s nullglob
         "$PY" "$PEERS/ratios.py" "$LOGS/peers.json" "$LOGS"/sagan4j-step-*.json "$LOGS/sagan4j-kernels.json" \
             >"$LOGS/ratios.txt" 2>&1 || echo "[ratios] failed: see $LOGS/ratios.txt"
+        shopt -u nullglob
     fi
 fi
 
@@ -159,7 +161,7 @@ else
     for t in memcheck racecheck synccheck initcheck; do skip $t "compute-sanitizer is not on the PATH"; done
 fi
 if "$JAVA" -jar "$JAR" --help 2>/dev/null | grep -qE '^ +bench '; then
-    step bench 40 "$JAVA" -jar "$JAR" bench --all --device cuda --warmup 3 --iters 10 --json "$LOGS/bench.json"
+    step bench 40 "$JAVA" -jar "$JAR" bench --all --device "$DEV" --warmup 3 --iters 10 --json "$LOGS/bench.json"
 else
     skip bench "this sagan4j.jar has no bench command yet"
 fi

@@ -11,12 +11,16 @@ counts with PyTorch's over sagan4j's. sagan4j's launches are kernels + cuBLAS/cu
 no launches, so that ratio is left out). Needs only the standard library.
 """
 import json
+import os
 import sys
 
 
 def load(paths):
     steps, kernels = [], []
     for p in paths:
+        if not os.path.isfile(p):
+            print(f"(no {p}: sagan4j's side of those comparisons did not run)")
+            continue
         with open(p) as f:
             text = f.read().strip()
         if not text:
@@ -48,13 +52,14 @@ def main():
     gpu = not peers["device"].startswith("CPU")
     rows = [r for r in peers["rows"] if "skipped" not in r]
     print(f"side by side: PyTorch {peers['torch']} on {peers['device']} vs sagan4j; speed-up = PyTorch ms / sagan4j ms")
-    print(f"{'comparison':<44} {'sagan4j':<16} {'ms':>9} {'PyTorch':<24} {'ms':>9} {'speed-up':>8} "
+    print(f"{'comparison':<56} {'sagan4j':<16} {'ms':>9} {'PyTorch':<24} {'ms':>9} {'speed-up':>8} "
           f"{'launches':>8} {'PyTorch':>8} {'ratio':>8}")
 
     def line(what, mine, mine_ms, mine_n, theirs, theirs_ms, theirs_n):
         n_ratio = ratio(theirs_n, mine_n) if gpu and mine_n else "      -"
-        print(f"{what:<44} {mine:<16} {mine_ms:9.3f} {theirs:<24} {theirs_ms:9.3f} {ratio(theirs_ms, mine_ms):>8} "
-              f"{(mine_n or 0):8.0f} {theirs_n:8d} {n_ratio:>8}")
+        mine_launches = f"{mine_n:8.0f}" if gpu and mine_n else "       -"
+        print(f"{what:<56} {mine:<16} {mine_ms:9.3f} {theirs:<24} {theirs_ms:9.3f} {ratio(theirs_ms, mine_ms):>8} "
+              f"{mine_launches} {theirs_n:8d} {n_ratio:>8}")
 
     for s in steps:
         m = s["sagan4j"]

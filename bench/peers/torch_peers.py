@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch's side of the GPU runner's comparisons (native-tests/run.sh), every preset of presets.json:
 
-  step       the training step of `sagan4j bench step` (D step + G step, Adam), eager and torch.compile'd,
+  step       the training step of `sagan4j bench step` (D step + G step, Adam), eager, and torch.compile'd for --compile,
              on gan_models.py's transcription; G's and D's parameter counts checked against sagan4j's first
   sn         torch.nn.utils.spectral_norm's hooks for every SN weight of G and D (one power-iteration step
              and W / sigma, as a training forward runs them), and with the backward into weight_orig
@@ -62,11 +62,19 @@ def launches(fn, device):
 
 
 class Table:
-    """The rows measured so far; printed as a table and written as JSON."""
+    """The rows measured so far; printed as they come, and the JSON file rewritten after each row, so that a
+    run stopped at the runner's timeout still leaves what it measured."""
 
-    def __init__(self, device):
+    def __init__(self, device, path, header):
         self.device = device
+        self.path = path
+        self.header = header
         self.rows = []
+
+    def save(self):
+        if self.path:
+            with open(self.path, "w") as f:
+                json.dump(dict(self.header, rows=self.rows), f, indent=1)
 
     def add(self, section, preset, shape, impl, what, fn, warmup, iters, spec=None):
         ms = median_ms(fn, warmup, iters, self.device)
@@ -74,12 +82,14 @@ class Table:
         row = {"section": section, "preset": preset, "shape": shape, "impl": impl, "pass": what,
                "median_ms": round(ms, 4), "launches": n, "launch_unit": unit, "sagan4j_shape": spec}
         self.rows.append(row)
+        self.save()
         print(f"{section:<10} {preset:<10} {shape:<34} {impl:<22} {what:<8} {ms:10.3f} {n:6d} {unit}", flush=True)
         return row
 
     def skip(self, section, preset, why):
         print(f"{section:<10} {preset:<10} skipped: {why}", flush=True)
         self.rows.append({"section": section, "preset": preset, "skipped": why})
+        self.save()
 
 
 def build(a, device):
@@ -92,31 +102,32 @@ def tf32(on):
     torch.backends.cudnn.allow_tf32 = on
 
 
-def step_rows(t, a, args, batch):
+def step_rows(t, a, args, batch, compiled):
+    """The step in eager mode, or (compiled) with torch.compile'd G and D."""
     if args.small and a.preset == "biggan128":
         t.skip("step", a.preset, "--small leaves out biggan128's step (minutes per step on this CPU); counts checked")
+        return
+    if compiled and not hasattr(torch, "compile"):
+        t.skip("step", a.preset, f"torch {torch.__version__} has no torch.compile")
         return
     tf32(bool(args.tf32))
     g, d = build(a, t.device)
     run = gm.SimpleNamespace(**vars(a), batch=batch)
-    modes = [("eager", g, d)]
-    if not hasattr(torch, "compile"):
-        t.skip("step", a.preset, f"torch {torch.__version__} has no torch.compile")
-    else:
+    if compiled:
         try:
-            gc, dc = torch.compile(g), torch.compile(d)
-            d_step, g_step = make_steps(gc, dc, run, True, t.device)
+            g, d = torch.compile(g), torch.compile(d)
+            d_step, g_step = make_steps(g, d, run, True, t.device)
             for _ in range(3):      # compile both graphs (D trainable and D frozen) before timing
                 d_step()
                 g_step()
-            modes.append(("compile", gc, dc))
         except Exception as e:      # the compiler needs a C++ toolchain and Triton: say why, keep going
             t.skip("step", a.preset, "torch.compile failed: " + str(e).splitlines()[0][:120])
-    spec = f"preset={a.preset},batch={batch}"
-    for name, gg, dd in modes:
-        d_step, g_step = make_steps(gg, dd, run, True, t.device)
-        t.add("step", a.preset, f"batch {batch}", name + " + Adam", "D step", d_step, args.warmup, args.iters, spec)
-        t.add("step", a.preset, f"batch {batch}", name + " + Adam", "G step", g_step, args.warmup, args.iters, spec)
+            tf32(False)
+            return
+    d_step, g_step = make_steps(g, d, run, True, t.device)
+    impl, spec = ("compile" if compiled else "eager") + " + Adam", f"preset={a.preset},batch={batch}"
+    t.add("step", a.preset, f"batch {batch}", impl, "D step", d_step, args.warmup, args.iters, spec)
+    t.add("step", a.preset, f"batch {batch}", impl, "G step", g_step, args.warmup, args.iters, spec)
     tf32(False)
 
 
@@ -199,6 +210,9 @@ def main():
     p.add_argument("--small", action="store_true", help="CPU-sized batches and iterations; biggan128's step left out")
     p.add_argument("--warmup", type=int, default=None, help="untimed calls first (default 10; 1 with --small)")
     p.add_argument("--iters", type=int, default=None, help="timed calls (default 30; 3 with --small)")
+    p.add_argument("--compile", default="sagan32",
+                   help="presets whose step is also timed torch.compile'd (comma-separated, 'all' or 'none'; "
+                        "compiling takes tens of seconds per model)")
     p.add_argument("--tf32", type=int, default=1, choices=(0, 1), help="TF32 matmuls and convolutions in the step")
     p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads on the CPU (0: PyTorch's default)")
     p.add_argument("--json", help="write every row as JSON here")
@@ -242,22 +256,26 @@ def main():
             print("torch_peers.py: " + line, file=sys.stderr)
         sys.exit(2)
     tf32(False)
-    t = Table(device)
+    header = {"torch": torch.__version__, "device": where, "small": args.small, "warmup": args.warmup,
+              "iters": args.iters, "tf32_step": bool(args.tf32)}
+    t = Table(device, args.json, header)
     print(f"{'section':<10} {'preset':<10} {'shape':<34} {'impl':<22} {'pass':<8} {'median ms':>10} {'launches':>6}")
-    for name, a in chosen.items():
-        b = batches[name]
-        if "step" in only:
-            step_rows(t, a, args, b)
-        if "sn" in only:
-            sn_rows(t, a, args)
-        if "attention" in only:
-            attention_rows(t, a, args, b)
-        if "cbn" in only:
-            cbn_rows(t, a, args, b)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"torch": torch.__version__, "device": where, "small": args.small, "warmup": args.warmup,
-                       "iters": args.iters, "tf32_step": bool(args.tf32), "rows": t.rows}, f, indent=1)
+    compiled = list(chosen) if args.compile == "all" else [] if args.compile == "none" else args.compile.split(",")
+    # the kernels first, then the eager steps, then the compiled ones: the slowest last, where a timeout cuts
+    for section in ("sn", "attention", "cbn", "step", "compile"):
+        for name, a in chosen.items():
+            b = batches[name]
+            if section == "sn" and "sn" in only:
+                sn_rows(t, a, args)
+            elif section == "attention" and "attention" in only:
+                attention_rows(t, a, args, b)
+            elif section == "cbn" and "cbn" in only:
+                cbn_rows(t, a, args, b)
+            elif section == "step" and "step" in only:
+                step_rows(t, a, args, b, False)
+            elif section == "compile" and "step" in only and name in compiled:
+                step_rows(t, a, args, b, True)
+    t.save()
 
 
 if __name__ == "__main__":
