@@ -56,7 +56,7 @@ def main():
           f"{'launches':>8} {'PyTorch':>8} {'ratio':>8}")
 
     def line(what, mine, mine_ms, mine_n, theirs, theirs_ms, theirs_n):
-        n_ratio = ratio(theirs_n, mine_n) if gpu and mine_n else "      -"
+        n_ratio = ratio(theirs_n, mine_n) if gpu and mine_n and theirs_n > 0 else "      -"
         mine_launches = f"{mine_n:8.0f}" if gpu and mine_n else "       -"
         print(f"{what:<56} {mine:<16} {mine_ms:9.3f} {theirs:<24} {theirs_ms:9.3f} {ratio(theirs_ms, mine_ms):>8} "
               f"{mine_launches} {theirs_n:8d} {n_ratio:>8}")

@@ -46,13 +46,17 @@ SMALL_BATCH = {"tiny": 8, "sagan32": 4, "biggan32": 4, "biggan128": 2}
 
 
 def launches(fn, device):
-    """(count, what) for one call of fn: CUDA kernels on a GPU, top-level aten operators on the CPU."""
+    """(count, what) for one call of fn: CUDA kernels on a GPU, top-level aten operators on the CPU;
+    (-1, why) when the profiler cannot run (no CUPTI, say), so that the times still count."""
     acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device != "cpu" else [])
-    with profile(activities=acts) as prof:
-        fn()
-        if device != "cpu":
-            torch.cuda.synchronize()
-    events = prof.events()
+    try:
+        with profile(activities=acts) as prof:
+            fn()
+            if device != "cpu":
+                torch.cuda.synchronize()
+        events = prof.events()
+    except Exception as e:
+        return -1, "n/a: " + str(e).splitlines()[0][:60]
     if device != "cpu":
         return sum(1 for e in events if e.device_type == DeviceType.CUDA
                    and not e.name.startswith(("Memcpy", "Memset"))), "kernels"
@@ -165,8 +169,11 @@ def attention_rows(t, a, args, batch):
         for impl, fwd in impls:
             try:
                 fwd()
-            except TypeError:            # scale= came with torch 2.1: scale q instead (same function, scale 1)
+            except TypeError:            # scale= came with torch 2.1
                 t.skip("attention", a.preset, f"torch {torch.__version__}'s sdpa has no scale argument")
+                continue
+            except RuntimeError as e:    # no fp32 kernel for this shape (value width c != d, say): say so, go on
+                t.skip("attention", a.preset, f"{impl} at {spec}: " + str(e).splitlines()[0][:100])
                 continue
             t.add("attention", a.preset, f"{where} {spec}", impl, "fwd", fwd, args.warmup, args.iters, spec)
             t.add("attention", a.preset, f"{where} {spec}", impl, "fwd+bwd", lambda f=fwd: f().backward(go),
