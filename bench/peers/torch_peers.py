@@ -96,6 +96,14 @@ class Table:
         self.save()
 
 
+def backward_fresh(out, grad, leaves):
+    """out.backward(grad) into gradients cleared first, so that every call does the same work (no
+    accumulation adds into the previous call's gradients, as a framework's zero_grad(set_to_none) step)."""
+    for leaf in leaves:
+        leaf.grad = None
+    torch.autograd.backward(out, grad)
+
+
 def build(a, device):
     torch.manual_seed(1)
     return gm.Generator(a).to(device), gm.Discriminator(a).to(device)
@@ -144,8 +152,10 @@ def sn_rows(t, a, args):
     def forward():
         return [h.compute_weight(m, do_power_iteration=True) for m, h in hooks]
 
+    weights = [getattr(m, h.name + "_orig") for m, h in hooks]
+
     def forward_backward():
-        torch.autograd.backward(forward(), grads)
+        backward_fresh(forward(), grads, weights)
 
     shape = f"{len(hooks)} SN weights of G and D"
     t.add("sn", a.preset, shape, "spectral_norm hooks", "fwd", forward, args.warmup, args.iters, f"model={a.preset},iters=1")
@@ -176,8 +186,8 @@ def attention_rows(t, a, args, batch):
                 t.skip("attention", a.preset, f"{impl} at {spec}: " + str(e).splitlines()[0][:100])
                 continue
             t.add("attention", a.preset, f"{where} {spec}", impl, "fwd", fwd, args.warmup, args.iters, spec)
-            t.add("attention", a.preset, f"{where} {spec}", impl, "fwd+bwd", lambda f=fwd: f().backward(go),
-                  args.warmup, args.iters, spec)
+            t.add("attention", a.preset, f"{where} {spec}", impl, "fwd+bwd",
+                  lambda f=fwd: backward_fresh(f(), go, (q, k, v)), args.warmup, args.iters, spec)
 
 
 def cbn_rows(t, a, args, batch):
@@ -195,8 +205,8 @@ def cbn_rows(t, a, args, batch):
 
         spec = f"B={b},C={c},H={h},W={w},K={k}"
         t.add("cbn", a.preset, f"{where} {spec}", "bn+gather+affine", "fwd", fwd, args.warmup, args.iters, spec)
-        t.add("cbn", a.preset, f"{where} {spec}", "bn+gather+affine", "fwd+bwd", lambda: fwd().backward(gy),
-              args.warmup, args.iters, spec)
+        t.add("cbn", a.preset, f"{where} {spec}", "bn+gather+affine", "fwd+bwd",
+              lambda: backward_fresh(fwd(), gy, (x, gamma, beta)), args.warmup, args.iters, spec)
 
 
 def list_shapes(kind, chosen, batches):
