@@ -93,15 +93,12 @@ sanitize() {
         --include-tag native --exclude-tag large "$@"
 }
 
-# sagan4j's side of every peer comparison, at the shapes torch_peers.py lists (one JVM per bench).
+# sagan4j's side of every peer comparison, at the shapes torch_peers.py lists (one JVM per bench): the
+# kernels first, then the steps.
 sagan4j_side() {
     local kind spec preset
     local -a PEER_ARGS   # arrays do not travel into the exported function's shell: rebuilt from the variable
     read -r -a PEER_ARGS <<<"${SAGAN4J_PEER_ARGS:---device cuda}"
-    while read -r preset spec; do
-        "$JAVA" -jar "$JAR" bench step --device "$DEV" --preset "$preset" --batch "${spec##*batch=}" --warmup 3 --steps 10 \
-            --json "$LOGS/sagan4j-step-$preset.json" || return
-    done < <("$PY" "$PEERS/torch_peers.py" "${PEER_ARGS[@]}" --list-shapes step)
     : >"$LOGS/sagan4j-kernels.json"
     for kind in attention cbn; do
         local args=()
@@ -118,6 +115,11 @@ sagan4j_side() {
     "$JAVA" -jar "$JAR" bench spectral-norm --device "$DEV" --warmup 5 --iters 20 "${sn[@]}" --json "$LOGS/k.json" || return
     cat "$LOGS/k.json" >>"$LOGS/sagan4j-kernels.json"
     rm -f "$LOGS/k.json"
+    # the steps last, biggan128's (its orthogonal initialisation runs on the host) at the very end
+    while read -r preset spec; do
+        "$JAVA" -jar "$JAR" bench step --device "$DEV" --preset "$preset" --batch "${spec##*batch=}" --warmup 3 --steps 10 \
+            --json "$LOGS/sagan4j-step-$preset.json" </dev/null || return
+    done < <("$PY" "$PEERS/torch_peers.py" "${PEER_ARGS[@]}" --list-shapes step)
 }
 
 export JAVA JAR CP CONSOLE PEERS PY LOGS DEV SAGAN4J_PEER_ARGS
