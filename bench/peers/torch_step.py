@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The training step `sagan4j bench step` times, in PyTorch, timed the same way, on the SAGAN-style models
-(GanConfig blocks=SEED with class tables: the `sagan32` preset and `tiny`) of gan_models.py.
+"""The training step `sagan4j bench step` times, in PyTorch, timed the same way, on gan_models.py's
+transcription of the model bench step describes with its flags (every preset: seed or BigGAN blocks,
+class tables or the shared embedding).
 
 Same layers and parameter counts as `sagan4j model --preset P` (checked: --expect-g/--expect-d, given by
 `bench step --peer`; a mismatch exits 2). The step: D step = G forward (no grad) for the fakes, D on real
@@ -95,6 +96,10 @@ def main():
     p.add_argument("--attention-d", type=int, default=16)
     p.add_argument("--sn-g", type=int, default=1)
     p.add_argument("--sn-d", type=int, default=1)
+    p.add_argument("--blocks", default="seed", choices=("seed", "biggan"))
+    p.add_argument("--shared", type=int, default=0, help="1: BigGAN's shared embedding and hierarchical z")
+    p.add_argument("--shared-dim", type=int, default=0)
+    p.add_argument("--gain-offset", type=float, default=0.0)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--warmup", type=int, default=3)
@@ -107,8 +112,7 @@ def main():
     if a.threads > 0:
         torch.set_num_threads(a.threads)
     torch.manual_seed(1)
-    # bench step's flags describe a seed-block model with class tables (PeerRunner refuses the others)
-    cfg = SimpleNamespace(**vars(a), blocks="seed", shared=False, shared_dim=0, gain_offset=0.0)
+    cfg = SimpleNamespace(**dict(vars(a), shared=bool(a.shared)))
     g, d = Generator(cfg), Discriminator(cfg)
     gp, dp = trainable(g), trainable(d)
     for name, got, want in (("G", gp, a.expect_g), ("D", dp, a.expect_d)):
