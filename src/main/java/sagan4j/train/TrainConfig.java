@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import sagan4j.backend.GemmMath;
 import sagan4j.backend.OptimOps;
 import sagan4j.backend.ShapeException;
 import sagan4j.models.GanConfig;
@@ -122,6 +123,8 @@ public final class TrainConfig {
     // ------------------------------------------------------------ run folder
     @Setting("device: cpu or cuda (default: cuda when a GPU works, else cpu)")
     public String device;
+    @Setting("TF32 tensor cores for cuBLAS GEMMs and cuDNN convolutions (CUDA; sagan4j's own kernels stay FP32)")
+    public boolean tf32 = true;
     @Setting("run folder (default: runs/<preset>-<dataset>-<timestamp>)")
     public String out;
     @Setting("steps between metrics lines")
@@ -136,6 +139,11 @@ public final class TrainConfig {
     public long checkpointEvery = 500;
     @Setting("checkpoints kept")
     public int keepCheckpoints = 3;
+
+    /** The GEMM and convolution math training runs with: TF32 unless {@code --tf32 false}. */
+    public GemmMath gemmMath() {
+        return tf32 ? GemmMath.TF32 : GemmMath.FP32;
+    }
 
     /** Fields that are settings, in declaration order. */
     public static List<Field> settings() {

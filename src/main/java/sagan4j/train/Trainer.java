@@ -47,6 +47,9 @@ public final class Trainer {
     public Trainer(Backend be, TrainConfig cfg, Path dir, PrintStream log) {
         this.be = be;
         this.cfg = cfg.validate();
+        // training's cuBLAS GEMMs and cuDNN convolutions on TF32 tensor cores unless --tf32 false (the
+        // backends open in FP32, which the correctness tests keep); the reference and oneDNN stay FP32
+        be.setGemmMath(this.cfg.gemmMath());
         this.dir = dir;
         this.log = log;
     }
