@@ -44,6 +44,8 @@ public final class CudaContext implements AutoCloseable {
     private final CUcontext context;
     private final CUstream stream;
     private final DeviceInfo info;
+    /** The thread sagan4j last made this context current on (see {@link #ensureCurrent}). */
+    private volatile Thread currentOn;
     private boolean closed;
 
     private CudaContext(CUdevice device, CUcontext context, CUstream stream, DeviceInfo info) {
@@ -51,6 +53,7 @@ public final class CudaContext implements AutoCloseable {
         this.context = context;
         this.stream = stream;
         this.info = info;
+        this.currentOn = Thread.currentThread(); // open() made it current here
     }
 
     /**
@@ -149,9 +152,24 @@ public final class CudaContext implements AutoCloseable {
     /** Makes this context current on the calling thread (JCuda calls from another thread need it). */
     public void makeCurrent() {
         cuCtxSetCurrent(context);
+        currentOn = Thread.currentThread();
+    }
+
+    /**
+     * Makes this context current on the calling thread unless sagan4j already did so there last: called at
+     * the backend's entry points (every tensor's device pointer, allocation, synchronisation, timers, close),
+     * so a backend handed to another thread works there. Costs one volatile read when nothing changed. A
+     * caller that makes ANOTHER context current on a thread between two sagan4j calls must call
+     * {@link #makeCurrent} before the next one (sagan4j remembers only its own switches).
+     */
+    public void ensureCurrent() {
+        if (currentOn != Thread.currentThread()) {
+            makeCurrent();
+        }
     }
 
     public void synchronize() {
+        ensureCurrent();
         cuStreamSynchronize(stream);
         DeviceCounters.sync();
     }
@@ -162,6 +180,7 @@ public final class CudaContext implements AutoCloseable {
             return;
         }
         closed = true;
+        ensureCurrent();
         cuStreamSynchronize(stream);
         cuStreamDestroy(stream);
         cuDevicePrimaryCtxRelease(device);
