@@ -8,6 +8,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import sagan4j.backend.DType;
+import sagan4j.backend.Tensor;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.DeviceAllocator;
 import sagan4j.cuda.Gpu;
@@ -20,7 +22,8 @@ import sagan4j.testing.TinyTraining;
  * the allocator's cache, the number of cuMemAlloc calls, and the device's used memory as the driver reports it
  * (cuMemGetInfo: on the emulator, the sum over its allocation table) must equal their values after the warm-up —
  * exactly: every temporary of a step is closed by the step, and a warm step is served from the cache. A tensor
- * left open per step would raise the live bytes by its size class each step.
+ * left open per step would raise the live bytes by its size class each step; the control keeps one 1000-float
+ * tensor open across a step and sees exactly its size class.
  */
 @Tag("native")
 class DeviceMemoryFlatNativeTest {
@@ -58,6 +61,13 @@ class DeviceMemoryFlatNativeTest {
                 assertEquals(warm.cachedBytes(), now.cachedBytes(), "bytes in the allocator's cache " + at);
                 assertEquals(warm.deviceAllocations(), now.deviceAllocations(), "cuMemAlloc calls " + at);
                 assertEquals(used, deviceUsed(), "device memory in use as the driver reports it " + at);
+            }
+            // the control: one tensor left open across a step shows as exactly its size class
+            try (Tensor kept = cuda.empty(DType.FLOAT32, 1000)) {
+                run.step();
+                cuda.synchronize();
+                assertEquals(warm.liveBytes() + DeviceAllocator.sizeClass(kept.bytes()), cuda.allocator().stats().liveBytes(),
+                        "a tensor kept open during a step");
             }
             System.out.println("DeviceMemoryFlatNativeTest: over " + STEPS + " warm steps of tiny batch 4: live "
                     + warm.liveBytes() + " B, cached " + warm.cachedBytes() + " B, " + warm.deviceAllocations()
