@@ -22,22 +22,11 @@ class ReferenceTrainingLeakTest {
     @Test
     void trainStepsKeepTheHeapFlat() {
         HeapProbe heap = new HeapProbe();
-        long t0;
+        long ns;
         try (CpuBackend be = new CpuBackend(); TinyTraining run = new TinyTraining(be, TinyTraining.config(8, 2))) {
-            for (int s = 0; s < WARM_UP; s++) {
-                run.step();
-            }
-            t0 = System.nanoTime();
-            for (int s = 0; s <= STEPS; s++) {
-                if (s % EVERY == 0) {
-                    heap.sample();
-                }
-                if (s < STEPS) {
-                    run.step();
-                }
-            }
+            ns = run.train(WARM_UP, STEPS, EVERY, heap::sample);
         }
-        System.out.println("ReferenceTrainingLeakTest: " + STEPS + " steps of tiny width 8 batch 2 in " + (System.nanoTime() - t0) / 1_000_000_000
+        System.out.println("ReferenceTrainingLeakTest: " + STEPS + " steps of tiny width 8 batch 2 in " + ns / 1_000_000_000
                 + " s; used heap after GC every " + EVERY + " steps (KiB): " + heap.kib());
         heap.assertFlat("reference, " + STEPS + " train steps", SLACK);
     }

@@ -55,6 +55,26 @@ public final class TinyTraining implements AutoCloseable {
         step.gStep(batch);
     }
 
+    /**
+     * {@code warmUp} steps, then {@code steps} more with {@code sample} run before the first of them and after
+     * every {@code every}-th (so steps / every + 1 samples); returns the nanoseconds of the sampled part.
+     */
+    public long train(int warmUp, int steps, int every, Runnable sample) {
+        for (int s = 0; s < warmUp; s++) {
+            step();
+        }
+        long t0 = System.nanoTime();
+        for (int s = 0; s <= steps; s++) {
+            if (s % every == 0) {
+                sample.run();
+            }
+            if (s < steps) {
+                step();
+            }
+        }
+        return System.nanoTime() - t0;
+    }
+
     public TrainStep trainStep() {
         return step;
     }
