@@ -44,8 +44,12 @@ public final class CudaContext implements AutoCloseable {
     private final CUcontext context;
     private final CUstream stream;
     private final DeviceInfo info;
-    /** The thread sagan4j last made this context current on (see {@link #ensureCurrent}). */
-    private volatile Thread currentOn;
+    /**
+     * The context sagan4j last made current on each thread (see {@link #ensureCurrent}): per thread, because
+     * CUDA's current context is, and keyed by context, so that two backends on two GPUs driven by one thread
+     * each find their own made current again.
+     */
+    private static final ThreadLocal<CudaContext> CURRENT = new ThreadLocal<>();
     private boolean closed;
 
     private CudaContext(CUdevice device, CUcontext context, CUstream stream, DeviceInfo info) {
@@ -53,7 +57,7 @@ public final class CudaContext implements AutoCloseable {
         this.context = context;
         this.stream = stream;
         this.info = info;
-        this.currentOn = Thread.currentThread(); // open() made it current here
+        CURRENT.set(this); // open() made it current on this thread
     }
 
     /**
@@ -152,18 +156,18 @@ public final class CudaContext implements AutoCloseable {
     /** Makes this context current on the calling thread (JCuda calls from another thread need it). */
     public void makeCurrent() {
         cuCtxSetCurrent(context);
-        currentOn = Thread.currentThread();
+        CURRENT.set(this);
     }
 
     /**
-     * Makes this context current on the calling thread unless sagan4j already did so there last: called at
-     * the backend's entry points (every tensor's device pointer, allocation, synchronisation, timers, close),
-     * so a backend handed to another thread works there. Costs one volatile read when nothing changed. A
-     * caller that makes ANOTHER context current on a thread between two sagan4j calls must call
+     * Makes this context current on the calling thread unless it is the one sagan4j made current there last:
+     * called at the backend's entry points (every tensor's device pointer, allocation, synchronisation, timers,
+     * close), so a backend handed to another thread works there. Costs one thread-local read when nothing
+     * changed. A caller that makes ANOTHER context current on a thread between two sagan4j calls must call
      * {@link #makeCurrent} before the next one (sagan4j remembers only its own switches).
      */
     public void ensureCurrent() {
-        if (currentOn != Thread.currentThread()) {
+        if (CURRENT.get() != this) {
             makeCurrent();
         }
     }
@@ -184,5 +188,8 @@ public final class CudaContext implements AutoCloseable {
         cuStreamSynchronize(stream);
         cuStreamDestroy(stream);
         cuDevicePrimaryCtxRelease(device);
+        if (CURRENT.get() == this) {
+            CURRENT.remove();
+        }
     }
 }
