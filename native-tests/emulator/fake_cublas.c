@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "open_handles.h"
 #include "tf32.h"
 
 /* ------------------------------------------------------------------ types and constants of cublas_api.h */
@@ -113,6 +114,11 @@ struct cublasContext {
 };
 typedef struct cublasContext *cublasHandle_t;
 
+/* Handles created and destroyed (open_handles.h): reported at exit when any is left open. */
+enum { H_CUBLAS };
+static EmuHandleCount emu_handles[] = {{"cuBLAS handle", 0, 0}};
+EMU_HANDLE_REPORT_AT_EXIT("libcublas.so.13")
+
 static int live(cublasHandle_t h) {
     return h != NULL && h->magic == HANDLE_MAGIC;
 }
@@ -131,6 +137,7 @@ cublasStatus_t cublasCreate_v2(cublasHandle_t *handle) {
     h->atomicsMode = CUBLAS_ATOMICS_NOT_ALLOWED;
     h->mathMode = CUBLAS_DEFAULT_MATH;
     *handle = h;
+    EMU_HANDLE_CREATED(H_CUBLAS);
     return CUBLAS_STATUS_SUCCESS;
 }
 
@@ -140,6 +147,7 @@ cublasStatus_t cublasDestroy_v2(cublasHandle_t handle) {
     }
     handle->magic = 0;
     free(handle);
+    EMU_HANDLE_DESTROYED(H_CUBLAS);
     return CUBLAS_STATUS_SUCCESS;
 }
 

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "open_handles.h"
 #include "tf32.h"
 
 /* ------------------------------------------------------------------ types and constants of cudnn_graph.h */
@@ -298,6 +299,13 @@ cudnnStatus_t cudnnQueryRuntimeError(cudnnHandle_t handle, cudnnStatus_t *rstatu
     return CUDNN_STATUS_SUCCESS;
 }
 
+/* Handles and descriptors created and destroyed (open_handles.h): reported at exit when any is left open. */
+enum { H_HANDLE, H_TENSOR, H_FILTER, H_CONV };
+static EmuHandleCount emu_handles[] = {{"cuDNN handle", 0, 0}, {"tensor descriptor", 0, 0},
+                                       {"filter descriptor", 0, 0},
+                                       {"convolution descriptor", 0, 0}};
+EMU_HANDLE_REPORT_AT_EXIT("libcudnn.so.9")
+
 cudnnStatus_t cudnnCreate(cudnnHandle_t *handle) {
     if (handle == NULL) {
         return CUDNN_STATUS_BAD_PARAM_NULL_POINTER;
@@ -308,6 +316,7 @@ cudnnStatus_t cudnnCreate(cudnnHandle_t *handle) {
     }
     h->magic = MAGIC_HANDLE;
     *handle = h;
+    EMU_HANDLE_CREATED(H_HANDLE);
     return CUDNN_STATUS_SUCCESS;
 }
 
@@ -317,6 +326,7 @@ cudnnStatus_t cudnnDestroy(cudnnHandle_t handle) {
     }
     handle->magic = 0;
     free(handle);
+    EMU_HANDLE_DESTROYED(H_HANDLE);
     return CUDNN_STATUS_SUCCESS;
 }
 
@@ -366,6 +376,7 @@ cudnnStatus_t cudnnCreateTensorDescriptor(cudnnTensorDescriptor_t *tensorDesc) {
     }
     t->magic = MAGIC_TENSOR;
     *tensorDesc = t;
+    EMU_HANDLE_CREATED(H_TENSOR);
     return CUDNN_STATUS_SUCCESS;
 }
 
@@ -378,6 +389,7 @@ cudnnStatus_t cudnnDestroyTensorDescriptor(cudnnTensorDescriptor_t tensorDesc) {
     }
     tensorDesc->magic = 0;
     free(tensorDesc);
+    EMU_HANDLE_DESTROYED(H_TENSOR);
     return CUDNN_STATUS_SUCCESS;
 }
 
@@ -463,6 +475,7 @@ cudnnStatus_t cudnnCreateFilterDescriptor(cudnnFilterDescriptor_t *filterDesc) {
     }
     f->magic = MAGIC_FILTER;
     *filterDesc = f;
+    EMU_HANDLE_CREATED(H_FILTER);
     return CUDNN_STATUS_SUCCESS;
 }
 
@@ -475,6 +488,7 @@ cudnnStatus_t cudnnDestroyFilterDescriptor(cudnnFilterDescriptor_t filterDesc) {
     }
     filterDesc->magic = 0;
     free(filterDesc);
+    EMU_HANDLE_DESTROYED(H_FILTER);
     return CUDNN_STATUS_SUCCESS;
 }
 
@@ -538,6 +552,7 @@ cudnnStatus_t cudnnCreateConvolutionDescriptor(cudnnConvolutionDescriptor_t *con
     d->groupCount = 1;
     d->reorder = CUDNN_DEFAULT_REORDER;
     *convDesc = d;
+    EMU_HANDLE_CREATED(H_CONV);
     return CUDNN_STATUS_SUCCESS;
 }
 
@@ -550,6 +565,7 @@ cudnnStatus_t cudnnDestroyConvolutionDescriptor(cudnnConvolutionDescriptor_t con
     }
     convDesc->magic = 0;
     free(convDesc);
+    EMU_HANDLE_DESTROYED(H_CONV);
     return CUDNN_STATUS_SUCCESS;
 }
 

@@ -13,6 +13,7 @@
 #include <cuda.h>
 
 #include "emu_runtime.h"
+#include "open_handles.h"
 
 #include <chrono>
 #include <cstdio>
@@ -43,6 +44,12 @@ std::map<std::string, Function*> functions; // one CUfunction per kernel, as cuM
 int primaryRefs = 0;
 int ctxToken, streamToken;                   // addresses used as the context / stream handles
 __thread CUcontext currentCtx = nullptr;
+
+// Handles created and destroyed, per kind (open_handles.h): reported at exit when any is left open. The
+// stream-capture section counts its graphs with EMU_HANDLE_CREATED(H_GRAPH) / EMU_HANDLE_DESTROYED(H_GRAPH).
+enum { H_PRIMARY_CTX, H_STREAM, H_EVENT, H_MODULE, H_DEVICE_BUFFER, H_GRAPH, H_GRAPH_EXEC };
+EmuHandleCount emu_handles[] = {{"primary context retain", 0, 0}, {"stream", 0, 0}, {"event", 0, 0}, {"module", 0, 0},
+                                {"device buffer", 0, 0}, {"graph", 0, 0}, {"graph exec", 0, 0}};
 
 double nowMs() {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -115,6 +122,8 @@ CUresult launch(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx
     return CUDA_SUCCESS;
 }
 
+EMU_HANDLE_REPORT_AT_EXIT("libcuda.so.1")
+
 }  // namespace
 
 extern "C" {
@@ -174,6 +183,7 @@ CUresult cuDevicePrimaryCtxRetain(CUcontext* ctx, CUdevice d) {
     if (d != 0) return CUDA_ERROR_INVALID_DEVICE;
     std::lock_guard<std::mutex> g(mu);
     primaryRefs++;
+    EMU_HANDLE_CREATED(H_PRIMARY_CTX);
     *ctx = (CUcontext)&ctxToken;
     return CUDA_SUCCESS;
 }
@@ -183,6 +193,7 @@ CUresult cuDevicePrimaryCtxRelease(CUdevice d) {
     std::lock_guard<std::mutex> g(mu);
     if (primaryRefs == 0) return CUDA_ERROR_INVALID_CONTEXT;
     primaryRefs--;
+    EMU_HANDLE_DESTROYED(H_PRIMARY_CTX);
     return CUDA_SUCCESS;
 }
 CUresult cuCtxSetCurrent(CUcontext ctx) {
@@ -195,15 +206,37 @@ CUresult cuCtxGetCurrent(CUcontext* ctx) { NEED_INIT(); *ctx = currentCtx; retur
 CUresult cuCtxGetDevice(CUdevice* d) { NEED_CTX(); *d = 0; return CUDA_SUCCESS; }
 CUresult cuCtxSynchronize(void) { NEED_CTX(); return CUDA_SUCCESS; }
 
-CUresult cuStreamCreate(CUstream* s, unsigned int) { NEED_CTX(); *s = (CUstream)&streamToken; return CUDA_SUCCESS; }
-CUresult cuStreamDestroy(CUstream s) { NEED_CTX(); return s == (CUstream)&streamToken ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE; }
+// Every stream is the same token (work is synchronous); the count of live ones catches an unbalanced destroy.
+CUresult cuStreamCreate(CUstream* s, unsigned int) {
+    NEED_CTX();
+    *s = (CUstream)&streamToken;
+    EMU_HANDLE_CREATED(H_STREAM);
+    return CUDA_SUCCESS;
+}
+CUresult cuStreamDestroy(CUstream s) {
+    NEED_CTX();
+    if (s != (CUstream)&streamToken || EMU_HANDLE_OPEN(H_STREAM) <= 0) return CUDA_ERROR_INVALID_HANDLE;
+    EMU_HANDLE_DESTROYED(H_STREAM);
+    return CUDA_SUCCESS;
+}
 CUresult cuStreamSynchronize(CUstream s) {
     NEED_CTX();
     return s == nullptr || s == (CUstream)&streamToken ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
 }
 
-CUresult cuEventCreate(CUevent* e, unsigned int) { NEED_CTX(); *e = (CUevent) new Event{0, false}; return CUDA_SUCCESS; }
-CUresult cuEventDestroy(CUevent e) { NEED_CTX(); if (!e) return CUDA_ERROR_INVALID_HANDLE; delete (Event*)e; return CUDA_SUCCESS; }
+CUresult cuEventCreate(CUevent* e, unsigned int) {
+    NEED_CTX();
+    *e = (CUevent) new Event{0, false};
+    EMU_HANDLE_CREATED(H_EVENT);
+    return CUDA_SUCCESS;
+}
+CUresult cuEventDestroy(CUevent e) {
+    NEED_CTX();
+    if (!e) return CUDA_ERROR_INVALID_HANDLE;
+    delete (Event*)e;
+    EMU_HANDLE_DESTROYED(H_EVENT);
+    return CUDA_SUCCESS;
+}
 CUresult cuEventRecord(CUevent e, CUstream) { NEED_CTX(); if (!e) return CUDA_ERROR_INVALID_HANDLE; *(Event*)e = {nowMs(), true}; return CUDA_SUCCESS; }
 CUresult cuEventSynchronize(CUevent e) { NEED_CTX(); return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE; }
 // cuda.h 13 maps cuEventElapsedTime to cuEventElapsedTime_v2; JCuda 12.6 imports the plain name, which
@@ -236,6 +269,7 @@ CUresult cuMemAlloc(CUdeviceptr* p, size_t bytes) {
     *p = (CUdeviceptr)start;
     std::lock_guard<std::mutex> g(mu);
     allocations[*p] = {map, total, bytes};
+    EMU_HANDLE_CREATED(H_DEVICE_BUFFER);
     return CUDA_SUCCESS;
 }
 CUresult cuMemFree(CUdeviceptr p) {
@@ -246,6 +280,7 @@ CUresult cuMemFree(CUdeviceptr p) {
     if (it == allocations.end()) return fail(CUDA_ERROR_INVALID_VALUE, "cuMemFree of an address cuMemAlloc did not return");
     munmap(it->second.map, it->second.mapBytes);
     allocations.erase(it);
+    EMU_HANDLE_DESTROYED(H_DEVICE_BUFFER);
     return CUDA_SUCCESS;
 }
 CUresult cuMemGetInfo(size_t* free, size_t* total) {
@@ -322,6 +357,7 @@ CUresult cuModuleLoadData(CUmodule* m, const void* image) {
     memcpy((void*)mod->image, image, size);
     std::lock_guard<std::mutex> g(mu);
     modules.insert(mod);
+    EMU_HANDLE_CREATED(H_MODULE);
     *m = (CUmodule)mod;
     return CUDA_SUCCESS;
 }
@@ -331,6 +367,7 @@ CUresult cuModuleUnload(CUmodule m) {
     if (!modules.erase((Module*)m)) return CUDA_ERROR_INVALID_HANDLE;
     free((void*)((Module*)m)->image);
     delete (Module*)m;
+    EMU_HANDLE_DESTROYED(H_MODULE);
     return CUDA_SUCCESS;
 }
 CUresult cuModuleGetFunction(CUfunction* f, CUmodule m, const char* name) {

@@ -25,7 +25,8 @@ public final class SpectralNormExample {
     public static void run(CUdeviceptr w, int out, int rest, CUdeviceptr u, CUdeviceptr v, CUdeviceptr sigma,
                            CUdeviceptr wSn, CUdeviceptr gradWSn, CUdeviceptr gradW, CUstream stream) {
         // example:begin
-        SpectralNormKernels sn = new SpectralNormKernels(KernelLibrary.forCurrentContext());
+        KernelLibrary kernels = KernelLibrary.forCurrentContext();   // loads the modules: close it when done
+        SpectralNormKernels sn = new SpectralNormKernels(kernels);
         SpectralNormKernels.WeightSet set = new SpectralNormKernels.WeightSet()
                 .add(w, out, rest, u, v, sigma, wSn);     // one add(...) per SN weight of the model
         CUdeviceptr descs = new CUdeviceptr(), scratch = new CUdeviceptr(), partials = new CUdeviceptr();
@@ -43,5 +44,6 @@ public final class SpectralNormExample {
         cuMemFree(descs);
         cuMemFree(scratch);
         cuMemFree(partials);
+        kernels.close();
     }
 }

@@ -31,7 +31,8 @@ import sagan4j.cuda.spectralnorm.CudaSpectralNorm;
  * The CUDA backend: one GPU, one stream, a caching allocator, the packed kernels and a GEMM path
  * (cuBLAS, or sagan4j's tiled kernel when cuBLAS cannot load). Every op is queued on the stream and
  * returns at once; {@link #synchronize()} and the host downloads wait. Not thread-safe: one thread
- * drives one backend.
+ * at a time drives one backend; handed to another thread (after a happens-before edge such as a join or a
+ * queue), it makes its context current there at its first call (docs/threads.md).
  */
 public final class CudaBackend extends Backend {
 
@@ -59,7 +60,7 @@ public final class CudaBackend extends Backend {
     }
 
     private final CudaContext ctx;
-    private final DeviceAllocator allocator = new DeviceAllocator();
+    private final DeviceAllocator allocator;
     private final KernelLibrary kernels;
     private final GemmPath gemm;
     private final CudaLayers layers;
@@ -88,6 +89,7 @@ public final class CudaBackend extends Backend {
 
     private CudaBackend(Options options) {
         this.ctx = CudaContext.open(options.device());
+        this.allocator = new DeviceAllocator(ctx);
         try {
             this.kernels = new KernelLibrary(ctx);
             var cublas = CudaNatives.load().cublas();
@@ -196,6 +198,7 @@ public final class CudaBackend extends Backend {
 
     @Override
     public Timer timer() {
+        ctx.ensureCurrent();
         return new EventTimer(ctx.stream());
     }
 
@@ -213,6 +216,7 @@ public final class CudaBackend extends Backend {
     @Override
     public CudaCondBatchNorm condBatchNorm() {
         if (condBatchNorm == null) {
+            ctx.ensureCurrent();
             condBatchNorm = new CudaCondBatchNorm(this);
         }
         return condBatchNorm;
@@ -226,6 +230,7 @@ public final class CudaBackend extends Backend {
     @Override
     public CudaSpectralNorm spectralNorm() {
         if (spectralNorm == null) {
+            ctx.ensureCurrent();
             spectralNorm = new CudaSpectralNorm(this);
         }
         return spectralNorm;
@@ -234,6 +239,7 @@ public final class CudaBackend extends Backend {
     @Override
     public CudaOptim optim() {
         if (optim == null) {
+            ctx.ensureCurrent();
             optim = new CudaOptim(this);
         }
         return optim;
@@ -245,7 +251,7 @@ public final class CudaBackend extends Backend {
             return;
         }
         closed = true;
-        ctx.synchronize();
+        ctx.synchronize(); // makes the context current on this thread first
         if (condBatchNorm != null) {
             condBatchNorm.close();
         }
@@ -265,7 +271,7 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected Tensor.Storage allocate(Shape shape, DType dtype) {
-        return new CudaStorage(allocator, allocator.allocate(shape.size() * dtype.bytes()));
+        return new CudaStorage(ctx, allocator, allocator.allocate(shape.size() * dtype.bytes()));
     }
 
     private static CUdeviceptr p(Tensor t) {

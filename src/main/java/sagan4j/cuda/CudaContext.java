@@ -44,6 +44,12 @@ public final class CudaContext implements AutoCloseable {
     private final CUcontext context;
     private final CUstream stream;
     private final DeviceInfo info;
+    /**
+     * The context sagan4j last made current on each thread (see {@link #ensureCurrent}): per thread, because
+     * CUDA's current context is, and keyed by context, so that two backends on two GPUs driven by one thread
+     * each find their own made current again.
+     */
+    private static final ThreadLocal<CudaContext> CURRENT = new ThreadLocal<>();
     private boolean closed;
 
     private CudaContext(CUdevice device, CUcontext context, CUstream stream, DeviceInfo info) {
@@ -51,6 +57,7 @@ public final class CudaContext implements AutoCloseable {
         this.context = context;
         this.stream = stream;
         this.info = info;
+        CURRENT.set(this); // open() made it current on this thread
     }
 
     /**
@@ -149,9 +156,24 @@ public final class CudaContext implements AutoCloseable {
     /** Makes this context current on the calling thread (JCuda calls from another thread need it). */
     public void makeCurrent() {
         cuCtxSetCurrent(context);
+        CURRENT.set(this);
+    }
+
+    /**
+     * Makes this context current on the calling thread unless it is the one sagan4j made current there last:
+     * called at the backend's entry points (every tensor's device pointer, allocation, synchronisation, timers,
+     * close), so a backend handed to another thread works there. Costs one thread-local read when nothing
+     * changed. A caller that makes ANOTHER context current on a thread between two sagan4j calls must call
+     * {@link #makeCurrent} before the next one (sagan4j remembers only its own switches).
+     */
+    public void ensureCurrent() {
+        if (CURRENT.get() != this) {
+            makeCurrent();
+        }
     }
 
     public void synchronize() {
+        ensureCurrent();
         cuStreamSynchronize(stream);
         DeviceCounters.sync();
     }
@@ -162,8 +184,12 @@ public final class CudaContext implements AutoCloseable {
             return;
         }
         closed = true;
+        ensureCurrent();
         cuStreamSynchronize(stream);
         cuStreamDestroy(stream);
         cuDevicePrimaryCtxRelease(device);
+        if (CURRENT.get() == this) {
+            CURRENT.remove();
+        }
     }
 }

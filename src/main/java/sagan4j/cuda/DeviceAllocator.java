@@ -32,6 +32,7 @@ public final class DeviceAllocator implements AutoCloseable {
     public record Stats(long liveBytes, long cachedBytes, long peakBytes, long deviceAllocations, long cacheHits) {
     }
 
+    private final CudaContext ctx;
     private final Map<Long, ArrayDeque<CUdeviceptr>> free = new HashMap<>();
     private final Set<Block> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private long liveBytes;
@@ -40,6 +41,11 @@ public final class DeviceAllocator implements AutoCloseable {
     private long deviceAllocations;
     private long cacheHits;
     private boolean closed;
+
+    /** An allocator on {@code ctx}, which it makes current before each driver call (any thread may allocate). */
+    public DeviceAllocator(CudaContext ctx) {
+        this.ctx = ctx;
+    }
 
     /** The size class a request of {@code bytes} is served from. */
     public static long sizeClass(long bytes) {
@@ -78,6 +84,7 @@ public final class DeviceAllocator implements AutoCloseable {
 
     private CUdeviceptr deviceAlloc(long cls) {
         CUdeviceptr p = new CUdeviceptr();
+        ctx.ensureCurrent();
         try {
             cuMemAlloc(p, cls);
             DeviceCounters.allocation();
@@ -110,6 +117,7 @@ public final class DeviceAllocator implements AutoCloseable {
 
     /** Gives every cached (unused) block back to the driver. */
     public synchronized void releaseCached() {
+        ctx.ensureCurrent();
         for (ArrayDeque<CUdeviceptr> list : free.values()) {
             for (CUdeviceptr p : list) {
                 cuMemFree(p);

@@ -154,6 +154,11 @@ public final class OneDnnBackend extends Backend {
         return optim;
     }
 
+    /** oneDNN memory objects and primitives alive (cached per convolution shape; none after close). */
+    int liveNativeHandles() {
+        return dnnl.liveHandles();
+    }
+
     /** Time spent in oneDNN and in copies to and from it so far (bench step's breakdown). */
     public TimeSplit timeSplit() {
         return time;

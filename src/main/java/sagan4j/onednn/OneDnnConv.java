@@ -217,13 +217,13 @@ final class OneDnnConv extends ConvOps {
 
     void close() {
         for (Primitive p : cache.values()) {
-            Dnnl.check(dnnl_primitive_destroy(p.conv), "dnnl_primitive_destroy");
+            dnnl.destroy(p.conv);
             for (int i = 0; i < 3; i++) {
                 if (p.reorder[i] != null) {
-                    Dnnl.check(dnnl_primitive_destroy(p.reorder[i]), "dnnl_primitive_destroy");
-                    Dnnl.check(dnnl_memory_destroy(p.blocked[i]), "dnnl_memory_destroy");
+                    dnnl.destroy(p.reorder[i]);
+                    dnnl.destroy(p.blocked[i]);
                 }
-                Dnnl.check(dnnl_memory_destroy(p.plain[i]), "dnnl_memory_destroy");
+                dnnl.destroy(p.plain[i]);
             }
         }
         cache.clear();

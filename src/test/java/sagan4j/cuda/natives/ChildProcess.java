@@ -11,18 +11,18 @@ import java.util.concurrent.TimeUnit;
  * going to a temporary file so that the wait below bounds the whole run. The bound is not a time budget: it is
  * far above any run on a loaded machine and only turns a hang into a failure instead of a stuck build.
  */
-final class ChildProcess {
+public final class ChildProcess {
     /** Generous: only a hang gets near it (a child JVM takes seconds, gcc well under a second). */
-    static final long HANG_BOUND_MINUTES = 10;
+    public static final long HANG_BOUND_MINUTES = 10;
 
     /** The exit status and the whole output. */
-    record Result(int exit, String output) {
+    public record Result(int exit, String output) {
     }
 
     private ChildProcess() {
     }
 
-    static Result run(ProcessBuilder pb) throws IOException, InterruptedException {
+    public static Result run(ProcessBuilder pb) throws IOException, InterruptedException {
         File log = File.createTempFile("sagan4j-child-", ".log");
         try {
             Process p = pb.redirectErrorStream(true).redirectOutput(log).start();
