@@ -35,7 +35,7 @@ class LaunchShapeNativeTest {
         "attention_backward_dkdv_d64_c64_f32, 96,  1, CUDA_ERROR_LAUNCH_FAILED",
         "channel_bias_grad_partial_f32,       128, 1, CUDA_ERROR_LAUNCH_FAILED",
         "transpose_f32,                       16,  16, CUDA_ERROR_LAUNCH_FAILED",
-        "sgemm_tiled,                         128, 1, CUDA_ERROR_LAUNCH_FAILED",
+        "sgemm_tiled,                         256, 1, CUDA_ERROR_LAUNCH_FAILED",
         "attention_forward_tiled_d64_c96_f32, 256, 1, CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES",
     })
     void aWrongBlockSizeFailsTheLaunch(String kernel, int bx, int by, String error) {
