@@ -34,21 +34,27 @@ simple    attention_forward_simple_f32: one block per (query row, 128 output col
           per block from L2, o and lse written once. Any d, any c. Backward: one thread per element of
           dv, dk, dq (attention_backward_simple_*), each recomputing its P row/column: correct for any d, c,
           and slow (the S and dP dot products are redone d or c times).
-fused     attention_forward_tiled_c{32,64,96}_f32: flash-attention style. A block of 128 threads owns 64
-          query rows and CT output columns (grid.y = ceil(c / CT)); it walks M in tiles of 32 keys staged in
-          shared memory: S tile (64x32) in registers (4x4 per thread), online softmax with shuffles within
-          the 8 threads of a row, P through shared memory, o accumulated in registers (4 x CT/8 per thread).
-          q, k and P tiles are kept transposed so that every inner-loop operand is one 16-byte shared load
-          (2 loads per 16 FMAs in S, 1 + CT/32 loads per CT/2 FMAs in P v). Scores and probabilities never
-          reach global memory; one lse per row is written. Bytes: the floor above (k, v re-read once per
-          64-row tile, mostly from L2). Needs d <= 32 (the Java side uses `simple` otherwise).
-          Backward: attention_rowdot_f32 (D), then attention_backward_dkdv_c*_f32 (a block owns 32 keys of
-          dk and dv and walks all N in tiles of 32 rows, recomputing P and dS into shared memory) and
-          attention_backward_dq_c*_f32 (a block owns 32 query rows of dq and walks all M); rows of the
-          tiles are 16-byte aligned and zero-padded to 32 (d) or CMAX (c), so dot products and
-          accumulations use 16-byte loads. Bytes: the floor above (q, dO re-read once per 32-key tile and
-          k, v once per 32-row tile, mostly from L2). Every output element is owned by one thread and
-          summed in a fixed order: no atomics, bitwise identical from run to run. Needs d <= 32 and c <= 96.
+fused     attention_forward_tiled_d{32,64}_c{32,64,96}_f32: flash-attention style. A block of 128 threads
+          owns 64 query rows and CT output columns (grid.y = ceil(c / CT)); it walks M in tiles of 32 keys
+          staged in shared memory: S tile (64x32) in registers (4x4 per thread), online softmax with shuffles
+          within the 8 threads of a row, P through shared memory (swizzled: no bank conflict on its store),
+          o accumulated in registers (4 x CT/8 per thread). q, k and P tiles are kept transposed so that
+          every inner-loop operand is one 16-byte shared load (2 loads per 16 FMAs in S, 1 + CT/32 loads per
+          CT/2 FMAs in P v). Scores and probabilities never reach global memory; one lse per row is written.
+          The q/k tiles hold DM = 32 or 64 values of t (the smallest DM >= d). Bytes: the floor above (k, v
+          re-read once per 64-row tile, mostly from L2). Needs d <= 64 (the Java side runs `simple` otherwise
+          and says so once per shape).
+          Backward: attention_rowdot_f32 (D), then attention_backward_dkdv_d*_c*_f32 (a block owns 32 keys of
+          dk and dv and walks its split of N in tiles of 32 rows, recomputing P and dS into shared memory;
+          when B*ceil(M/32) blocks would not fill the GPU, N is split over grid.y and
+          attention_sum_splits_f32 adds the S partial sums in order: + 8*S*B*M*(d + c) bytes) and
+          attention_backward_dq_d*_c*_f32 (a block owns 32 query rows of dq and walks all M); rows of the
+          tiles are 16-byte aligned and zero-padded to DM (d) or CMAX (c), so dot products and accumulations
+          use 16-byte loads. Bytes: the floor above (q, dO re-read once per 32-key tile and k, v once per
+          32-row tile, mostly from L2). Every output element is owned by one thread (or one thread per split,
+          then one thread of the second pass) and summed in a fixed order: no atomics, bitwise identical from
+          run to run. Needs d <= 32 with c <= 96, or d <= 64 with c <= 64 ((64, 96) needs 52 KB of static
+          shared memory, over the 48 KiB limit).
 
 Accuracy: expf and logf with fast-math off; fp32 accumulation. Every version is checked against the
 double-precision CPU reference to 1e-5 relative L2 (native-tests/java/sagan4j/cuda/attention).
@@ -59,13 +65,15 @@ never written.
 #include <math_constants.h>
 
 #define ATT_FULL_MASK 0xffffffffu
+#define ATT_ROW_THREADS 256   // threads of the row kernels below: 8 warps, one row each
 
 // ------------------------------------------------------------------------------------------------ baseline
 
 // S, P: (rows, M) row-major, rows = B*N; lse: (rows,). One warp per row, 8 rows per 256-thread block:
 // P = exp(S - max) / sum, in place; lse = max + log(sum). Grid (ceil(rows/8)), block (256).
-extern "C" __global__ void __launch_bounds__(256)
+extern "C" __global__ void __launch_bounds__(ATT_ROW_THREADS)
 attention_softmax_rows_f32(float* S, float* lse, long long rows, int M) {
+    SAGAN_REQUIRE_BLOCK(ATT_ROW_THREADS);
     const int lane = threadIdx.x & 31;
     const idx_t row = (idx_t)blockIdx.x * 8 + (threadIdx.x >> 5);
     if (row >= rows) return;                       // whole warps leave together
@@ -76,8 +84,7 @@ attention_softmax_rows_f32(float* S, float* lse, long long rows, int M) {
     for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(ATT_FULL_MASK, mx, o));
     float sum = 0.0f;
     for (int j = lane; j < M; j += 32) sum += expf(s[j] - mx);
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(ATT_FULL_MASK, sum, o);
+    sum = sagan_warp_sum(sum);
     const float inv = 1.0f / sum;
     for (int j = lane; j < M; j += 32) s[j] = expf(s[j] - mx) * inv;
     if (lane == 0) lse[row] = mx + logf(sum);
@@ -93,15 +100,15 @@ extern "C" __global__ void attention_probs_from_lse_f32(float* S, const float* l
 
 // dP -> dS in place: dS = P * (dP - D), D = sum_x dO[row, x] * O[row, x]. dP, P: (rows, M); dO, O: (rows, c).
 // One warp per row, 8 rows per 256-thread block. Grid (ceil(rows/8)), block (256).
-extern "C" __global__ void __launch_bounds__(256)
+extern "C" __global__ void __launch_bounds__(ATT_ROW_THREADS)
 attention_ds_f32(float* dP, const float* P, const float* dO, const float* O, long long rows, int M, int c) {
+    SAGAN_REQUIRE_BLOCK(ATT_ROW_THREADS);
     const int lane = threadIdx.x & 31;
     const idx_t row = (idx_t)blockIdx.x * 8 + (threadIdx.x >> 5);
     if (row >= rows) return;
     float D = 0.0f;
     for (int x = lane; x < c; x += 32) D = fmaf(dO[row * c + x], O[row * c + x], D);
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) D += __shfl_xor_sync(ATT_FULL_MASK, D, o);
+    D = sagan_warp_sum(D);
     for (int j = lane; j < M; j += 32) {
         idx_t e = row * M + j;
         dP[e] = P[e] * (dP[e] - D);
@@ -109,15 +116,15 @@ attention_ds_f32(float* dP, const float* P, const float* dO, const float* O, lon
 }
 
 // D[row] = sum_x dO[row, x] * O[row, x]; dO, O: (rows, c); D: (rows,). One warp per row, 8 per block.
-extern "C" __global__ void __launch_bounds__(256)
+extern "C" __global__ void __launch_bounds__(ATT_ROW_THREADS)
 attention_rowdot_f32(float* D, const float* dO, const float* O, long long rows, int c) {
+    SAGAN_REQUIRE_BLOCK(ATT_ROW_THREADS);
     const int lane = threadIdx.x & 31;
     const idx_t row = (idx_t)blockIdx.x * 8 + (threadIdx.x >> 5);
     if (row >= rows) return;
     float acc = 0.0f;
     for (int x = lane; x < c; x += 32) acc = fmaf(dO[row * c + x], O[row * c + x], acc);
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(ATT_FULL_MASK, acc, o);
+    acc = sagan_warp_sum(acc);
     if (lane == 0) D[row] = acc;
 }
 
@@ -231,8 +238,7 @@ extern "C" __global__ void attention_backward_simple_dq_f32(float* dq, const flo
 // ------------------------------------------------------------------------------------------------ fused
 
 #define ATT_THREADS 128   // 4 warps
-#define ATT_DMAX 32       // largest d of the fused kernels
-#define ATT_DP (ATT_DMAX + 1)   // odd row stride of the d-wide shared tiles: conflict-free column walks
+#define ATT_DMAX 64       // largest d of the fused kernels (instantiated for d <= 32 and d <= 64: DM below)
 #define ATT_FQ 64         // forward: query rows per block
 #define ATT_FK 32         // forward: keys per tile
 
@@ -270,16 +276,24 @@ __device__ __forceinline__ float4 att_ld4(const float* p) {
 // are 3 xor-shuffles. q and k tiles are stored transposed (Qt[t][row], Kt[t][key]) and P transposed
 // (Pt[key][row]), so that every inner-loop operand is one 16-byte shared load: per d-step 2 loads feed
 // 16 FMAs, per key 1 + CT/32 loads feed CT/2 FMAs.
-template <int CT>
+template <int DM, int CT>
 __device__ __forceinline__ void att_forward_tiled(const float* __restrict__ q, const float* __restrict__ k,
                                                   const float* __restrict__ v, float* __restrict__ o,
                                                   float* __restrict__ lse, int N, int M, int d, int c, float scale) {
-    constexpr int QS = ATT_FQ + 4;   // row stride of Qt and Pt: 16-byte aligned rows
+    constexpr int QS = ATT_FQ + 4;   // row stride of Qt: 16-byte aligned rows
     constexpr int KS = ATT_FK + 4;   // row stride of Kt
-    __shared__ __align__(16) float Qt[ATT_DMAX * QS];
-    __shared__ __align__(16) float Kt[ATT_DMAX * KS];
+    // Pt[key][row], ATT_FQ floats per key row, no padding, its 16 float4 columns swizzled: P[row 4*ty + i,
+    // key r] lives in float4 column ty ^ (r >> 2) of row r. Why: thread (tx, ty) stores the 4 keys
+    // r = 4*tx + jj, and a 16-byte store is served 8 lanes at a time (tx = 0..7, one ty). Unswizzled, at the
+    // old padded stride of 68 floats, those 8 float4s fell on only 2 of the 8 four-bank groups (68*4 = 272 =
+    // 16 mod 32): a 4-way bank conflict on every P store. With stride 64 the row adds nothing mod 32 banks
+    // and ty ^ tx puts the 8 lanes on 8 distinct groups; the reads (one row kk, float4 column ty ^ (kk >> 2))
+    // stay single 16-byte loads, broadcast within each quarter-warp as before.
+    constexpr int PS = ATT_FQ;
+    __shared__ __align__(16) float Qt[DM * QS];
+    __shared__ __align__(16) float Kt[DM * KS];
     __shared__ __align__(16) float Vs[ATT_FK * CT];
-    __shared__ __align__(16) float Pt[ATT_FK * QS];
+    __shared__ __align__(16) float Pt[ATT_FK * PS];
 
     const idx_t b = blockIdx.z;
     const int n0 = blockIdx.x * ATT_FQ, c0 = blockIdx.y * CT;
@@ -348,14 +362,14 @@ __device__ __forceinline__ void att_forward_tiled(const float* __restrict__ q, c
         }
 #pragma unroll
         for (int jj = 0; jj < 4; jj++) {
-            *reinterpret_cast<float4*>(&Pt[(4 * tx + jj) * QS + 4 * ty]) =
+            *reinterpret_cast<float4*>(&Pt[(4 * tx + jj) * PS + 4 * (ty ^ tx)]) =   // (r >> 2) == tx
                 make_float4(s[0][jj], s[1][jj], s[2][jj], s[3][jj]);
         }
         __syncthreads();
 
 #pragma unroll 8
         for (int kk = 0; kk < ATT_FK; kk++) {
-            const float4 p4 = att_ld4(&Pt[kk * QS + 4 * ty]);
+            const float4 p4 = att_ld4(&Pt[kk * PS + 4 * (ty ^ (kk >> 2))]);
             const float pv[4] = {p4.x, p4.y, p4.z, p4.w};
 #pragma unroll
             for (int w4 = 0; w4 < CT / 32; w4++) {
@@ -387,20 +401,25 @@ __device__ __forceinline__ void att_forward_tiled(const float* __restrict__ q, c
     }
 }
 
-// q (B,N,d), k (B,M,d), v (B,M,c), o (B,N,c), lse (B,N); d <= 32.
-// Grid (ceil(N/64), ceil(c/CT), B), block (128), no dynamic shared memory.
-#define ATT_FORWARD_TILED(CT)                                                                                  \
+// q (B,N,d), k (B,M,d), v (B,M,c), o (B,N,c), lse (B,N); d <= DM (the q/k tiles hold DM rows of t).
+// Grid (ceil(N/64), ceil(c/CT), B), block (128), no dynamic shared memory. Static shared memory
+// 4*(DM*68 + DM*36 + 32*CT + 32*64) bytes: 47104 at DM 64, CT 96 (under the 48 KiB static limit).
+#define ATT_FORWARD_TILED(DM, CT)                                                                              \
     extern "C" __global__ void __launch_bounds__(ATT_THREADS)                                                  \
-    attention_forward_tiled_c##CT##_f32(const float* q, const float* k, const float* v, float* o, float* lse,  \
-                                        int N, int M, int d, int c, float scale) {                             \
-        att_forward_tiled<CT>(q, k, v, o, lse, N, M, d, c, scale);                                             \
+    attention_forward_tiled_d##DM##_c##CT##_f32(const float* q, const float* k, const float* v, float* o,      \
+                                                float* lse, int N, int M, int d, int c, float scale) {         \
+        SAGAN_REQUIRE_BLOCK(ATT_THREADS);                                                                      \
+        att_forward_tiled<DM, CT>(q, k, v, o, lse, N, M, d, c, scale);                                         \
     }
-ATT_FORWARD_TILED(32)
-ATT_FORWARD_TILED(64)
-ATT_FORWARD_TILED(96)
+ATT_FORWARD_TILED(32, 32)
+ATT_FORWARD_TILED(32, 64)
+ATT_FORWARD_TILED(32, 96)
+ATT_FORWARD_TILED(64, 32)
+ATT_FORWARD_TILED(64, 64)
+ATT_FORWARD_TILED(64, 96)
 
 #define ATT_BT 32            // backward: rows and keys per tile
-#define ATT_DS (ATT_DMAX + 4) // row stride of the d-wide backward tiles: 16-byte rows, 4 rows on distinct banks
+#define ATT_PS (ATT_BT + 4)  // row stride of the 32-wide P/dS tiles: 16-byte rows, 9 float4s (rows on distinct banks)
 
 // sum over x < 4*n4 of a[x] * b[x], both 16-byte aligned shared rows (zero-padded past d or c), x in order.
 __device__ __forceinline__ float att_dot4(const float* a, const float* b, int n4) {
@@ -418,62 +437,71 @@ __device__ __forceinline__ float att_dot4(const float* a, const float* b, int n4
 // dk, dv for 32 keys of one batch entry per block; walks all N rows in tiles of 32. Thread: key jl = tid/4,
 // g = tid%4. Score phase: rows g + 4r (r < 8) of the tile, dot products 4 elements per 16-byte load.
 // Accumulation phase: columns 4g + 16u + e (e < 4) of its key's dv (u < CMAX/16) and dk (u < 2).
-template <int CMAX>
+// Split of N (grid.y = S > 1): block (x, y) walks rows [y*rows_per_split, min(N, (y+1)*rows_per_split)) only
+// and writes its partial sums to dk + y*split_stride_k, dv + y*split_stride_v (scratch, S copies); then
+// attention_sum_splits_f32 adds the S partials in y order. S = 1: rows_per_split >= N, the outputs direct.
+template <int DM, int CMAX>
 __device__ __forceinline__ void att_backward_dkdv(const float* __restrict__ q, const float* __restrict__ k,
                                                   const float* __restrict__ v, const float* __restrict__ dO,
                                                   const float* __restrict__ lse, const float* __restrict__ D,
                                                   float* __restrict__ dk, float* __restrict__ dv,
-                                                  int N, int M, int d, int c, float scale) {
+                                                  int N, int M, int d, int c, float scale, int rows_per_split,
+                                                  long long split_stride_k, long long split_stride_v) {
     constexpr int CS = CMAX + 4;
-    __shared__ __align__(16) float Qs[ATT_BT * ATT_DS];
+    constexpr int DS = DM + 4;   // row stride of the d-wide tiles: 16-byte rows, rows on distinct bank groups
+    __shared__ __align__(16) float Qs[ATT_BT * DS];
     __shared__ __align__(16) float dOs[ATT_BT * CS];
-    __shared__ __align__(16) float Ks[ATT_BT * ATT_DS];
+    __shared__ __align__(16) float Ks[ATT_BT * DS];
     __shared__ __align__(16) float Vs[ATT_BT * CS];
-    __shared__ __align__(16) float Pt[ATT_BT * ATT_DS];    // Pt[j][i] = P[i, j]
-    __shared__ __align__(16) float dSt[ATT_BT * ATT_DS];   // dSt[j][i] = dS[i, j]
+    __shared__ __align__(16) float Pt[ATT_BT * ATT_PS];    // Pt[j][i] = P[i, j]
+    __shared__ __align__(16) float dSt[ATT_BT * ATT_PS];   // dSt[j][i] = dS[i, j]
     __shared__ float Ls[ATT_BT], Ds[ATT_BT];
 
     const idx_t b = blockIdx.z;
     const int j0 = blockIdx.x * ATT_BT;
+    const int i_begin = blockIdx.y * rows_per_split;
+    const int i_end = min(N, i_begin + rows_per_split);   // rows at or past i_end count as outside (P = 0)
+    dk += blockIdx.y * split_stride_k;
+    dv += blockIdx.y * split_stride_v;
     const int jl = threadIdx.x >> 2, g = threadIdx.x & 3;
     const int d4 = (d + 3) >> 2, c4 = (c + 3) >> 2;
     const float* qb = q + b * N * d;
     const float* dob = dO + b * N * c;
 
-    att_load_tile<ATT_BT, ATT_DS>(Ks, k + b * M * d, j0, M, 0, ATT_DMAX, d, d);
+    att_load_tile<ATT_BT, DS>(Ks, k + b * M * d, j0, M, 0, DM, d, d);
     att_load_tile<ATT_BT, CS>(Vs, v + b * M * c, j0, M, 0, CMAX, c, c);
 
-    float adv[CMAX / 4], adk[ATT_DMAX / 4];
+    float adv[CMAX / 4], adk[DM / 4];
 #pragma unroll
     for (int u = 0; u < CMAX / 4; u++) adv[u] = 0.0f;
 #pragma unroll
-    for (int u = 0; u < ATT_DMAX / 4; u++) adk[u] = 0.0f;
+    for (int u = 0; u < DM / 4; u++) adk[u] = 0.0f;
 
-    for (int i0 = 0; i0 < N; i0 += ATT_BT) {
-        att_load_tile<ATT_BT, ATT_DS>(Qs, qb, i0, N, 0, ATT_DMAX, d, d);
-        att_load_tile<ATT_BT, CS>(dOs, dob, i0, N, 0, CMAX, c, c);
+    for (int i0 = i_begin; i0 < i_end; i0 += ATT_BT) {
+        att_load_tile<ATT_BT, DS>(Qs, qb, i0, i_end, 0, DM, d, d);
+        att_load_tile<ATT_BT, CS>(dOs, dob, i0, i_end, 0, CMAX, c, c);
         if (threadIdx.x < ATT_BT) {
             const int i = i0 + threadIdx.x;
-            Ls[threadIdx.x] = i < N ? lse[b * N + i] : CUDART_INF_F;   // P = 0 on rows past N
-            Ds[threadIdx.x] = i < N ? D[b * N + i] : 0.0f;
+            Ls[threadIdx.x] = i < i_end ? lse[b * N + i] : CUDART_INF_F;   // P = 0 on rows outside the split
+            Ds[threadIdx.x] = i < i_end ? D[b * N + i] : 0.0f;
         }
         __syncthreads();
 
 #pragma unroll
         for (int r = 0; r < 8; r++) {
             const int il = g + 4 * r;
-            const float sv = att_dot4(&Ks[jl * ATT_DS], &Qs[il * ATT_DS], d4);
+            const float sv = att_dot4(&Ks[jl * DS], &Qs[il * DS], d4);
             const float dp = att_dot4(&Vs[jl * CS], &dOs[il * CS], c4);
             const float p = expf(sv * scale - Ls[il]);
-            Pt[jl * ATT_DS + il] = p;
-            dSt[jl * ATT_DS + il] = p * (dp - Ds[il]);
+            Pt[jl * ATT_PS + il] = p;
+            dSt[jl * ATT_PS + il] = p * (dp - Ds[il]);
         }
         __syncthreads();
 
 #pragma unroll 4
         for (int i4 = 0; i4 < ATT_BT / 4; i4++) {
-            const float4 p4 = att_ld4(&Pt[jl * ATT_DS + 4 * i4]);
-            const float4 s4 = att_ld4(&dSt[jl * ATT_DS + 4 * i4]);
+            const float4 p4 = att_ld4(&Pt[jl * ATT_PS + 4 * i4]);
+            const float4 s4 = att_ld4(&dSt[jl * ATT_PS + 4 * i4]);
             const float pv[4] = {p4.x, p4.y, p4.z, p4.w};
             const float sv[4] = {s4.x, s4.y, s4.z, s4.w};
 #pragma unroll
@@ -488,8 +516,8 @@ __device__ __forceinline__ void att_backward_dkdv(const float* __restrict__ q, c
                     adv[4 * u + 3] = fmaf(pv[e4], o4.w, adv[4 * u + 3]);
                 }
 #pragma unroll
-                for (int u = 0; u < ATT_DMAX / 16; u++) {
-                    const float4 q4 = att_ld4(&Qs[il * ATT_DS + 16 * u + 4 * g]);
+                for (int u = 0; u < DM / 16; u++) {
+                    const float4 q4 = att_ld4(&Qs[il * DS + 16 * u + 4 * g]);
                     adk[4 * u + 0] = fmaf(sv[e4], q4.x, adk[4 * u + 0]);
                     adk[4 * u + 1] = fmaf(sv[e4], q4.y, adk[4 * u + 1]);
                     adk[4 * u + 2] = fmaf(sv[e4], q4.z, adk[4 * u + 2]);
@@ -508,7 +536,7 @@ __device__ __forceinline__ void att_backward_dkdv(const float* __restrict__ q, c
             if (x < c) dv[(b * M + j) * c + x] = adv[u];
         }
 #pragma unroll
-        for (int u = 0; u < ATT_DMAX / 4; u++) {
+        for (int u = 0; u < DM / 4; u++) {
             const int t = 16 * (u >> 2) + 4 * g + (u & 3);
             if (t < d) dk[(b * M + j) * d + t] = adk[u] * scale;
         }
@@ -517,17 +545,18 @@ __device__ __forceinline__ void att_backward_dkdv(const float* __restrict__ q, c
 
 // dq for 32 query rows of one batch entry per block; walks all M keys in tiles of 32. Thread: row il = tid/4,
 // g = tid%4. Score phase: keys g + 4r (r < 8) of the tile; accumulation: columns 4g + 16u + e of dq (u < 2).
-template <int CMAX>
+template <int DM, int CMAX>
 __device__ __forceinline__ void att_backward_dq(const float* __restrict__ q, const float* __restrict__ k,
                                                 const float* __restrict__ v, const float* __restrict__ dO,
                                                 const float* __restrict__ lse, const float* __restrict__ D,
                                                 float* __restrict__ dq, int N, int M, int d, int c, float scale) {
     constexpr int CS = CMAX + 4;
-    __shared__ __align__(16) float Qs[ATT_BT * ATT_DS];
+    constexpr int DS = DM + 4;
+    __shared__ __align__(16) float Qs[ATT_BT * DS];
     __shared__ __align__(16) float dOs[ATT_BT * CS];
-    __shared__ __align__(16) float Ks[ATT_BT * ATT_DS];
+    __shared__ __align__(16) float Ks[ATT_BT * DS];
     __shared__ __align__(16) float Vs[ATT_BT * CS];
-    __shared__ __align__(16) float dSs[ATT_BT * ATT_DS];   // dSs[i][j] = dS[i, j]
+    __shared__ __align__(16) float dSs[ATT_BT * ATT_PS];   // dSs[i][j] = dS[i, j]
 
     const idx_t b = blockIdx.z;
     const int i0 = blockIdx.x * ATT_BT;
@@ -536,41 +565,41 @@ __device__ __forceinline__ void att_backward_dq(const float* __restrict__ q, con
     const float* kb = k + b * M * d;
     const float* vb = v + b * M * c;
 
-    att_load_tile<ATT_BT, ATT_DS>(Qs, q + b * N * d, i0, N, 0, ATT_DMAX, d, d);
+    att_load_tile<ATT_BT, DS>(Qs, q + b * N * d, i0, N, 0, DM, d, d);
     att_load_tile<ATT_BT, CS>(dOs, dO + b * N * c, i0, N, 0, CMAX, c, c);
     const int i = i0 + il;
     const float lsei = i < N ? lse[b * N + i] : 0.0f;
     const float Di = i < N ? D[b * N + i] : 0.0f;
 
-    float adq[ATT_DMAX / 4];
+    float adq[DM / 4];
 #pragma unroll
-    for (int u = 0; u < ATT_DMAX / 4; u++) adq[u] = 0.0f;
+    for (int u = 0; u < DM / 4; u++) adq[u] = 0.0f;
 
     for (int j0 = 0; j0 < M; j0 += ATT_BT) {
-        att_load_tile<ATT_BT, ATT_DS>(Ks, kb, j0, M, 0, ATT_DMAX, d, d);
+        att_load_tile<ATT_BT, DS>(Ks, kb, j0, M, 0, DM, d, d);
         att_load_tile<ATT_BT, CS>(Vs, vb, j0, M, 0, CMAX, c, c);
         __syncthreads();
 
 #pragma unroll
         for (int r = 0; r < 8; r++) {
             const int jl = g + 4 * r;
-            const float sv = att_dot4(&Qs[il * ATT_DS], &Ks[jl * ATT_DS], d4);
+            const float sv = att_dot4(&Qs[il * DS], &Ks[jl * DS], d4);
             const float dp = att_dot4(&dOs[il * CS], &Vs[jl * CS], c4);
             const float p = j0 + jl < M ? expf(sv * scale - lsei) : 0.0f;
-            dSs[il * ATT_DS + jl] = p * (dp - Di);
+            dSs[il * ATT_PS + jl] = p * (dp - Di);
         }
         __syncthreads();
 
 #pragma unroll 4
         for (int j4 = 0; j4 < ATT_BT / 4; j4++) {
-            const float4 s4 = att_ld4(&dSs[il * ATT_DS + 4 * j4]);
+            const float4 s4 = att_ld4(&dSs[il * ATT_PS + 4 * j4]);
             const float sv[4] = {s4.x, s4.y, s4.z, s4.w};
 #pragma unroll
             for (int e4 = 0; e4 < 4; e4++) {
                 const int jl = 4 * j4 + e4;
 #pragma unroll
-                for (int u = 0; u < ATT_DMAX / 16; u++) {
-                    const float4 k4 = att_ld4(&Ks[jl * ATT_DS + 16 * u + 4 * g]);
+                for (int u = 0; u < DM / 16; u++) {
+                    const float4 k4 = att_ld4(&Ks[jl * DS + 16 * u + 4 * g]);
                     adq[4 * u + 0] = fmaf(sv[e4], k4.x, adq[4 * u + 0]);
                     adq[4 * u + 1] = fmaf(sv[e4], k4.y, adq[4 * u + 1]);
                     adq[4 * u + 2] = fmaf(sv[e4], k4.z, adq[4 * u + 2]);
@@ -583,29 +612,55 @@ __device__ __forceinline__ void att_backward_dq(const float* __restrict__ q, con
 
     if (i < N) {
 #pragma unroll
-        for (int u = 0; u < ATT_DMAX / 4; u++) {
+        for (int u = 0; u < DM / 4; u++) {
             const int t = 16 * (u >> 2) + 4 * g + (u & 3);
             if (t < d) dq[(b * N + i) * d + t] = adq[u] * scale;
         }
     }
 }
 
-// q (B,N,d), k (B,M,d), v (B,M,c), dO (B,N,c), lse (B,N), D (B,N) from attention_rowdot_f32; d <= 32, c <= CMAX.
-// dkdv: writes dk (B,M,d), dv (B,M,c); grid (ceil(M/32), 1, B), block (128).
-// dq:   writes dq (B,N,d);             grid (ceil(N/32), 1, B), block (128).
-#define ATT_BACKWARD_FUSED(CMAX)                                                                               \
+// q (B,N,d), k (B,M,d), v (B,M,c), dO (B,N,c), lse (B,N), D (B,N) from attention_rowdot_f32; d <= DM, c <= CMAX.
+// dkdv: writes dk (B,M,d), dv (B,M,c) (or S partial copies of them, see att_backward_dkdv);
+//       grid (ceil(M/32), S, B), block (128).
+// dq:   writes dq (B,N,d); grid (ceil(N/32), 1, B), block (128).
+// Static shared memory of dkdv 4*(2*32*(DM+4) + 2*32*(CMAX+4) + 2*32*36 + 64) bytes: 44288 at (32, 96) and
+// (64, 64); (64, 96) would need 52480, over the 48 KiB static limit, so it is not instantiated (the Java side
+// says so and runs `simple` for d > 32 with c > 64).
+#define ATT_BACKWARD_FUSED(DM, CMAX)                                                                           \
     extern "C" __global__ void __launch_bounds__(ATT_THREADS)                                                  \
-    attention_backward_dkdv_c##CMAX##_f32(const float* q, const float* k, const float* v, const float* dO,     \
-                                          const float* lse, const float* D, float* dk, float* dv,              \
-                                          int N, int M, int d, int c, float scale) {                           \
-        att_backward_dkdv<CMAX>(q, k, v, dO, lse, D, dk, dv, N, M, d, c, scale);                               \
+    attention_backward_dkdv_d##DM##_c##CMAX##_f32(const float* q, const float* k, const float* v,              \
+                                                  const float* dO, const float* lse, const float* D,           \
+                                                  float* dk, float* dv, int N, int M, int d, int c,            \
+                                                  float scale, int rows_per_split, long long split_stride_k,  \
+                                                  long long split_stride_v) {                                  \
+        SAGAN_REQUIRE_BLOCK(ATT_THREADS);                                                                      \
+        att_backward_dkdv<DM, CMAX>(q, k, v, dO, lse, D, dk, dv, N, M, d, c, scale, rows_per_split,            \
+                                    split_stride_k, split_stride_v);                                           \
     }                                                                                                          \
     extern "C" __global__ void __launch_bounds__(ATT_THREADS)                                                  \
-    attention_backward_dq_c##CMAX##_f32(const float* q, const float* k, const float* v, const float* dO,       \
-                                        const float* lse, const float* D, float* dq,                           \
-                                        int N, int M, int d, int c, float scale) {                             \
-        att_backward_dq<CMAX>(q, k, v, dO, lse, D, dq, N, M, d, c, scale);                                     \
+    attention_backward_dq_d##DM##_c##CMAX##_f32(const float* q, const float* k, const float* v,                \
+                                                const float* dO, const float* lse, const float* D, float* dq,  \
+                                                int N, int M, int d, int c, float scale) {                     \
+        SAGAN_REQUIRE_BLOCK(ATT_THREADS);                                                                      \
+        att_backward_dq<DM, CMAX>(q, k, v, dO, lse, D, dq, N, M, d, c, scale);                                 \
     }
-ATT_BACKWARD_FUSED(32)
-ATT_BACKWARD_FUSED(64)
-ATT_BACKWARD_FUSED(96)
+ATT_BACKWARD_FUSED(32, 32)
+ATT_BACKWARD_FUSED(32, 64)
+ATT_BACKWARD_FUSED(32, 96)
+ATT_BACKWARD_FUSED(64, 32)
+ATT_BACKWARD_FUSED(64, 64)
+
+// The split-N dk/dv second pass: dk[i] = sum over s < S of part_k[s*nk + i] (s in order), the same for dv;
+// part_k (S, nk), part_v (S, nv) from attention_backward_dkdv_* with grid.y = S. Grid-stride over nk + nv.
+extern "C" __global__ void attention_sum_splits_f32(float* dk, const float* part_k, long long nk, float* dv,
+                                                    const float* part_v, long long nv, int S) {
+    const idx_t n = nk + nv;
+    SAGAN_GRID_STRIDE_LOOP(e, n) {
+        const bool isk = e < nk;
+        const idx_t i = isk ? e : e - nk, stride = isk ? nk : nv;
+        const float* p = (isk ? part_k : part_v) + i;
+        float acc = 0.0f;
+        for (int s = 0; s < S; s++) acc += p[s * stride];
+        (isk ? dk : dv)[i] = acc;
+    }
+}

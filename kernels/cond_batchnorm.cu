@@ -118,29 +118,6 @@ __device__ __forceinline__ float cbn_group_sum(float v, int G) {
     return v;
 }
 
-__device__ __forceinline__ double cbn_warp_sum_double(double v) {
-    for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(CBN_FULL_MASK, v, off);
-    return v;
-}
-
-// Sum over the block in a fixed tree (warps, then warp 0 over the warp sums). red: >= 33 doubles of
-// shared memory. Every thread must call it; every thread gets the sum.
-__device__ __forceinline__ double cbn_block_sum_double(double v, double* red) {
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = (blockDim.x + 31) >> 5;
-    v = cbn_warp_sum_double(v);
-    if (lane == 0) red[warp] = v;
-    __syncthreads();
-    if (warp == 0) {
-        double s = lane < nwarps ? red[lane] : 0.0;
-        s = cbn_warp_sum_double(s);
-        if (lane == 0) red[32] = s;
-    }
-    __syncthreads();
-    double r = red[32];
-    __syncthreads();  // red may be reused right after
-    return r;
-}
-
 // Lanes per plane: the smallest power of two >= units, at most 32.
 __device__ __forceinline__ int cbn_group_size(int units) {
     int g = 1;
@@ -350,10 +327,11 @@ cbn_base_affine(const float* rows_gamma, const float* rows_beta, int B, int C, i
 
 // ------------------------------------------------------------------------------------- fused forward
 
-// Dynamic shared memory layout of the fused kernels (bytes): red 33 doubles | 2*B floats | pad to 16 |
-// cache floats. cbn_fused_smem_bytes in CondBatchNormKernels.java mirrors this.
+// Dynamic shared memory layout of the fused kernels (bytes): red CBN_RED_DOUBLES doubles | 2*B floats | pad to 16 |
+// cache floats. fusedSmemBytes in CondBatchNormKernels.java mirrors this (KernelConstantsTest compares the sizes).
+#define CBN_RED_DOUBLES SAGAN_MAX_WARPS   // sagan_block_sum's scratch: one double per warp
 __device__ __forceinline__ float* cbn_fused_cache(unsigned char* smem, int B) {
-    size_t off = 33 * sizeof(double) + 2 * (size_t)B * sizeof(float);
+    size_t off = CBN_RED_DOUBLES * sizeof(double) + 2 * (size_t)B * sizeof(float);
     off = (off + 15) & ~(size_t)15;
     return reinterpret_cast<float*>(smem + off);
 }
@@ -370,7 +348,7 @@ __device__ __forceinline__ void cbn_fused_forward_body(const float* __restrict__
                                                        float* __restrict__ mean_out, float* __restrict__ var_out) {
     extern __shared__ __align__(16) unsigned char cbn_smem[];
     double* red = reinterpret_cast<double*>(cbn_smem);
-    float* pmean = reinterpret_cast<float*>(red + 33);
+    float* pmean = reinterpret_cast<float*>(red + CBN_RED_DOUBLES);
     float* pm2 = pmean + B;
     float* cache = use_cache ? cbn_fused_cache(cbn_smem, B) : nullptr;
 
@@ -394,14 +372,14 @@ __device__ __forceinline__ void cbn_fused_forward_body(const float* __restrict__
 
     double s = 0.0;
     for (int b = threadIdx.x; b < B; b += blockDim.x) s += pmean[b];
-    const double mu = cbn_block_sum_double(s, red) / B;
+    const double mu = sagan_block_sum(s, red) / B;
     double m2 = 0.0, spread = 0.0;
     for (int b = threadIdx.x; b < B; b += blockDim.x) {
         double d = pmean[b] - mu;
         m2 += pm2[b];
         spread += d * d;
     }
-    m2 = cbn_block_sum_double(m2, red) + cbn_block_sum_double(spread, red) * HW;
+    m2 = sagan_block_sum(m2, red) + sagan_block_sum(spread, red) * HW;
     const double n = (double)B * HW;
     const float meanf = (float)mu, varf = (float)(m2 / n);
     if (threadIdx.x == 0) {
@@ -594,7 +572,7 @@ __device__ __forceinline__ void cbn_fused_backward_body(const float* __restrict_
                                                         float* __restrict__ rows_dbeta) {
     extern __shared__ __align__(16) unsigned char cbn_smem[];
     double* red = reinterpret_cast<double*>(cbn_smem);
-    float* sdg = reinterpret_cast<float*>(red + 33);
+    float* sdg = reinterpret_cast<float*>(red + CBN_RED_DOUBLES);
     float* sdb = sdg + B;
     float* xcache = use_cache ? cbn_fused_cache(cbn_smem, B) : nullptr;
     float* dycache = use_cache ? xcache + (idx_t)B * HW : nullptr;
@@ -632,8 +610,8 @@ __device__ __forceinline__ void cbn_fused_backward_body(const float* __restrict_
         m2 += g * sdg[b];
     }
     const double n = (double)B * HW;
-    const float cm1 = (float)(cbn_block_sum_double(m1, red) / n);
-    const float cm2 = (float)(cbn_block_sum_double(m2, red) / n);
+    const float cm1 = (float)(sagan_block_sum(m1, red) / n);
+    const float cm2 = (float)(sagan_block_sum(m2, red) / n);
 
     const int group = threadIdx.x / G, ngroups = blockDim.x / G;
     for (int b = group; b < B; b += ngroups) {

@@ -153,6 +153,7 @@ sgemm_tiled(int transA, int transB, int M, int N, int K, float alpha,
             const float* A, int lda, long long strideA,
             const float* B, int ldb, long long strideB,
             float beta, float* C, int ldc, long long strideC) {
+    SAGAN_REQUIRE_BLOCK_XY(16, 16);   // the tile loads and the 4x4 thread tiles assume 16 x 16 = GEMM_THREADS threads
     __shared__ __align__(16) float As[GEMM_BK][GEMM_BM + GEMM_PAD];
     __shared__ __align__(16) float Bs[GEMM_BK][GEMM_BN + GEMM_PAD];
 

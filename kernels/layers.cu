@@ -6,7 +6,8 @@
 //
 // Versions (one each; these are bandwidth-bound one-pass kernels, bytes per element in brackets):
 //   add_channel_bias_f32        x[b,c,..] += bias[c]                            [8 B: read + write x]
-//   channel_bias_grad_f32       dbias[c] = Σ_b,hw dy  — one block per channel   [4 B: read dy]
+//   channel_bias_grad_partial_f32 (+ _final_f32)  dbias[c] = Σ_b,hw dy — S blocks per channel, each a fixed
+//                               chunk of the channel's planes, then S partials per channel in order   [4 B: read dy]
 //   upsample2x_f32 / _backward  nearest 2×: y[.., h, w] = x[.., h/2, w/2]       [5 B per y / 20 B per dx]
 //   avgpool2x2_f32 / _backward  mean of each 2×2 block                          [20 B per y / 5 B per dx]
 //   maxpool2x2_f32 / _backward  max of each 2×2 block + argmax (0..3) for the backward
@@ -14,7 +15,8 @@
 //   sum_hw_backward_f32         dx[b,c,h,w] = dy[b,c]                           [4 B: write dx]
 //   copy_rows_f32               strided row copy: concat / split along dim 1    [8 B]
 //   gather_rows_f32             out[b,:] = table[labels[b],:]                   [8 B per out]
-//   scatter_add_rows_f32        dtable[k,:] += Σ_{b: labels[b]=k} dout[b,:], batch order, one thread per (k, d)
+//   scatter_add_rows_sorted_f32 dtable[k,:] += Σ_{b: labels[b]=k} dout[b,:], batch order, one thread per (k, d),
+//                               walking only class k's samples (cbn_labels_by_class's sorted order)
 //   transpose_f32               y[b] = x[b]ᵀ through 32×32 shared-memory tiles (coalesced both ways)   [8 B]
 //   zero_diagonal_f32           m[b, i, i] = 0 in place, one thread per diagonal element   [4 B per N]
 //   axpy_scalar_f32             y += s[0]·x, s read on the device               [12 B]
@@ -30,29 +32,38 @@ extern "C" __global__ void add_channel_bias_f32(float* x, const float* bias, int
     }
 }
 
-// Fixed-order block reduction of one float per thread (blockDim.x a power of two, at most 1024).
-__device__ float block_sum(float v, float* shared) {
-    shared[threadIdx.x] = v;
-    __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-        if (threadIdx.x < s) shared[threadIdx.x] += shared[threadIdx.x + s];
-        __syncthreads();
-    }
-    return shared[0];
-}
-
-// grid (C), block 256: dbias[c] = Σ over b in [0, B) and j in [0, inner) of dy[(b·C + c)·inner + j].
-extern "C" __global__ void channel_bias_grad_f32(const float* dy, float* dbias, int B, int C, idx_t inner) {
-    __shared__ float partial[256];
-    int c = blockIdx.x;
-    idx_t per = (idx_t)B * inner;
+// dbias[c] = sum over b in [0, B) and j in [0, inner) of dy[(b*C + c)*inner + j] — the channel's B planes of
+// `inner` contiguous values. Few channels (3 for the output conv at 128x128) would give few blocks, so each
+// channel's sequence t = b*inner + j (length B*inner) is cut into S equal chunks, one block each:
+// grid (S, C), block LAYERS_REDUCE_THREADS. Block (s, c) sums its chunk (each thread in t order, then the
+// fixed-order block sum) into partial[c*S + s]; with S == 1 `partial` is dbias itself and this is the only
+// pass, else channel_bias_grad_final_f32 adds the S partials of each channel in s order. Deterministic: the
+// grid depends only on the shape and the GPU's SM count (CudaLayers), never on timing; no atomics.
+#define LAYERS_REDUCE_THREADS 256
+extern "C" __global__ void __launch_bounds__(LAYERS_REDUCE_THREADS)
+channel_bias_grad_partial_f32(const float* dy, float* partial, int B, int C, idx_t inner) {
+    SAGAN_REQUIRE_BLOCK(LAYERS_REDUCE_THREADS);
+    __shared__ float red[SAGAN_MAX_WARPS];
+    const int c = blockIdx.y, S = gridDim.x, s = blockIdx.x;
+    const idx_t per = (idx_t)B * inner, chunk = sagan_ceil_div(per, S);
+    const idx_t t0 = s * chunk, t1 = t0 + chunk < per ? t0 + chunk : per;
     float acc = 0.f;
-    for (idx_t t = threadIdx.x; t < per; t += blockDim.x) {
-        idx_t b = t / inner, j = t % inner;
+    for (idx_t t = t0 + threadIdx.x; t < t1; t += LAYERS_REDUCE_THREADS) {
+        const idx_t b = t / inner, j = t - b * inner;
         acc += dy[(b * C + c) * inner + j];
     }
-    float total = block_sum(acc, partial);
-    if (threadIdx.x == 0) dbias[c] = total;
+    const float total = sagan_block_sum(acc, red);
+    if (threadIdx.x == 0) partial[(idx_t)c * S + s] = total;
+}
+
+// dbias[c] = sum over s < S of partial[c*S + s], in s order; one thread per channel (grid-stride).
+extern "C" __global__ void channel_bias_grad_final_f32(const float* partial, float* dbias, int C, int S) {
+    SAGAN_GRID_STRIDE_LOOP(c, C) {
+        const float* p = partial + c * S;
+        float acc = 0.f;
+        for (int s = 0; s < S; s++) acc += p[s];
+        dbias[c] = acc;
+    }
 }
 
 // ---------------------------------------------------------------- resampling; H, W are the SMALL image's
@@ -139,7 +150,7 @@ extern "C" __global__ void sum_hw_f32(const float* x, float* y, idx_t hw, idx_t 
     const float* p = x + row * hw;
     float acc = 0.f;
     for (idx_t j = lane; j < hw; j += 32) acc += p[j];
-    for (int off = 16; off > 0; off >>= 1) acc += __shfl_down_sync(0xffffffffu, acc, off);
+    acc = sagan_warp_sum(acc);
     if (lane == 0) y[row] = acc;
 }
 
@@ -174,15 +185,18 @@ extern "C" __global__ void gather_rows_f32(const float* table, const int* labels
     }
 }
 
-// One thread per (k, d): sums its column over the batch in order — deterministic, no atomics.
-extern "C" __global__ void scatter_add_rows_f32(const float* dout, const int* labels, float* dtable, int B, int K, int D) {
-    idx_t n = (idx_t)K * D;
+// dtable[k, :] += sum over the samples b of class k, ascending b, of dout[b, :]. class_start (K+1) and order (B)
+// are the class-sorted sample list of cond_batchnorm.cu's cbn_labels_by_class (the samples of class k are
+// order[class_start[k] .. class_start[k+1]), labels outside [0, K) left out), so each thread, one per (k, d)
+// with d fastest (coalesced), reads only its class's rows: B*D reads in all instead of K*D*B label compares.
+// Same order as the plain loop over b, so the same bits; deterministic, no atomics.
+extern "C" __global__ void scatter_add_rows_sorted_f32(const float* dout, const int* class_start, const int* order,
+                                                       float* dtable, int K, int D) {
+    const idx_t n = (idx_t)K * D;
     SAGAN_GRID_STRIDE_LOOP(i, n) {
-        int k = (int)(i / D), d = (int)(i % D);
+        const int k = (int)(i / D), d = (int)(i % D);
         float acc = 0.f;
-        for (int b = 0; b < B; b++) {
-            if (labels[b] == k) acc += dout[(idx_t)b * D + d];
-        }
+        for (int j = class_start[k], end = class_start[k + 1]; j < end; j++) acc += dout[(idx_t)order[j] * D + d];
         dtable[i] += acc;
     }
 }
@@ -190,7 +204,8 @@ extern "C" __global__ void scatter_add_rows_f32(const float* dout, const int* la
 // ---------------------------------------------------------------- transpose
 
 // x (B, R, C) → y (B, C, R); block (32, 8), grid (⌈C/32⌉, ⌈R/32⌉, B). The +1 column avoids bank conflicts.
-extern "C" __global__ void transpose_f32(const float* x, float* y, int R, int C) {
+extern "C" __global__ void __launch_bounds__(256) transpose_f32(const float* x, float* y, int R, int C) {
+    SAGAN_REQUIRE_BLOCK_XY(32, 8);
     __shared__ float tile[32][33];
     const float* xb = x + (idx_t)blockIdx.z * R * C;
     float* yb = y + (idx_t)blockIdx.z * R * C;
@@ -227,20 +242,20 @@ extern "C" __global__ void axpy_scalar_f32(const float* s, const float* x, float
 
 // Stage 1, grid (G) × block 256: partial[g] = Σ of a·b over the elements g + k·G·256-strided.
 extern "C" __global__ void dot_partial_f32(const float* a, const float* b, float* partial, idx_t n) {
-    __shared__ float s[256];
+    __shared__ float red[SAGAN_MAX_WARPS];
     float acc = 0.f;
     SAGAN_GRID_STRIDE_LOOP(i, n) {
         acc += a[i] * b[i];
     }
-    float total = block_sum(acc, s);
+    float total = sagan_block_sum(acc, red);
     if (threadIdx.x == 0) partial[blockIdx.x] = total;
 }
 
 // Stage 2, one block of 256: out[0] = Σ partial[0..G) in a fixed order.
 extern "C" __global__ void dot_final_f32(const float* partial, float* out, int G) {
-    __shared__ float s[256];
+    __shared__ float red[SAGAN_MAX_WARPS];
     float acc = 0.f;
     for (int i = threadIdx.x; i < G; i += blockDim.x) acc += partial[i];
-    float total = block_sum(acc, s);
+    float total = sagan_block_sum(acc, red);
     if (threadIdx.x == 0) out[0] = total;
 }

@@ -105,26 +105,11 @@ __device__ __forceinline__ SnScratch sn_scratch(const SnDesc& d) {
     return s;
 }
 
-// Sum over the block of one value per thread, in a fixed order (warp shuffle tree, then warp 0 over the
-// per-warp sums): the same inputs give the same bits. Every thread gets the total. red: SN_WARPS floats.
-__device__ __forceinline__ float sn_block_sum(float x, float* red) {
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xffffffffu, x, o);
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    __syncthreads();                 // red may still be read by a previous call
-    if (lane == 0) red[warp] = x;
-    __syncthreads();
-    float total = 0.0f;
-#pragma unroll
-    for (int k = 0; k < SN_WARPS; k++) total += red[k];
-    return total;
-}
-
 // Sum of x[0..len) over the block, fixed order.
 __device__ __forceinline__ float sn_block_sum_array(const float* x, int len, float* red) {
     float s = 0.0f;
     for (int k = threadIdx.x; k < len; k += SN_THREADS) s += x[k];
-    return sn_block_sum(s, red);
+    return sagan_block_sum(s, red);   // common.cuh: warp butterflies, then the warp totals in order
 }
 
 // ---------------------------------------------------------------- the four phases (one work item each)
@@ -173,7 +158,7 @@ __device__ __forceinline__ void sn_do_phase2(const SnDesc& d, int tile, bool fir
         x *= scale;
         s.vraw[j] = x;
     }
-    float sq = sn_block_sum(x * x, red);
+    float sq = sagan_block_sum(x * x, red);
     if (threadIdx.x == 0) s.vsq[tile] = sq;
 }
 
@@ -199,14 +184,13 @@ __device__ __forceinline__ void sn_do_phase3(const SnDesc& d, int chunk, bool ev
         }
         for (; j < n; j += 32) a0 = fmaf(wr[j], vsrc[j], a0);
         float a = (a0 + a1) + (a2 + a3);
-#pragma unroll
-        for (int o = 16; o > 0; o >>= 1) a += __shfl_xor_sync(0xffffffffu, a, o);
+        a = sagan_warp_sum(a);
         float t = a * scale;
         if (lane == 0) s.t[i] = t;
         contrib = eval ? d.u[i] * t : t * t;
     }
     // one value per warp (lane 0's), summed in warp order
-    float total = sn_block_sum(lane == 0 ? contrib : 0.0f, red);
+    float total = sagan_block_sum(lane == 0 ? contrib : 0.0f, red);
     if (threadIdx.x == 0) s.tsq[chunk] = total;
 }
 
@@ -263,24 +247,28 @@ extern "C" __global__ void sn_write_descriptor(SnDesc* descs, int index, const f
 // ---------------------------------------------------------------- chain: one launch per phase per weight
 
 extern "C" __global__ void __launch_bounds__(SN_THREADS) sn_phase1(const SnDesc* descs, int wi, int first) {
+    SAGAN_REQUIRE_BLOCK(SN_THREADS);   // loops stride by SN_THREADS, reductions assume SN_WARPS
     __shared__ float s_src[SN_P1_ROWS];
     SnDesc d = descs[wi];
     sn_do_phase1(d, blockIdx.x, first != 0, s_src);
 }
 
 extern "C" __global__ void __launch_bounds__(SN_THREADS) sn_phase2(const SnDesc* descs, int wi, int first, float eps) {
+    SAGAN_REQUIRE_BLOCK(SN_THREADS);   // loops stride by SN_THREADS, reductions assume SN_WARPS
     __shared__ float red[SN_WARPS];
     SnDesc d = descs[wi];
     sn_do_phase2(d, blockIdx.x, first != 0, eps, red);
 }
 
 extern "C" __global__ void __launch_bounds__(SN_THREADS) sn_phase3(const SnDesc* descs, int wi, int eval, float eps) {
+    SAGAN_REQUIRE_BLOCK(SN_THREADS);   // loops stride by SN_THREADS, reductions assume SN_WARPS
     __shared__ float red[SN_WARPS];
     SnDesc d = descs[wi];
     sn_do_phase3(d, blockIdx.x, eval != 0, eps, red);
 }
 
 extern "C" __global__ void __launch_bounds__(SN_THREADS) sn_final(const SnDesc* descs, int wi, int eval, float eps) {
+    SAGAN_REQUIRE_BLOCK(SN_THREADS);   // loops stride by SN_THREADS, reductions assume SN_WARPS
     __shared__ float red[SN_WARPS];
     SnDesc d = descs[wi];
     sn_do_final(d, blockIdx.x, eval != 0, eps, red);
@@ -309,6 +297,7 @@ __device__ __forceinline__ long long sn_begin(const SnDesc& d, int phase) {
 extern "C" __global__ void __launch_bounds__(SN_THREADS) sn_grouped(const SnDesc* descs, int nw, int iters, float eps,
                                                                     long long total1, long long total2,
                                                                     long long total3, long long totalF) {
+    SAGAN_REQUIRE_BLOCK(SN_THREADS);   // loops stride by SN_THREADS, reductions assume SN_WARPS
     __shared__ float s_src[SN_P1_ROWS];
     __shared__ float red[SN_WARPS];
     cg::grid_group grid = cg::this_grid();
@@ -354,6 +343,7 @@ extern "C" __global__ void __launch_bounds__(SN_THREADS) sn_grouped(const SnDesc
 // The whole power iteration of descs[wi] in one block (grid 1): easy to read, one SM's bandwidth.
 // v and u are the working vectors (v holds W^T u, then u holds W v); no scratch.
 extern "C" __global__ void __launch_bounds__(SN_THREADS) sn_simple(const SnDesc* descs, int wi, int iters, float eps) {
+    SAGAN_REQUIRE_BLOCK(SN_THREADS);   // loops stride by SN_THREADS, reductions assume SN_WARPS
     __shared__ float red[SN_WARPS];
     __shared__ float s_sigma;
     SnDesc d = descs[wi];
@@ -365,11 +355,10 @@ extern "C" __global__ void __launch_bounds__(SN_THREADS) sn_simple(const SnDesc*
         for (int i = warp; i < m; i += SN_WARPS) {
             float a = 0.0f;
             for (int j = lane; j < n; j += 32) a = fmaf(d.w[(idx_t)i * n + j], d.v[j], a);
-#pragma unroll
-            for (int o = 16; o > 0; o >>= 1) a += __shfl_xor_sync(0xffffffffu, a, o);
+            a = sagan_warp_sum(a);
             acc += d.u[i] * a;                         // same in every lane
         }
-        float sigma = sn_block_sum(lane == 0 ? acc : 0.0f, red);
+        float sigma = sagan_block_sum(lane == 0 ? acc : 0.0f, red);
         if (threadIdx.x == 0) { d.sigma[0] = sigma; s_sigma = sigma; }
     } else {
         for (int it = 0; it < iters; it++) {
@@ -381,7 +370,7 @@ extern "C" __global__ void __launch_bounds__(SN_THREADS) sn_simple(const SnDesc*
                 d.v[j] = a;
                 vsq += a * a;
             }
-            float inv_v = 1.0f / fmaxf(sqrtf(sn_block_sum(vsq, red)), eps);
+            float inv_v = 1.0f / fmaxf(sqrtf(sagan_block_sum(vsq, red)), eps);
             for (int j = threadIdx.x; j < n; j += SN_THREADS) d.v[j] *= inv_v;   // same thread wrote it
             __syncthreads();
             // t = W v (warp per row) into u, then normalise; sigma = u . t = ||t||^2 / max(||t||, eps)
@@ -389,12 +378,11 @@ extern "C" __global__ void __launch_bounds__(SN_THREADS) sn_simple(const SnDesc*
             for (int i = warp; i < m; i += SN_WARPS) {
                 float a = 0.0f;
                 for (int j = lane; j < n; j += 32) a = fmaf(d.w[(idx_t)i * n + j], d.v[j], a);
-#pragma unroll
-                for (int o = 16; o > 0; o >>= 1) a += __shfl_xor_sync(0xffffffffu, a, o);
+                a = sagan_warp_sum(a);
                 if (lane == 0) d.u[i] = a;
                 tsq += a * a;
             }
-            float tt = sn_block_sum(lane == 0 ? tsq : 0.0f, red);
+            float tt = sagan_block_sum(lane == 0 ? tsq : 0.0f, red);
             float tnorm = fmaxf(sqrtf(tt), eps);
             if (threadIdx.x < 32) {                    // rows are owned by warps: renormalise after the sync
                 for (int i = threadIdx.x; i < m; i += 32) d.u[i] = d.u[i] / tnorm;
@@ -426,12 +414,13 @@ extern "C" __global__ void sn_divide(float* out, const float* w, const float* si
 // the caller (the number of partials); the order of every sum is fixed, so the result is too.
 extern "C" __global__ void __launch_bounds__(SN_THREADS) sn_backward_dot(const float* g, const float* w, long long total,
                                                                          float* partials) {
+    SAGAN_REQUIRE_BLOCK(SN_THREADS);   // loops stride by SN_THREADS, reductions assume SN_WARPS
     __shared__ float red[SN_WARPS];
     float a = 0.0f;
     SAGAN_GRID_STRIDE_LOOP(e, total) {
         a = fmaf(g[e], w[e], a);
     }
-    float s = sn_block_sum(a, red);
+    float s = sagan_block_sum(a, red);
     if (threadIdx.x == 0) partials[blockIdx.x] = s;
 }
 
@@ -441,6 +430,7 @@ extern "C" __global__ void __launch_bounds__(SN_THREADS) sn_backward_apply(float
                                                                            const float* v, const float* sigma,
                                                                            const float* partials, int nparts, int m,
                                                                            int n) {
+    SAGAN_REQUIRE_BLOCK(SN_THREADS);   // loops stride by SN_THREADS, reductions assume SN_WARPS
     __shared__ float red[SN_WARPS];
     float s = sigma[0];
     float c = sn_block_sum_array(partials, nparts, red) / s;

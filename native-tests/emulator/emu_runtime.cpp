@@ -186,6 +186,8 @@ static void park(State s) {
 
 extern "C" void emu_syncthreads(void) { park(AT_BARRIER); }
 
+extern "C" void emu_fail_launch(const char* message) { fiber_fail(719, message); }
+
 extern "C" void emu_grid_sync(void) {
     if (!self->grid->l.cooperative) fiber_fail(719, "grid.sync() in a kernel not launched with cuLaunchCooperativeKernel");
     park(AT_GRID);

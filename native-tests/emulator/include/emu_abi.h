@@ -21,3 +21,6 @@ extern "C" void emu_static_smem(void* p, unsigned long bytes);
 // Exchanges 8 bytes among the lanes of a warp: every lane in mask publishes `value`, waits for the whole
 // mask, and gets the value published by lane `src` (its own when src < 0).
 extern "C" uint64_t emu_warp_exchange(unsigned mask, uint64_t value, int src);
+// Fails the running launch from inside a kernel with CUDA_ERROR_LAUNCH_FAILED and `message` (plus where: kernel,
+// block, thread); the block stops here. What __trap() and kernels/common.cuh's SAGAN_REQUIRE_BLOCK come to.
+extern "C" [[noreturn]] void emu_fail_launch(const char* message);

@@ -17,6 +17,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <type_traits>
 
@@ -51,6 +52,8 @@ static inline float2 make_float2(float x, float y) { return float2{x, y}; }
 
 
 static inline void __syncthreads() { emu_syncthreads(); }
+[[noreturn]] static inline void __trap() { emu_fail_launch("__trap() (a device-side assertion failed)"); }
+#define SAGAN_EMULATOR 1   // kernels/common.cuh reports a wrong launch shape through emu_fail_launch
 
 template <class T>
 static inline T emu_shfl(unsigned mask, T v, int src) {

@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -56,6 +57,13 @@ class AttentionVsCpuNativeTest {
         "many key tiles,         1, 2, 2049, 5, 11",
         "batch > 65535,          65537, 1, 2, 1, 1",
         "SAGAN-32 D at batch 2,  2, 256, 64, 8, 32",
+        "d = 64 c = 64: d tile 64,          2, 70, 33, 64, 64",
+        "d = 48 c = 40,                     1, 45, 31, 48, 40",
+        "d = 33 c = 96: backward simple,    2, 40, 20, 33, 96",
+        "d = 65: simple both ways,          1, 9, 5, 65, 8",
+        "N split in 2 with a tail,          1, 520, 40, 24, 96",
+        "N split at d 64,                   1, 600, 32, 64, 64",
+        "N split in 8,                      1, 2048, 32, 12, 48",
     })
     void awkwardShapes(String label, int batch, int n, int m, int d, int c) {
         check(batch, n, m, d, c, 1f);
@@ -72,6 +80,27 @@ class AttentionVsCpuNativeTest {
     })
     void modelShapes(String label, int batch, int n, int m, int d, int c) {
         check(batch, n, m, d, c, 1f);
+    }
+
+    /**
+     * Which shapes the fused kernels cover (d ≤ 64 forward; d ≤ 32 with c ≤ 96 or d ≤ 64 with c ≤ 64 backward),
+     * and that a shape they do not cover says so in one line, once per direction and shape, naming both.
+     */
+    @Test
+    void fusedSaysOnceWhenItFallsBack() {
+        CudaAttention att = (CudaAttention) cuda.attention();
+        int before = att.fallbacks().size();
+        for (int run = 0; run < 2; run++) {
+            check(1, 5, 3, 64, 64, 1f);   // covered both ways
+            check(1, 5, 3, 33, 96, 1f);   // backward falls back
+            check(1, 5, 3, 70, 8, 1f);    // both fall back
+        }
+        List<String> lines = att.fallbacks().subList(before, att.fallbacks().size());
+        assertEquals(List.of(
+                "sagan4j attention backward B=1,N=5,M=3,d=33,c=96: fused falls back to simple (the fused backward needs d <= 32 with c <= 96, or d <= 64 with c <= 64; got d=33, c=96)",
+                "sagan4j attention forward B=1,N=5,M=3,d=70,c=8: fused falls back to simple (the fused forward needs d <= 64, got d=70)",
+                "sagan4j attention backward B=1,N=5,M=3,d=70,c=8: fused falls back to simple (the fused backward needs d <= 32 with c <= 96, or d <= 64 with c <= 64; got d=70, c=8)"),
+                lines);
     }
 
     private void check(int batch, int n, int m, int d, int c, float scale) {

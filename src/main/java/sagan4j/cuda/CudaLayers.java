@@ -11,16 +11,27 @@ import sagan4j.backend.Tensor;
 
 /**
  * Launches of kernels/layers.cu for the backend's NCHW layer primitives; the CPU reference of each is
- * sagan4j.cpu.CpuLayers. Owns the small scratch buffer of the two-stage dot product.
+ * sagan4j.cpu.CpuLayers. Owns the small scratch buffers of the two-stage reductions (dot product, bias
+ * gradient) and of the class-sorted label order; each grows to the largest shape seen and is then reused.
  */
 final class CudaLayers extends LayerOps implements AutoCloseable {
     /** Blocks of the dot product's first stage: enough to fill any current GPU, a fixed count for determinism. */
     private static final int DOT_BLOCKS = 256;
+    /** Threads per block of channel_bias_grad_partial_f32 (layers.cu's LAYERS_REDUCE_THREADS). */
+    private static final int REDUCE_THREADS = 256;
+    /** The bias gradient aims at this many blocks per SM when it splits channels (few channels, big planes). */
+    private static final int BIAS_BLOCKS_PER_SM = 4;
+    /** ... and gives each block at least this many elements per thread. */
+    private static final int BIAS_MIN_PER_THREAD = 4;
+    /** Threads of cbn_labels_by_class (cond_batchnorm.cu's CBN_BLOCK). */
+    private static final int SORT_THREADS = 256;
 
     private final KernelLibrary kernels;
     private final CUstream stream;
     private final DeviceAllocator allocator;
     private DeviceAllocator.Block dotPartials;
+    private DeviceAllocator.Block biasPartials;
+    private DeviceAllocator.Block labelOrder;
 
     CudaLayers(Backend backend, KernelLibrary kernels, CUstream stream, DeviceAllocator allocator) {
         super(backend, List.of("cuda"));
@@ -43,10 +54,53 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
                 KernelArgs.of().ptr(p(x)).ptr(p(bias)).i32(x.dim(1)).i64(inner(x)).i64(x.size()));
     }
 
+    /**
+     * dbias[c] = Σ over b, j of dy[b, c, j]: grid (S, C), each channel's B·inner values cut into S chunks
+     * ({@link #biasSplits}); S = 1 writes dbias directly, else a second kernel adds the S partials per channel
+     * in order.
+     */
     @Override
     protected void channelBiasGrad(Tensor dy, Tensor dBias) {
-        kernels.launch("channel_bias_grad_f32", dy.dim(1), 1, 1, 256, 1, 1, 0, stream,
-                KernelArgs.of().ptr(p(dy)).ptr(p(dBias)).i32(dy.dim(0)).i32(dy.dim(1)).i64(inner(dy)).build());
+        int batch = dy.dim(0), channels = dy.dim(1);
+        long inner = inner(dy);
+        int splits = biasSplits(channels, (long) batch * inner, kernels.multiprocessors());
+        if (splits > 1) {
+            biasPartials = atLeast(biasPartials, 4L * channels * splits);
+        }
+        CUdeviceptr partial = splits == 1 ? p(dBias) : biasPartials.ptr();
+        kernels.launch("channel_bias_grad_partial_f32", splits, channels, 1, REDUCE_THREADS, 1, 1, 0, stream,
+                KernelArgs.of().ptr(p(dy)).ptr(partial).i32(batch).i32(channels).i64(inner).build());
+        if (splits > 1) {
+            kernels.launch1d("channel_bias_grad_final_f32", channels, stream,
+                    KernelArgs.of().ptr(partial).ptr(p(dBias)).i32(channels).i32(splits));
+        }
+    }
+
+    /**
+     * Blocks per channel of the bias gradient: 1 when the channels alone give about {@value #BIAS_BLOCKS_PER_SM}
+     * blocks per SM, else enough to get there (3 channels at 128×128 on 132 SMs: 176 each), but never so many
+     * that a block has fewer than {@value #BIAS_MIN_PER_THREAD} values per thread; grid y holds 65535 channels.
+     */
+    static int biasSplits(int channels, long perChannel, int multiprocessors) {
+        if (channels > MAX_GRID_YZ) {
+            throw new sagan4j.backend.ShapeException("channelBiasGrad: " + channels + " channels exceed the kernel's grid ("
+                    + MAX_GRID_YZ + " at most)");
+        }
+        long target = (long) BIAS_BLOCKS_PER_SM * multiprocessors;
+        long wanted = (target + channels - 1) / channels;
+        long byWork = Math.max(1, perChannel / ((long) REDUCE_THREADS * BIAS_MIN_PER_THREAD));
+        return (int) Math.max(1, Math.min(Math.min(wanted, byWork), 65535));
+    }
+
+    /** A scratch block of at least {@code bytes}: the one given when large enough, else a new one (the old freed). */
+    private DeviceAllocator.Block atLeast(DeviceAllocator.Block have, long bytes) {
+        if (have != null && have.bytes() >= bytes) {
+            return have;
+        }
+        if (have != null) {
+            allocator.free(have);   // stream-ordered: later work only
+        }
+        return allocator.allocate(bytes);
     }
 
     @Override
@@ -115,10 +169,21 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
                 .ptr(p(out)).i32(table.dim(0)).i32(table.dim(1)).i64(out.size()));
     }
 
+    /**
+     * dTable[k] += the rows of dOut whose label is k, in ascending b: the labels are first sorted by class
+     * (cond_batchnorm.cu's cbn_labels_by_class, one block), then one thread per (k, d) walks only its class's
+     * samples, instead of every thread scanning all B labels.
+     */
     @Override
     protected void scatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
-        kernels.launch1d("scatter_add_rows_f32", dTable.size(), stream, KernelArgs.of().ptr(p(dOut)).ptr(p(labels))
-                .ptr(p(dTable)).i32(dOut.dim(0)).i32(dTable.dim(0)).i32(dTable.dim(1)));
+        int batch = dOut.dim(0), classes = dTable.dim(0), width = dTable.dim(1);
+        long startBytes = (4L * (classes + 1) + 15) / 16 * 16;
+        labelOrder = atLeast(labelOrder, startBytes + 4L * batch);
+        CUdeviceptr start = labelOrder.ptr(), order = start.withByteOffset(startBytes);
+        kernels.launch("cbn_labels_by_class", 1, 1, 1, SORT_THREADS, 1, 1, 0, stream,
+                KernelArgs.of().ptr(p(labels)).i32(batch).i32(classes).ptr(start).ptr(order).build());
+        kernels.launch1d("scatter_add_rows_sorted_f32", dTable.size(), stream, KernelArgs.of().ptr(p(dOut))
+                .ptr(start).ptr(order).ptr(p(dTable)).i32(classes).i32(width));
     }
 
     @Override
@@ -167,9 +232,13 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
 
     @Override
     public void close() {
-        if (dotPartials != null) {
-            allocator.free(dotPartials);
-            dotPartials = null;
+        for (DeviceAllocator.Block b : new DeviceAllocator.Block[] {dotPartials, biasPartials, labelOrder}) {
+            if (b != null) {
+                allocator.free(b);
+            }
         }
+        dotPartials = null;
+        biasPartials = null;
+        labelOrder = null;
     }
 }

@@ -43,6 +43,78 @@ public abstract class LayerPrimitivesContractTest {
         }
     }
 
+    /**
+     * The bias gradient against a double loop, on shapes with few channels and big planes (where the CUDA
+     * kernel splits each channel over many blocks and adds the partials in a second pass), many channels, a
+     * rank-2 (linear) gradient and a single value; twice, bitwise the same.
+     */
+    @ParameterizedTest(name = "dy {0}")
+    @CsvSource({"3x3x64x64", "2x1x128x128", "5x300x2x2", "64x10", "1x1x1x1", "7x3x33x31"})
+    void biasGradMatchesDoubleLoop(String shape) {
+        Backend be = backend();
+        int[] dims = java.util.Arrays.stream(shape.split("x")).mapToInt(Integer::parseInt).toArray();
+        int b = dims[0], c = dims[1], inner = 1;
+        for (int i = 2; i < dims.length; i++) {
+            inner *= dims[i];
+        }
+        float[] ys = random(rng, b * c * inner, 1);
+        double[] want = new double[c];
+        for (int n = 0; n < b; n++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int j = 0; j < inner; j++) {
+                    want[ch] += ys[(n * c + ch) * inner + j];
+                }
+            }
+        }
+        try (Tensor dy = be.fromHost(ys, dims); Tensor db = poisoned(c)) {
+            be.channelBiasGrad(dy, db);
+            float[] first = be.toHostFloats(db);
+            assertClose("channelBiasGrad " + shape, first, want, 1e-5);
+            try (Tensor db2 = poisoned(c)) {
+                be.channelBiasGrad(dy, db2);
+                assertArrayEquals(first, be.toHostFloats(db2), "channelBiasGrad " + shape + " differs between two runs");
+            }
+        }
+    }
+
+    /**
+     * scatterAddRows against a double loop: random labels (some classes absent, some repeated many times),
+     * added onto a random table; K larger than B, B larger than K; twice, bitwise the same.
+     */
+    @ParameterizedTest(name = "B={0} K={1} D={2}")
+    @CsvSource({"64, 10, 33", "300, 1000, 8", "5, 3, 1", "257, 2, 130"})
+    void scatterAddRowsMatchesDoubleLoop(int b, int k, int d) {
+        Backend be = backend();
+        int[] labels = new int[b];
+        for (int i = 0; i < b; i++) {
+            labels[i] = i % 7 == 3 ? 0 : rng.nextInt(k);   // class 0 repeated
+        }
+        float[] dout = random(rng, b * d, 1), table = random(rng, k * d, 1);
+        double[] want = new double[k * d];
+        for (int i = 0; i < k * d; i++) {
+            want[i] = table[i];
+        }
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < d; j++) {
+                want[labels[i] * d + j] += dout[i * d + j];
+            }
+        }
+        float[] first = null;
+        for (int run = 0; run < 2; run++) {
+            try (Tensor out = be.fromHost(dout, b, d); Tensor lab = be.fromHost(labels, b);
+                 Tensor dTable = be.fromHost(table, k, d)) {
+                be.scatterAddRows(out, lab, dTable);
+                float[] got = be.toHostFloats(dTable);
+                if (first == null) {
+                    assertClose("scatterAddRows B=" + b + " K=" + k + " D=" + d, got, want, 1e-6);
+                    first = got;
+                } else {
+                    assertArrayEquals(first, got, "scatterAddRows differs between two runs");
+                }
+            }
+        }
+    }
+
     @Test
     void resamplingHandComputed() {
         Backend be = backend();

@@ -2,6 +2,7 @@ package sagan4j.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static sagan4j.testing.KernelSource.javaConstant;
+import static sagan4j.testing.KernelSource.javaConstantRows;
 import static sagan4j.testing.KernelSource.javaConstants;
 
 import java.util.List;
@@ -44,17 +45,38 @@ class KernelConstantsTest {
         Class<?> j = AttentionKernels.class;
         assertEquals(cu.define("ATT_THREADS"), javaConstant(j, "THREADS"), "threads of the fused kernels");
         assertEquals(cu.define("ATT_SIMPLE_THREADS"), javaConstant(j, "SIMPLE_COLUMNS"), "columns per simple block");
+        assertEquals(cu.define("ATT_ROW_THREADS"), javaConstant(j, "ROW_THREADS"), "threads of the row kernels");
         assertEquals(cu.define("ATT_DMAX"), javaConstant(j, "FUSED_MAX_D"), "largest d of the fused kernels");
         assertEquals(cu.define("ATT_FQ"), javaConstant(j, "FORWARD_ROWS"), "query rows per tiled-forward block");
         assertEquals(cu.define("ATT_BT"), javaConstant(j, "BACKWARD_TILE"), "rows/keys per fused-backward block");
-        assertEquals(cu.instantiations("ATT_FORWARD_TILED"), javaConstants(j, "TILE_COLUMNS"), "tiled-forward column tiles");
-        List<Long> backward = cu.instantiations("ATT_BACKWARD_FUSED");
-        assertEquals(backward.get(backward.size() - 1), javaConstant(j, "FUSED_BACKWARD_MAX_C"), "largest fused-backward c");
+        List<List<Long>> forward = cu.instantiationArgs("ATT_FORWARD_TILED");
+        List<Long> dTiles = forward.stream().map(a -> a.get(0)).distinct().toList();
+        List<Long> columns = forward.stream().map(a -> a.get(1)).distinct().toList();
+        assertEquals(dTiles, javaConstants(j, "D_TILES"), "tiled-forward d tiles");
+        assertEquals(columns, javaConstants(j, "TILE_COLUMNS"), "tiled-forward column tiles");
+        assertEquals(dTiles.size() * columns.size(), forward.size(), "every (d tile, column tile) pair instantiated");
+        assertEquals(dTiles.get(dTiles.size() - 1), cu.define("ATT_DMAX"), "the largest d tile is ATT_DMAX");
+        List<List<Long>> backward = cu.instantiationArgs("ATT_BACKWARD_FUSED");
+        assertEquals(backward, javaConstantRows(j, "BACKWARD_TILES"), "fused-backward (d tile, c tile) pairs");
+        long maxC = backward.stream().filter(a -> a.get(0) == 32).mapToLong(a -> a.get(1)).max().orElseThrow();
+        assertEquals(maxC, javaConstant(j, "FUSED_BACKWARD_MAX_C"), "largest fused-backward c (d <= 32)");
+    }
+
+    @Test
+    void layers() {
+        KernelSource cu = KernelSource.of("layers.cu");
+        assertEquals(cu.define("LAYERS_REDUCE_THREADS"), javaConstant(CudaLayers.class, "REDUCE_THREADS"),
+                "threads of channel_bias_grad_partial_f32");
+        assertEquals(KernelSource.of("cond_batchnorm.cu").define("CBN_BLOCK"), javaConstant(CudaLayers.class,
+                "SORT_THREADS"), "threads of cbn_labels_by_class, launched by scatterAddRows");
     }
 
     @Test
     void condBatchNormAndTiledGemm() {
-        assertEquals(KernelSource.of("cond_batchnorm.cu").define("CBN_BLOCK"), javaConstant(CondBatchNormKernels.class, "BLOCK"));
+        KernelSource cbn = KernelSource.of("cond_batchnorm.cu");
+        assertEquals(cbn.define("CBN_BLOCK"), javaConstant(CondBatchNormKernels.class, "BLOCK"));
+        assertEquals(cbn.define("CBN_RED_DOUBLES"), javaConstant(CondBatchNormKernels.class, "RED_DOUBLES"),
+                "reduction scratch at the head of the fused kernels' shared memory");
         KernelSource gemm = KernelSource.of("gemm.cu");
         assertEquals(gemm.define("GEMM_BM"), javaConstant(TiledGemm.class, "TILE"), "output rows per block");
         assertEquals(gemm.define("GEMM_BN"), javaConstant(TiledGemm.class, "TILE"), "output columns per block");

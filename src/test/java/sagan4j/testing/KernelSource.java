@@ -73,6 +73,27 @@ public final class KernelSource {
         return out;
     }
 
+    /**
+     * The integer arguments of every top-level use {@code MACRO(a, b, ...)} at the start of a line, in order, one
+     * list per use ({@code ATT_FORWARD_TILED(64, 96)} gives [64, 96]).
+     */
+    public List<List<Long>> instantiationArgs(String macro) {
+        List<List<Long>> out = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(macro) + "\\(\\s*(\\d+(?:\\s*,\\s*\\d+)*)\\s*\\)\\s*$")
+                .matcher(text);
+        while (m.find()) {
+            List<Long> args = new ArrayList<>();
+            for (String a : m.group(1).split(",")) {
+                args.add(Long.parseLong(a.strip()));
+            }
+            out.add(args);
+        }
+        if (out.isEmpty()) {
+            throw new AssertionError(name + ": no instantiation of " + macro + "(n, ...)");
+        }
+        return out;
+    }
+
     /** How many fields (declarators) {@code struct name { ... };} declares. */
     public int structFields(String struct) {
         Matcher m = Pattern.compile("struct\\s+" + Pattern.quote(struct) + "\\s*\\{([^}]*)\\}").matcher(text);
@@ -95,6 +116,25 @@ public final class KernelSource {
             Field f = cls.getDeclaredField(field);
             f.setAccessible(true);
             return ((Number) f.get(null)).longValue();
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(cls.getName() + "." + field + ": " + e, e);
+        }
+    }
+
+    /** A static int[][] field of a Java class by reflection, as lists. */
+    public static List<List<Long>> javaConstantRows(Class<?> cls, String field) {
+        try {
+            Field f = cls.getDeclaredField(field);
+            f.setAccessible(true);
+            List<List<Long>> out = new ArrayList<>();
+            for (int[] row : (int[][]) f.get(null)) {
+                List<Long> r = new ArrayList<>();
+                for (int v : row) {
+                    r.add((long) v);
+                }
+                out.add(r);
+            }
+            return out;
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(cls.getName() + "." + field + ": " + e, e);
         }

@@ -17,24 +17,37 @@ import sagan4j.cuda.gemm.GemmPath;
  * each row of scale·q kᵀ. Outputs are fully overwritten and must not overlap the inputs. Every call only
  * queues kernels on {@code stream}: no allocation, no host synchronisation.
  *
- * <p>Versions: {@code fused} (flash-attention style, S and P stay on chip; forward needs d ≤ 32, backward
- * d ≤ 32 and c ≤ 96), {@code simple} (any d and c; the online softmax in its plainest form, and one thread
+ * <p>Versions: {@code fused} (flash-attention style, S and P stay on chip; forward needs d ≤ 64, backward
+ * d ≤ 32 with c ≤ 96 or d ≤ 64 with c ≤ 64: {@link #fusedBackwardSupports}), {@code simple} (any d and c; the online softmax in its plainest form, and one thread
  * per gradient element), {@code baseline} (GEMM → softmax kernel → GEMM through a {@link GemmPath} whose
  * handle issues on the same stream, with an S/P scratch of {@link #baselineForwardScratchBytes} bytes).
- * The backward of {@code fused} and {@code simple} needs {@link #backwardScratchBytes} bytes of scratch (D).
+ * The backward of {@code simple} needs {@link #backwardScratchBytes} bytes of scratch (D), that of
+ * {@code fused} {@link #fusedBackwardScratchBytes} (D, and the split-N partial sums of grad_k and grad_v).
  */
 public final class AttentionKernels {
     /** Largest d of the fused kernels. */
-    public static final int FUSED_MAX_D = 32;
-    /** Largest c of the fused backward kernels. */
+    public static final int FUSED_MAX_D = 64;
+    /** Largest c of the fused backward kernels (at d ≤ 32; {@link #fusedBackwardSupports} has the whole rule). */
     public static final int FUSED_BACKWARD_MAX_C = 96;
 
     private static final int FORWARD_ROWS = 64;   // query rows per block of the tiled forward
     private static final int BACKWARD_TILE = 32;  // rows / keys per block of the fused backward
     private static final int THREADS = 128;
     private static final int SIMPLE_COLUMNS = 128;
+    private static final int ROW_THREADS = 256;   // softmax_rows, ds, rowdot: 8 warps, one row each
     private static final int MAX_GRID_Z = 65535;
+    /** The d tiles (DM) the fused kernels are instantiated for: a shape uses the smallest DM ≥ d. */
+    private static final int[] D_TILES = {32, 64};
     private static final int[] TILE_COLUMNS = {32, 64, 96};
+    /** The (DM, CMAX) pairs of the fused backward (attention.cu's ATT_BACKWARD_FUSED): (64, 96) does not fit 48 KiB. */
+    private static final int[][] BACKWARD_TILES = {{32, 32}, {32, 64}, {32, 96}, {64, 32}, {64, 64}};
+    /** Blocks the split-N dk/dv grid aims at per SM: about one full wave at the kernels' 4–5 resident blocks. */
+    private static final int DKDV_BLOCKS_PER_SM = 4;
+    /**
+     * Each split of N walks at least this many 32-row tiles (256 rows): shorter walks do not leave SMs idle for
+     * long, and the partial sums (8·S·B·M·(d + c) bytes) would cost more than they save (SAGAN-32: N 256).
+     */
+    private static final int DKDV_MIN_TILES_PER_SPLIT = 8;
 
     private final KernelLibrary kernels;
 
@@ -47,7 +60,76 @@ public final class AttentionKernels {
     }
 
     public static boolean fusedBackwardSupports(int d, int c) {
-        return d <= FUSED_MAX_D && c <= FUSED_BACKWARD_MAX_C;
+        return backwardTile(d, c) != null;
+    }
+
+    /** Why the fused kernels do not cover (d, c), or null when they do: the one line a fallback prints. */
+    public static String fusedUnsupportedReason(boolean backward, int d, int c) {
+        if (!backward) {
+            return fusedForwardSupports(d, c) ? null : "the fused forward needs d <= " + FUSED_MAX_D + ", got d=" + d;
+        }
+        if (fusedBackwardSupports(d, c)) {
+            return null;
+        }
+        return "the fused backward needs d <= 32 with c <= " + FUSED_BACKWARD_MAX_C + ", or d <= " + FUSED_MAX_D
+                + " with c <= 64; got d=" + d + ", c=" + c;
+    }
+
+    /** The instantiated (DM, CMAX) of the fused backward for (d, c): the smallest DM ≥ d, then CMAX ≥ c; or null. */
+    static int[] backwardTile(int d, int c) {
+        for (int[] t : BACKWARD_TILES) {
+            if (d <= t[0] && c <= t[1] && (d > 32 || t[0] == 32)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /** The d tile of the fused forward for d (≤ {@value #FUSED_MAX_D}). */
+    static int forwardDTile(int d) {
+        for (int dm : D_TILES) {
+            if (d <= dm) {
+                return dm;
+            }
+        }
+        throw new IllegalArgumentException("attention: no fused d tile for d=" + d);
+    }
+
+    /**
+     * How the fused dk/dv kernel splits N: {splits, rows per split}. A block owns 32 keys of one batch entry, so
+     * B·⌈M/32⌉ blocks can be too few to fill the GPU (BigGAN-128 at B 8: 256 blocks on 132 SMs); then N is cut
+     * into S chunks of whole 32-row tiles (grid.y = S) until there are about {@value #DKDV_BLOCKS_PER_SM} blocks
+     * per SM, each chunk at least {@value #DKDV_MIN_TILES_PER_SPLIT} tiles, and a fixed-order second pass adds
+     * the S partial sums. Depends only on the shape and the SM count: the same on every run.
+     */
+    static int[] dkdvSplit(int batch, int n, int m, int multiprocessors) {
+        long keyBlocks = (long) ceil(m, BACKWARD_TILE) * batch;
+        int tiles = ceil(n, BACKWARD_TILE);
+        long target = (long) DKDV_BLOCKS_PER_SM * multiprocessors;
+        long wanted = keyBlocks >= target ? 1 : (target + keyBlocks - 1) / keyBlocks;
+        int splits = (int) Math.max(1, Math.min(wanted, tiles / DKDV_MIN_TILES_PER_SPLIT));
+        int tilesPerSplit = ceil(tiles, splits);
+        splits = ceil(tiles, tilesPerSplit);
+        return new int[] {splits, tilesPerSplit * BACKWARD_TILE};
+    }
+
+    /** The split of N this device uses for (batch, n, m): {splits, rows per split}. */
+    public int[] dkdvSplit(int batch, int n, int m) {
+        return dkdvSplit(batch, n, m, kernels.multiprocessors());
+    }
+
+    /**
+     * Scratch bytes of {@link #backwardFused} on this device: D (B, N) floats, then — when N is split — the
+     * S partial copies of grad_k (B, M, d) and grad_v (B, M, c), 16-byte aligned.
+     */
+    public long fusedBackwardScratchBytes(int batch, int n, int m, int d, int c) {
+        int splits = dkdvSplit(batch, n, m)[0];
+        long head = align16(backwardScratchBytes(batch, n));
+        return splits == 1 ? head : head + 4L * splits * ((long) batch * m * d + (long) batch * m * c);
+    }
+
+    private static long align16(long bytes) {
+        return (bytes + 15) / 16 * 16;
     }
 
     /** Scratch bytes of {@link #backwardFused} and {@link #backwardSimple}: D, (B, N) floats. */
@@ -67,7 +149,7 @@ public final class AttentionKernels {
 
     // ---------------------------------------------------------------- forward
 
-    /** The tiled flash-attention forward; d ≤ {@value #FUSED_MAX_D}, any c. */
+    /** The tiled flash-attention forward; d ≤ {@value #FUSED_MAX_D}, any c (column chunks of CT). */
     public void forwardFused(CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr o, CUdeviceptr lse,
                              int batch, int n, int m, int d, int c, float scale, CUstream stream) {
         checkDims(batch, n, m, d, c);
@@ -76,7 +158,7 @@ public final class AttentionKernels {
                     + " (use forwardSimple)");
         }
         int ct = tileColumns(c, d);
-        String kernel = "attention_forward_tiled_c" + ct + "_f32";
+        String kernel = "attention_forward_tiled_d" + forwardDTile(d) + "_c" + ct + "_f32";
         for (int b0 = 0; b0 < batch; b0 += MAX_GRID_Z) {
             int nb = Math.min(MAX_GRID_Z, batch - b0);
             KernelArgs args = KernelArgs.of().ptr(at(q, b0, (long) n * d)).ptr(at(k, b0, (long) m * d))
@@ -115,7 +197,7 @@ public final class AttentionKernels {
 
     /** P = softmax of each row of S (rows, M) in place; lse (rows) ← its log-sum-exp. */
     public void softmaxRows(CUdeviceptr s, CUdeviceptr lse, long rows, int m, CUstream stream) {
-        kernels.launch("attention_softmax_rows_f32", rowBlocks(rows), 1, 1, 256, 1, 1, 0, stream,
+        kernels.launch("attention_softmax_rows_f32", rowBlocks(rows), 1, 1, ROW_THREADS, 1, 1, 0, stream,
                 KernelArgs.of().ptr(s).ptr(lse).i64(rows).i32(m).build());
     }
 
@@ -123,32 +205,47 @@ public final class AttentionKernels {
 
     /**
      * The fused backward: D = rowsum(gradO ⊙ o) into {@code scratch}, then one kernel for grad_k and grad_v
-     * (a block owns 32 keys) and one for grad_q (a block owns 32 rows), P and dS recomputed from lse on chip.
-     * d ≤ {@value #FUSED_MAX_D}, c ≤ {@value #FUSED_BACKWARD_MAX_C}. Deterministic (no atomics).
+     * (a block owns 32 keys and walks its split of N: {@link #dkdvSplit}; with more than one split a second
+     * kernel adds the partial sums in split order) and one for grad_q (a block owns 32 rows), P and dS
+     * recomputed from lse on chip. Shapes: {@link #fusedBackwardSupports}. {@code scratch}: {@link
+     * #fusedBackwardScratchBytes} bytes. Deterministic (no atomics, fixed summation order).
      */
     public void backwardFused(CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr o, CUdeviceptr lse,
                               CUdeviceptr gradO, CUdeviceptr gradQ, CUdeviceptr gradK, CUdeviceptr gradV,
                               CUdeviceptr scratch, int batch, int n, int m, int d, int c, float scale,
                               CUstream stream) {
         checkDims(batch, n, m, d, c);
-        if (!fusedBackwardSupports(d, c)) {
-            throw new IllegalArgumentException("attention backwardFused: needs d <= " + FUSED_MAX_D + " and c <= "
-                    + FUSED_BACKWARD_MAX_C + ", got d=" + d + ", c=" + c + " (use backwardSimple)");
+        String unsupported = fusedUnsupportedReason(true, d, c);
+        if (unsupported != null) {
+            throw new IllegalArgumentException("attention backwardFused: " + unsupported + " (use backwardSimple)");
         }
         rowDot(scratch, gradO, o, (long) batch * n, c, stream);
-        int cmax = c <= 32 ? 32 : c <= 64 ? 64 : 96;
+        int[] tile = backwardTile(d, c);
+        String suffix = "_d" + tile[0] + "_c" + tile[1] + "_f32";
+        int[] split = dkdvSplit(batch, n, m);
+        int splits = split[0], rowsPerSplit = split[1];
+        long nk = (long) batch * m * d, nv = (long) batch * m * c;
+        // S > 1: the S partial copies of grad_k then grad_v follow D in the scratch; S = 1: the outputs direct
+        CUdeviceptr partK = splits == 1 ? gradK : scratch.withByteOffset(align16(backwardScratchBytes(batch, n)));
+        CUdeviceptr partV = splits == 1 ? gradV : partK.withByteOffset(4L * splits * nk);
+        long strideK = splits == 1 ? 0 : nk, strideV = splits == 1 ? 0 : nv;
         for (int b0 = 0; b0 < batch; b0 += MAX_GRID_Z) {
             int nb = Math.min(MAX_GRID_Z, batch - b0);
             CUdeviceptr qb = at(q, b0, (long) n * d), kb = at(k, b0, (long) m * d), vb = at(v, b0, (long) m * c),
                     gob = at(gradO, b0, (long) n * c), lb = at(lse, b0, n), db = at(scratch, b0, n);
-            kernels.launch("attention_backward_dkdv_c" + cmax + "_f32", ceil(m, BACKWARD_TILE), 1, nb, THREADS, 1, 1, 0,
+            kernels.launch("attention_backward_dkdv" + suffix, ceil(m, BACKWARD_TILE), splits, nb, THREADS, 1, 1, 0,
                     stream, KernelArgs.of().ptr(qb).ptr(kb).ptr(vb).ptr(gob).ptr(lb).ptr(db)
-                            .ptr(at(gradK, b0, (long) m * d)).ptr(at(gradV, b0, (long) m * c))
-                            .i32(n).i32(m).i32(d).i32(c).f32(scale).build());
-            kernels.launch("attention_backward_dq_c" + cmax + "_f32", ceil(n, BACKWARD_TILE), 1, nb, THREADS, 1, 1, 0,
+                            .ptr(at(partK, b0, (long) m * d)).ptr(at(partV, b0, (long) m * c))
+                            .i32(n).i32(m).i32(d).i32(c).f32(scale).i32(rowsPerSplit).i64(strideK).i64(strideV)
+                            .build());
+            kernels.launch("attention_backward_dq" + suffix, ceil(n, BACKWARD_TILE), 1, nb, THREADS, 1, 1, 0,
                     stream, KernelArgs.of().ptr(qb).ptr(kb).ptr(vb).ptr(gob).ptr(lb).ptr(db)
                             .ptr(at(gradQ, b0, (long) n * d))
                             .i32(n).i32(m).i32(d).i32(c).f32(scale).build());
+        }
+        if (splits > 1) {
+            kernels.launch1d("attention_sum_splits_f32", nk + nv, stream, KernelArgs.of().ptr(gradK).ptr(partK)
+                    .i64(nk).ptr(gradV).ptr(partV).i64(nv).i32(splits));
         }
     }
 
@@ -186,7 +283,7 @@ public final class AttentionKernels {
                 KernelArgs.of().ptr(p).ptr(lse).i64(rows).i32(m));
         gemm.gemm(new GemmShape(true, false, batch, m, c, n, true, true), 1f, p, gradO, 0f, gradV, GemmMath.FP32);
         gemm.gemm(new GemmShape(false, true, batch, n, m, c, true, true), 1f, gradO, v, 0f, ds, GemmMath.FP32);
-        kernels.launch("attention_ds_f32", rowBlocks(rows), 1, 1, 256, 1, 1, 0, stream,
+        kernels.launch("attention_ds_f32", rowBlocks(rows), 1, 1, ROW_THREADS, 1, 1, 0, stream,
                 KernelArgs.of().ptr(ds).ptr(p).ptr(gradO).ptr(o).i64(rows).i32(m).i32(c).build());
         gemm.gemm(new GemmShape(false, false, batch, n, d, m, true, true), scale, ds, k, 0f, gradQ, GemmMath.FP32);
         gemm.gemm(new GemmShape(true, false, batch, m, d, n, true, true), scale, ds, q, 0f, gradK, GemmMath.FP32);
@@ -196,7 +293,7 @@ public final class AttentionKernels {
 
     /** D (rows) ← rowsum(gradO ⊙ o) over c. */
     private void rowDot(CUdeviceptr dst, CUdeviceptr gradO, CUdeviceptr o, long rows, int c, CUstream stream) {
-        kernels.launch("attention_rowdot_f32", rowBlocks(rows), 1, 1, 256, 1, 1, 0, stream,
+        kernels.launch("attention_rowdot_f32", rowBlocks(rows), 1, 1, ROW_THREADS, 1, 1, 0, stream,
                 KernelArgs.of().ptr(dst).ptr(gradO).ptr(o).i64(rows).i32(c).build());
     }
 

@@ -1,6 +1,10 @@
 package sagan4j.cuda.attention;
 
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
 
 import jcuda.driver.CUdeviceptr;
 import sagan4j.backend.AttentionOps;
@@ -10,9 +14,10 @@ import sagan4j.cuda.DeviceAllocator;
 
 /**
  * Attention on the CUDA backend: a thin user of {@link AttentionKernels} on the backend's stream.
- * Versions: {@code fused} (default; shapes the fused kernels do not cover — d &gt; 32, or c &gt; 96 in the
- * backward — run the {@code simple} kernels), {@code simple}, {@code baseline} (the backend's GEMM path,
- * cuBLAS or the tiled fallback, around the softmax kernels).
+ * Versions: {@code fused} (default; shapes the fused kernels do not cover — d &gt; 64; in the backward also
+ * c &gt; 96, or c &gt; 64 with d &gt; 32 — run the {@code simple} kernels, and the first call of each such
+ * shape prints one line saying so, with the shape and the reason: {@link #fallbacks()}), {@code simple},
+ * {@code baseline} (the backend's GEMM path, cuBLAS or the tiled fallback, around the softmax kernels).
  *
  * <p>Scratch (D for the backward; S/P for the baseline) is owned here and grows to the largest shape seen,
  * so a call allocates only the first time a larger shape arrives: run one step eagerly before capturing a
@@ -26,11 +31,38 @@ public final class CudaAttention extends AttentionOps implements AutoCloseable {
     private final CudaBackend be;
     private final AttentionKernels kernels;
     private DeviceAllocator.Block scratch;
+    private final Set<String> fallbacks = new LinkedHashSet<>();
+    private final Consumer<String> notice;
 
     public CudaAttention(CudaBackend be) {
+        this(be, System.err::println);
+    }
+
+    /** @param notice where the one line per fallen-back shape goes (standard error by default) */
+    public CudaAttention(CudaBackend be, Consumer<String> notice) {
         super(be, List.of(FUSED, SIMPLE, BASELINE));
         this.be = be;
         this.kernels = new AttentionKernels(be.kernels());
+        this.notice = notice;
+    }
+
+    /** The lines printed so far, one per (direction, shape) that {@code fused} ran on the simple kernels. */
+    public List<String> fallbacks() {
+        return new ArrayList<>(fallbacks);
+    }
+
+    /** True when the fused kernels cover the call; else says so once for this direction and shape. */
+    private boolean fusedCovers(boolean backward, Dims s) {
+        String reason = AttentionKernels.fusedUnsupportedReason(backward, s.d(), s.c());
+        if (reason == null) {
+            return true;
+        }
+        String line = "sagan4j attention " + (backward ? "backward" : "forward") + " " + s + ": fused falls back to "
+                + "simple (" + reason + ")";
+        if (fallbacks.add(line)) {
+            notice.accept(line);
+        }
+        return false;
     }
 
     /** The embeddable kernels this class launches. */
@@ -50,7 +82,7 @@ public final class CudaAttention extends AttentionOps implements AutoCloseable {
                     scratch(AttentionKernels.baselineForwardScratchBytes(b, n, m)),
                     p(q), p(k), p(v), p(o), p(lse), b, n, m, d, c, scale, be.stream());
             case FUSED -> {
-                if (AttentionKernels.fusedForwardSupports(d, c)) {
+                if (fusedCovers(false, s)) {
                     kernels.forwardFused(p(q), p(k), p(v), p(o), p(lse), b, n, m, d, c, scale, be.stream());
                 } else {
                     kernels.forwardSimple(p(q), p(k), p(v), p(o), p(lse), b, n, m, d, c, scale, be.stream());
@@ -70,11 +102,12 @@ public final class CudaAttention extends AttentionOps implements AutoCloseable {
                     be.stream());
             return;
         }
-        CUdeviceptr sd = scratch(AttentionKernels.backwardScratchBytes(b, n));
-        if (impl().equals(FUSED) && AttentionKernels.fusedBackwardSupports(d, c)) {
+        if (impl().equals(FUSED) && fusedCovers(true, s)) {
+            CUdeviceptr sd = scratch(kernels.fusedBackwardScratchBytes(b, n, m, d, c));
             kernels.backwardFused(p(q), p(k), p(v), p(o), p(lse), p(gradO), p(gradQ), p(gradK), p(gradV), sd,
                     b, n, m, d, c, scale, be.stream());
         } else {
+            CUdeviceptr sd = scratch(AttentionKernels.backwardScratchBytes(b, n));
             kernels.backwardSimple(p(q), p(k), p(v), p(o), p(lse), p(gradO), p(gradQ), p(gradK), p(gradV), sd,
                     b, n, m, d, c, scale, be.stream());
         }

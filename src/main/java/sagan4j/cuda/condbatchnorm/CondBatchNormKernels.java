@@ -115,9 +115,12 @@ public final class CondBatchNormKernels {
         return scratch.withByteOffset(off);
     }
 
-    /** Dynamic shared memory of a fused kernel: 33 doubles, 2·B floats, padding to 16, the cache. */
+    /** Doubles of block-reduction scratch at the start of a fused kernel's shared memory (cond_batchnorm.cu's CBN_RED_DOUBLES). */
+    private static final int RED_DOUBLES = 32;
+
+    /** Dynamic shared memory of a fused kernel: {@value #RED_DOUBLES} doubles, 2·B floats, padding to 16, the cache. */
     static long fusedSmemBytes(int batch, long cacheFloats) {
-        long head = 33L * 8 + 8L * batch;
+        long head = RED_DOUBLES * 8L + 8L * batch;
         return (head + 15) / 16 * 16 + 4 * cacheFloats;
     }
 
@@ -129,17 +132,19 @@ public final class CondBatchNormKernels {
 
     /**
      * The version that runs for {@code version} at this geometry: {@code auto} is {@code fused} when a channel
-     * fits shared memory and there are enough channels (or little data: launches dominate), else
-     * {@code two-pass}; {@code fused} without room even for its 2·B sums runs {@code two-pass}.
+     * fits shared memory and {@link #fusedFillsGpu}, else {@code two-pass}. {@code fused} runs {@code two-pass}
+     * when there is no room even for its 2·B sums, or when it would not fill the GPU: the fused kernels are one
+     * block per channel, so 3 channels at 128×128 (the output block) would be 3 blocks walking 16384·B values
+     * each, where the two-pass statistics (cbn_plane_stats: every plane its own lanes, any number of blocks,
+     * then a fixed-order per-channel pass) spread the same reduction over the whole GPU.
      */
     public String resolve(String version, Geometry g, boolean backward) {
         switch (version) {
             case AUTO -> {
-                boolean small = g.elements() * 4 <= (8L << 20);
-                return fusedCaches(g, backward) && (small || g.channels() >= lib.multiprocessors()) ? FUSED : TWO_PASS;
+                return fusedCaches(g, backward) && fusedFillsGpu(g) ? FUSED : TWO_PASS;
             }
             case FUSED -> {
-                return fusedSmemBytes(g.batch(), 0) <= maxDynamicSmem ? FUSED : TWO_PASS;
+                return fusedSmemBytes(g.batch(), 0) <= maxDynamicSmem && fusedFillsGpu(g) ? FUSED : TWO_PASS;
             }
             case TWO_PASS, BASELINE -> {
                 if (backward && version.equals(BASELINE)) {
@@ -150,6 +155,15 @@ public final class CondBatchNormKernels {
             default -> throw new IllegalArgumentException("condBatchNorm: unknown version '" + version + "' (known: "
                     + versions() + ")");
         }
+    }
+
+    /**
+     * Whether one block per channel is enough: at least one channel per SM, or little data (at most 8 MiB of x,
+     * where launch latency, which fused saves, dominates).
+     */
+    boolean fusedFillsGpu(Geometry g) {
+        boolean small = g.elements() * 4 <= (8L << 20);
+        return small || g.channels() >= lib.multiprocessors();
     }
 
     // ---------------------------------------------------------------- launch geometry
