@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import sagan4j.io.AtomicFiles;
 import sagan4j.io.NpyArray;
 import sagan4j.io.NpyFormatException;
+import sagan4j.io.OneLine;
 import sagan4j.io.SafeTensors;
 import sagan4j.io.StreamedSafeTensors;
 
@@ -26,7 +27,7 @@ public final class Checkpoints {
     private final Path dir;
 
     public Checkpoints(Path dir) {
-        this.dir = dir;
+        this.dir = java.util.Objects.requireNonNull(dir, "Checkpoints: dir is null (expected the run's checkpoints folder)");
     }
 
     public Path dir() {
@@ -60,6 +61,22 @@ public final class Checkpoints {
         }
     }
 
+    /**
+     * The file name {@code latest} holds, or null when there is none or it cannot be read (a folder, more
+     * than 4 KiB): then the newest file that passes its checksum is used, as when the pointer is missing.
+     */
+    private String pointed() {
+        Path pointer = dir.resolve(LATEST);
+        try {
+            if (!Files.isRegularFile(pointer) || Files.size(pointer) > 4096) {
+                return null;
+            }
+            return new String(Files.readAllBytes(pointer), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** A checkpoint that read and passed its checksum. */
     public record Loaded(Path file, SafeTensors.Contents contents) {
     }
@@ -71,12 +88,18 @@ public final class Checkpoints {
      * @return null when the folder holds no checkpoint
      */
     public Loaded newest(PrintStream log) throws IOException {
+        java.util.Objects.requireNonNull(log, "Checkpoints.newest: log is null (expected a stream for the skipped-checkpoint lines)");
         List<Path> candidates = new ArrayList<>(list());
-        Path pointer = dir.resolve(LATEST);
-        if (Files.exists(pointer)) {
-            Path named = dir.resolve(Files.readString(pointer, StandardCharsets.UTF_8).strip());
-            if (candidates.remove(named)) {
-                candidates.add(named);
+        String named = pointed();
+        if (named != null) {
+            // only a name among the checkpoint files counts: a damaged pointer cannot lead outside the folder
+            Path file = candidates.stream().filter(p -> p.getFileName().toString().equals(named)).findFirst().orElse(null);
+            if (file != null) {
+                candidates.remove(file);
+                candidates.add(file);
+            } else {
+                log.println(OneLine.of("checkpoint pointer " + dir.resolve(LATEST) + " names '" + OneLine.clip(named)
+                        + "', which is not one of the checkpoint files; using the newest file"));
             }
         }
         for (int i = candidates.size() - 1; i >= 0; i--) {
