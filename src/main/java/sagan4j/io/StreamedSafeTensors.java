@@ -58,6 +58,14 @@ public final class StreamedSafeTensors {
      * @throws NpyFormatException one line naming the file when it is not a .safetensors file or fails its checksum
      */
     public static SafeTensors.Contents read(Path file) {
+        return read(file, false);
+    }
+
+    /**
+     * {@link #read(Path)}; with {@code requireChecksum} (checkpoints, which are always written with one) a
+     * file without its SHA-256 is refused too, so every byte of a file that loads has been checked.
+     */
+    public static SafeTensors.Contents read(Path file, boolean requireChecksum) {
         java.util.Objects.requireNonNull(file, "StreamedSafeTensors.read: file is null (expected a path)");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -133,6 +141,9 @@ public final class StreamedSafeTensors {
                 throw new NpyFormatException(file + ": " + (dataLen - expect) + " bytes after the last tensor");
             }
             String want = metadata.get(CHECKSUM_KEY);
+            if (want == null && requireChecksum) {
+                throw new NpyFormatException(file + ": has no " + CHECKSUM_KEY + " in its metadata (expected a checkpoint written by sagan4j)");
+            }
             if (want != null) {
                 String got = HexFormat.of().formatHex(sha.digest());
                 if (!got.equals(want)) {

@@ -104,7 +104,7 @@ public final class Checkpoints {
         }
         for (int i = candidates.size() - 1; i >= 0; i--) {
             try {
-                return new Loaded(candidates.get(i), StreamedSafeTensors.read(candidates.get(i)));
+                return new Loaded(candidates.get(i), StreamedSafeTensors.read(candidates.get(i), true));
             } catch (NpyFormatException e) {
                 log.println("checkpoint skipped: " + e.getMessage() + (i > 0 ? "; using the previous one" : ""));
             }

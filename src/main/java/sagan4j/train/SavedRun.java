@@ -51,7 +51,7 @@ public final class SavedRun {
             if (!Files.exists(file)) {
                 throw new ShapeException("--checkpoint " + file + ": missing (expected a checkpoint written by sagan4j train)");
             }
-            c = StreamedSafeTensors.read(file);
+            c = StreamedSafeTensors.read(file, true);
         }
         String json = c.metadata().get("config");
         if (json == null || c.metadata().get("classes") == null) {
