@@ -2,7 +2,7 @@ package sagan4j.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import sagan4j.io.OneLine;
+import sagan4j.backend.OneLine;
 
 /**
  * {@code java -jar sagan4j.jar COMMAND}. Exit codes: 0 success, 1 an unexpected failure (a bug: the

@@ -1,6 +1,6 @@
 package sagan4j.data;
 
-import sagan4j.io.OneLine;
+import sagan4j.backend.OneLine;
 
 /**
  * A missing or malformed dataset: one line naming the path, what was expected, and how to get the data

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import sagan4j.backend.OneLine;
+
 /**
  * Reads and writes NumPy {@code .npy} files (format versions 1, 2 and 3): little-endian float32
  * ({@code <f4}), int32 ({@code <i4}) and int64 ({@code <i8}, narrowed to int for labels), C order only.

@@ -1,5 +1,7 @@
 package sagan4j.io;
 
+import sagan4j.backend.OneLine;
+
 /**
  * A file cannot be read as sagan4j needs it; the message names the file and the problem. The message is
  * always one line ({@link OneLine}: control characters that came from the file are escaped as \\xNN).

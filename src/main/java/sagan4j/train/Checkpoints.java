@@ -11,10 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import sagan4j.backend.OneLine;
 import sagan4j.io.AtomicFiles;
 import sagan4j.io.NpyArray;
 import sagan4j.io.NpyFormatException;
-import sagan4j.io.OneLine;
 import sagan4j.io.SafeTensors;
 import sagan4j.io.StreamedSafeTensors;
 

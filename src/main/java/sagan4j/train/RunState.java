@@ -82,7 +82,7 @@ public final class RunState {
     static int metaInt(Map<String, String> meta, String key, String file) {
         long v = metaLong(meta, key, file);
         if (v > Integer.MAX_VALUE) {
-            throw new ShapeException(sagan4j.io.OneLine.of(file + ": metadata '" + key + "' is " + v + ", expected at most " + Integer.MAX_VALUE));
+            throw new ShapeException(file + ": metadata '" + key + "' is " + v + ", expected at most " + Integer.MAX_VALUE);
         }
         return (int) v;
     }
@@ -97,8 +97,8 @@ public final class RunState {
         } catch (NumberFormatException e) {
             // one line below
         }
-        throw new ShapeException(sagan4j.io.OneLine.of(file + ": metadata '" + key + "' is " + (text == null ? "missing" : "'" + text + "'")
-                + ", expected a non-negative integer (not a sagan4j training checkpoint, or a damaged header)"));
+        throw new ShapeException(file + ": metadata '" + key + "' is " + (text == null ? "missing" : "'" + text + "'")
+                + ", expected a non-negative integer (not a sagan4j training checkpoint, or a damaged header)");
     }
 
     /** The tensors under {@code prefix}, without it; with {@code plain}, those with none of the prefixes. */

@@ -1,4 +1,4 @@
-package sagan4j.io;
+package sagan4j.backend;
 
 /**
  * Makes an error message one line: the control characters a file name, a flag value or a mangled header
