@@ -12,7 +12,7 @@ import sagan4j.backend.OneLine;
         description = "CUDA kernels for SAGAN and BigGAN, with a CPU reference backend.",
         subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, DoctorCommand.class, OpCommand.class, BenchCommand.class, ModelCommand.class, ExportCommand.class,
                 ImportCommand.class, KernelsCommand.class, DemoCommand.class,
-                CommandLine.HelpCommand.class})
+                HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input and expected conditions. */
     public static final int EXIT_USAGE = 2;
@@ -45,7 +45,7 @@ public final class Main implements Runnable {
     private static int usageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cl = e.getCommandLine();
         String name = cl.getCommandSpec().qualifiedName(" ");
-        cl.getErr().println(OneLine.of(name + ": " + String.valueOf(e.getMessage()).replace('\n', ' ').strip() + " (see '" + name + " --help')"));
+        cl.getErr().println(OneLine.of(name + ": " + String.valueOf(e.getMessage()).strip() + " (see '" + name + " --help')"));
         return EXIT_USAGE;
     }
 
