@@ -17,7 +17,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +41,7 @@ import sagan4j.train.TrainConfig;
 class CliFuzzTest {
     /** The README quotes it. */
     public static final int CASES = 2000;
-    private static Fuzz fuzz;
+    private static final Fuzz fuzz = Fuzz.shared();
     @TempDir
     static Path tmp;
     private static Path out;
@@ -63,7 +62,6 @@ class CliFuzzTest {
 
     @BeforeAll
     static void setUp() throws IOException {
-        fuzz = new Fuzz();
         out = Files.createDirectories(tmp.resolve("out"));
         Path listConfig = Files.writeString(tmp.resolve("list.json"), "[1, 2]");
         Map<String, List<String>> model = new LinkedHashMap<>();
@@ -122,11 +120,6 @@ class CliFuzzTest {
             }
             specs.put(c.name(), cl.getCommandSpec());
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        fuzz.close();
     }
 
     @Test

@@ -14,8 +14,6 @@ import java.util.SplittableRandom;
 import java.util.function.Predicate;
 import java.util.zip.GZIPOutputStream;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,20 +29,10 @@ import sagan4j.testing.Fuzz;
 class DataReaderFuzzTest {
     /** Cases per reader; the README quotes them. */
     public static final int IDX_CASES = 3000, CIFAR_CASES = 2000, PNG_CASES = 2000;
-    private static Fuzz fuzz;
+    private static final Fuzz fuzz = Fuzz.shared();
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        fuzz = new Fuzz();
-    }
-
-    @AfterAll
-    static void stop() {
-        fuzz.close();
-    }
 
     @Test
     void idxAndFashionMnistFailCleanly() throws IOException {

@@ -9,8 +9,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import sagan4j.testing.Fuzz;
@@ -24,17 +22,7 @@ import sagan4j.testing.Fuzz;
 class ReaderFuzzTest {
     /** Cases per reader; the README quotes the total. */
     public static final int CASES = 3000;
-    private static Fuzz fuzz;
-
-    @BeforeAll
-    static void start() {
-        fuzz = new Fuzz();
-    }
-
-    @AfterAll
-    static void stop() {
-        fuzz.close();
-    }
+    private static final Fuzz fuzz = Fuzz.shared();
 
     @Test
     void npyReaderFailsCleanly() {

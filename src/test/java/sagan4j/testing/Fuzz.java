@@ -21,25 +21,40 @@ import java.util.function.Predicate;
  * time bound. The bound ({@value #HANG_SECONDS} s) only catches a hang; a case normally takes microseconds
  * to milliseconds, and nothing here measures speed.
  */
-public final class Fuzz implements AutoCloseable {
+public final class Fuzz {
     public static final long HANG_SECONDS = 30;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "fuzz-case");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final Fuzz SHARED = new Fuzz();
+    private ExecutorService worker = newWorker();
+
+    private Fuzz() {
+    }
+
+    /** The one harness the fuzz tests share (a daemon worker thread, replaced after a hang). */
+    public static Fuzz shared() {
+        return SHARED;
+    }
+
+    private static ExecutorService newWorker() {
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "fuzz-case");
+            t.setDaemon(true);
+            return t;
+        });
+    }
 
     /**
      * Runs one case: true if it finished, false if it failed in a way {@code clean} accepts; fails the
      * test on anything else (another exception, an Error such as OutOfMemoryError, or no answer in time).
      */
-    public boolean run(String what, int c, Callable<?> body, Predicate<Throwable> clean) {
+    public synchronized boolean run(String what, int c, Callable<?> body, Predicate<Throwable> clean) {
         Future<?> f = worker.submit(body);
         try {
             f.get(HANG_SECONDS, TimeUnit.SECONDS);
             return true;
         } catch (TimeoutException e) {
             f.cancel(true);
+            worker.shutdownNow();
+            worker = newWorker(); // the hung thread keeps the old one; later cases get a fresh one
             fail(what + " case " + c + ": no answer within " + HANG_SECONDS + " s (a hang)");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -52,11 +67,6 @@ public final class Fuzz implements AutoCloseable {
             throw new AssertionError(what + " case " + c + ": not a clean one-line error: " + t, t);
         }
         return false;
-    }
-
-    @Override
-    public void close() {
-        worker.shutdownNow();
     }
 
     /** Accepts exactly {@code type} (or a subclass) with a one-line message that starts with {@code prefix}. */

@@ -21,8 +21,6 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,20 +42,10 @@ import sagan4j.testing.Fuzz;
 class CheckpointFuzzTest {
     /** Cases per kind; the README quotes them. */
     public static final int FILE_CASES = 3000, POINTER_CASES = 500, RESTORE_CASES = 300;
-    private static Fuzz fuzz;
+    private static final Fuzz fuzz = Fuzz.shared();
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        fuzz = new Fuzz();
-    }
-
-    @AfterAll
-    static void stop() {
-        fuzz.close();
-    }
 
     /** A small checkpoint with a training run's metadata (config, classes, counters). */
     static Map<String, NpyArray> seedTensors() {

@@ -14,8 +14,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Predicate;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,20 +29,10 @@ import sagan4j.testing.Fuzz;
 class ConfigFileFuzzTest {
     /** The README quotes it. */
     public static final int CASES = 3000;
-    private static Fuzz fuzz;
+    private static final Fuzz fuzz = Fuzz.shared();
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        fuzz = new Fuzz();
-    }
-
-    @AfterAll
-    static void stop() {
-        fuzz.close();
-    }
 
     private static String settingsJson() {
         TrainConfig cfg = new TrainConfig().set("dataset", "synthetic").set("steps", "20").set("ch", "8");
