@@ -125,6 +125,8 @@ public final class TrainConfig {
     @Setting("checkpoints kept")
     public int keepCheckpoints = 3;
 
+    private static final TrainConfig DEFAULTS = new TrainConfig();
+
     /** Fields that are settings, in declaration order. */
     public static List<Field> settings() {
         List<Field> out = new ArrayList<>();
@@ -146,7 +148,12 @@ public final class TrainConfig {
         for (Field f : settings()) {
             if (f.getName().equals(name) || flagName(f).equals(name)) {
                 try {
-                    f.set(this, parse(f.getType(), text));
+                    Object v = parse(f.getType(), text);
+                    if (v == null && f.get(DEFAULTS) != null) {
+                        // null means "the default" only where the default is null (model overrides, device, out)
+                        throw new IllegalArgumentException("null"); // one line below
+                    }
+                    f.set(this, v);
                 } catch (IllegalAccessException e) {
                     throw new IllegalStateException(e);
                 } catch (IllegalArgumentException e) {

@@ -93,6 +93,9 @@ class ConfigFileFuzzTest {
         assertLine(f, f + ": not UTF-8 text");
         Files.write(f, "{\"batch\": {\"x\": 1}}".getBytes(StandardCharsets.UTF_8));
         assertLine(f, f + ": setting 'batch' is an object");
+        Files.write(f, "{\"timeLimit\": null, \"steps\": 5}".getBytes(StandardCharsets.UTF_8));
+        // was: NullPointerException in validate() (null is the default only where the default is null)
+        assertLine(f, "--time-limit: expected text, got 'null'");
         Files.createDirectories(tmp.resolve("dir.json"));
         assertLine(tmp.resolve("dir.json"), "not a regular file");
         Files.write(f, ("{\"settings\": " + settingsJson() + "}").getBytes(StandardCharsets.UTF_8));
@@ -100,7 +103,7 @@ class ConfigFileFuzzTest {
     }
 
     private static void assertLine(Path f, String contains) {
-        ShapeException e = assertThrows(ShapeException.class, () -> ConfigFile.read(f, new TrainConfig()).model(10));
+        ShapeException e = assertThrows(ShapeException.class, () -> ConfigFile.read(f, new TrainConfig()).validate().model(10));
         assertTrue(Fuzz.isOneLine(e.getMessage()) && e.getMessage().contains(contains), e.getMessage());
     }
 }
