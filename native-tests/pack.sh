@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs what the GPU machine needs to run the native tests into target/native-bundle/ (at most 60 MiB):
 #   sagan4j.jar (all dependencies inside), test-classes/, the JUnit console launcher, a jlink'd JRE
-#   (java.base, java.logging, jdk.unsupported) and run.sh. The GPU machine has no network, no Maven and
+#   (java.base, java.logging, jdk.unsupported), run.sh and peers/ (bench/peers: the PyTorch peers and the
+#   ratios script, a few tens of KiB). The GPU machine has no network, no Maven and
 #   no Java. Usage, from anywhere:  native-tests/pack.sh   (then carry target/native-bundle)
 # The bundle's jar leaves out oneDNN's native libraries (28 MB of the 38 MB jar; the bundle must travel within
 # 64 MiB): the native tests compare CUDA with the reference backend, and on that machine `--device cpu` falls
@@ -30,6 +31,8 @@ JLINK="${JAVA_HOME:+$JAVA_HOME/bin/}jlink"
 "$JLINK" --add-modules java.base,java.logging,jdk.unsupported \
     --strip-debug --no-man-pages --no-header-files --compress=2 --output "$B/jre"
 cp native-tests/run.sh "$B/run.sh"
+mkdir -p "$B/peers"
+cp bench/peers/*.py bench/peers/presets.json "$B/peers/"
 chmod +x "$B/run.sh"
 
 size=$(du -sb "$B" | cut -f1)

@@ -335,6 +335,28 @@ public abstract class Backend implements AutoCloseable {
         layers().dot(a, b, out);
     }
 
+    /**
+     * How many elements of {@code x} are NaN or ±∞: the probe of training's {@code --check-finite}. The host
+     * backends count directly; this default, for device backends, screens with one {@link #dot}(x, x) — its
+     * sum of squares is finite whenever every element is, and any NaN or ∞ makes it NaN or ∞ — and counts on
+     * the host only when the screen fails (a sum of squares of large finite values can also overflow, which
+     * the count then clears). So a finite tensor costs one reduction and a 4-byte download.
+     */
+    public final long countNonFinite(Tensor x) {
+        requireFloat("countNonFinite", "x", x);
+        return doCountNonFinite(x);
+    }
+
+    protected long doCountNonFinite(Tensor x) {
+        try (Tensor sumSquares = empty(DType.FLOAT32, 1)) {
+            dot(x, x, sumSquares);
+            if (Float.isFinite(toHostFloats(sumSquares)[0])) {
+                return 0;
+            }
+        }
+        return HostArrays.countNonFinite(toHostFloats(x), x.shape().sizeAsInt());
+    }
+
     /** The thirteen NCHW layer primitives above, checked here and run by this family. */
     protected abstract LayerOps layers();
 

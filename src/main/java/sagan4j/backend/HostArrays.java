@@ -11,6 +11,17 @@ public final class HostArrays {
     private HostArrays() {
     }
 
+    /** How many of the first {@code n} values are NaN or ±∞: the host count of {@link Backend#countNonFinite}. */
+    public static long countNonFinite(float[] a, int n) {
+        long bad = 0;
+        for (int i = 0; i < n; i++) {
+            if (!Float.isFinite(a[i])) {
+                bad++;
+            }
+        }
+        return bad;
+    }
+
     /** Every label in [0, k); else one line naming the op, the index and the value. */
     public static void checkLabels(String op, int[] labels, int k) {
         for (int i = 0; i < labels.length; i++) {

@@ -7,6 +7,7 @@ import java.util.List;
 import sagan4j.backend.Backend;
 import sagan4j.backend.DType;
 import sagan4j.backend.Tensor;
+import sagan4j.cuda.DeviceCounters;
 
 /**
  * Times benchmark cases: the device's copy bandwidth first (the roofline every kernel is compared
@@ -73,7 +74,10 @@ public final class BenchRunner {
             int copies = (int) Math.min(MAX_COPIES, Math.max(1, (ROTATION_BYTES + per - 1) / per));
             try (BenchCase.Instance use = c.prepare(be, shape, copies)) {
                 for (String impl : timed) {
+                    DeviceCounters.Snapshot before = DeviceCounters.snapshot();
                     double[] ms = time(use, impl, copies);
+                    // warm-up and timed calls alike queue the same work: the counts per call are exact
+                    double launches = (double) DeviceCounters.snapshot().minus(before).launches() / (warmup + iters);
                     double med = median(ms);
                     double min = Arrays.stream(ms).min().orElse(med);
                     if (impl.equals(baseline)) {
@@ -82,7 +86,7 @@ public final class BenchRunner {
                     long bytes = use.bytesMoved(impl);
                     double gbs = bytes / (med * 1e6);
                     rows.add(new BenchResult(c.name(), shape.toString(), impl, ms.length, med, min, bytes,
-                            use.flops(impl), gbs, 100 * gbs / copyGbPerS, use.flops(impl) / (med * 1e6), Double.NaN));
+                            use.flops(impl), gbs, 100 * gbs / copyGbPerS, use.flops(impl) / (med * 1e6), Double.NaN, launches));
                 }
             }
             for (BenchResult r : rows) {
@@ -90,7 +94,7 @@ public final class BenchRunner {
                     continue;
                 }
                 out.add(new BenchResult(r.kernel(), r.shape(), r.impl(), r.calls(), r.medianMs(), r.minMs(), r.bytes(),
-                        r.flops(), r.gbPerS(), r.percentOfCopy(), r.gflopPerS(), baselineMs / r.medianMs()));
+                        r.flops(), r.gbPerS(), r.percentOfCopy(), r.gflopPerS(), baselineMs / r.medianMs(), r.launches()));
             }
         }
         return out;

@@ -1,7 +1,9 @@
 package sagan4j.bench;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import sagan4j.backend.Backend;
@@ -9,8 +11,14 @@ import sagan4j.backend.DType;
 import sagan4j.backend.SpectralNormOps;
 import sagan4j.backend.SpectralNormOps.Weight;
 import sagan4j.backend.Tensor;
+import sagan4j.cpu.CpuBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.spectralnorm.SpectralNormKernels;
+import sagan4j.models.Discriminator;
+import sagan4j.models.GanConfig;
+import sagan4j.models.Generator;
+import sagan4j.nn.Module;
+import sagan4j.nn.Parameter;
 import sagan4j.ops.OpInputException;
 
 /**
@@ -64,6 +72,8 @@ final class SpectralNormBench implements BenchCase {
         {256, 1152}, {256, 2304}, {256, 128},
         {1, 256}, {10, 256},
     };
+    /** The presets {@code model=NAME} takes. */
+    static final List<String> MODELS = List.of("tiny", "sagan32", "biggan32", "biggan128");
     /** Four BigGAN-128 generator convs of the (1536, 1536, 3, 3) class. */
     static final int[][] BIGGAN128 = {{1536, 13824}, {1536, 13824}, {1536, 13824}, {1536, 13824}};
     /** One small weight: launch overhead dominates. */
@@ -76,9 +86,21 @@ final class SpectralNormBench implements BenchCase {
                 BenchShape.of("one conv (64,3,3,3)", "preset", 3, "iters", 1));
     }
 
-    /** {@code preset=1|2|3,iters=K} or {@code weights=L,out=M,rest=N,iters=K} (L equal weights). */
+    /**
+     * {@code preset=1|2|3,iters=K}, {@code weights=L,out=M,rest=N,iters=K} (L equal weights) or
+     * {@code model=NAME,iters=K}: every SN weight of that preset's G and D as the models build them (the shapes
+     * the PyTorch peer's spectral_norm hooks run at, bench/peers/torch_peers.py).
+     */
     @Override
     public BenchShape parseShape(String spec) {
+        if (spec.startsWith("model=")) {
+            String name = spec.substring(6, spec.contains(",") ? spec.indexOf(',') : spec.length());
+            if (!MODELS.contains(name)) {
+                throw new OpInputException("--shape: model must be one of " + String.join(", ", MODELS) + ", got '" + name + "'");
+            }
+            BenchShape rest = BenchShape.parse(spec.substring(Math.min(spec.length(), 7 + name.length())), "iters");
+            return BenchShape.of(spec, "model", MODELS.indexOf(name) + 1, "iters", rest.get("iters"));
+        }
         if (spec.contains("preset")) {
             BenchShape s = BenchShape.parse(spec, "preset", "iters");
             if (s.get("preset") > 3) {
@@ -92,6 +114,9 @@ final class SpectralNormBench implements BenchCase {
     }
 
     static int[][] weights(BenchShape s) {
+        if (s.dims().containsKey("model")) {
+            return modelWeights(MODELS.get(s.get("model") - 1));
+        }
         if (s.dims().containsKey("preset")) {
             return switch (s.get("preset")) {
                 case 1 -> SAGAN32;
@@ -178,6 +203,25 @@ final class SpectralNormBench implements BenchCase {
                 owned.forEach(Tensor::close);
             }
         };
+    }
+
+    /** Every spectrally normalised weight of a preset's G and D as (rows, cols): its u and v buffers' sizes. */
+    static int[][] modelWeights(String preset) {
+        GanConfig cfg = GanConfig.preset(preset).withOrthoInit(false);   // shapes only: skip the orthogonalisation
+        List<int[]> out = new ArrayList<>();
+        try (CpuBackend cpu = new CpuBackend(); Generator g = new Generator(cpu, cfg); Discriminator d = new Discriminator(cpu, cfg)) {
+            for (Module net : List.of(g, d)) {
+                Map<String, Parameter> byName = new HashMap<>();
+                net.parameters().forEach(p -> byName.put(p.name(), p));
+                for (Parameter u : net.parameters()) {
+                    Parameter v = u.name().endsWith("_u") ? byName.get(u.name().replaceFirst("_u$", "_v")) : null;
+                    if (v != null) {
+                        out.add(new int[] {Math.toIntExact(u.value().size()), Math.toIntExact(v.value().size())});
+                    }
+                }
+            }
+        }
+        return out.toArray(new int[0][]);
     }
 
     private static Tensor track(List<Tensor> owned, Tensor t) {

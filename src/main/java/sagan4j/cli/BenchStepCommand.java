@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sagan4j.backend.Backend;
+import sagan4j.backend.GemmMath;
 import sagan4j.bench.StepBench;
 import sagan4j.io.AtomicFiles;
 import sagan4j.models.GanConfig;
@@ -54,6 +55,10 @@ final class BenchStepCommand implements Callable<Integer> {
             + "else the available processors); set before oneDNN loads, by running the command in a child JVM")
     Integer threadsOption;
 
+    @Option(names = "--tf32", arity = "1", defaultValue = "true", paramLabel = "true|false",
+            description = "TF32 for cuBLAS GEMMs and cuDNN convolutions, as training (default: ${DEFAULT-VALUE}; CUDA only)")
+    boolean tf32;
+
     @Option(names = "--peer-script", paramLabel = "FILE", description = "the peer script (default: bench/peers/torch_step.py)")
     Path peerScript;
 
@@ -77,7 +82,8 @@ final class BenchStepCommand implements Callable<Integer> {
         String describe;
         int threads;
         try (Backend be = Devices.open(device)) {
-            describe = be.describe();
+            be.setGemmMath(tf32 ? GemmMath.TF32 : GemmMath.FP32);
+            describe = be.describe() + (be.gemmMath() == GemmMath.TF32 ? ", TF32" : "");
             threads = be instanceof OneDnnBackend ? OneDnnBackend.threads() : Runtime.getRuntime().availableProcessors();
             for (int r = 0; r < rounds; r++) {
                 StepBench.Result res = StepBench.run(be, cfg, batch, warmup, steps);
@@ -96,6 +102,7 @@ final class BenchStepCommand implements Callable<Integer> {
         System.out.print(table(best, bestPeer, describe, threads));
         if (json != null) {
             String text = "{\"sagan4j\":" + best.toJson() + ",\"rounds\":" + rounds + ",\"threads\":" + threads
+                    + ",\"tf32\":" + describe.endsWith(", TF32")
                     + (bestPeer == null ? "" : ",\"peer\":" + bestPeer.toJson() + String.format(Locale.ROOT,
                     ",\"speed_vs_peer_eager_adam\":%.3f", bestPeer.adamStepMs() / best.stepMs())) + "}\n";
             AtomicFiles.write(json, text.getBytes(StandardCharsets.UTF_8));

@@ -19,6 +19,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) throws java.io.IOException, InterruptedException {
         // OpenMP's settings must be in the environment before oneDNN loads: a child JVM gets them (OpenMpLaunch)
+        OpenMpLaunch.endWithLauncher();
         java.util.Optional<Integer> child = OpenMpLaunch.relaunch(OpenMpLaunch.missing(OpenMpLaunch.threadsArgument(args)));
         System.exit(child.isPresent() ? child.get() : run(args));
     }

@@ -21,6 +21,8 @@ import java.util.Optional;
 final class OpenMpLaunch {
     /** Set in the child so that it never relaunches again. */
     static final String MARK = "SAGAN4J_OMP_LAUNCHED";
+    /** The launcher's pid, set in the child, which ends itself when that process is gone. */
+    static final String LAUNCHER_PID = "SAGAN4J_LAUNCHER_PID";
 
     private OpenMpLaunch() {
     }
@@ -55,8 +57,43 @@ final class OpenMpLaunch {
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         pb.environment().putAll(env);
         pb.environment().put(MARK, "1");
-        return Optional.of(pb.start().waitFor());
+        pb.environment().put(LAUNCHER_PID, String.valueOf(ProcessHandle.current().pid()));
+        Process child = pb.start();
+        // a launcher stopped by SIGTERM (kill, a scheduler's time limit) takes its child with it; for SIGKILL,
+        // which runs no hook, the child watches this process itself (endWithLauncher)
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (child.isAlive()) {
+                child.destroy();
+            }
+        }, "sagan4j-stop-child"));
+        return Optional.of(child.waitFor());
     }
+
+    /**
+     * In the child: halts this JVM when the launcher that started it ends (killed, even by SIGKILL), so that
+     * a killed {@code sagan4j train} never goes on writing its run folder as an orphan. Halting mid-write is
+     * as safe as the kill itself (every file but metrics.jsonl is renamed into place; docs/training.md).
+     */
+    static void endWithLauncher() {
+        String pid = System.getenv(LAUNCHER_PID);
+        if (pid == null) {
+            return;
+        }
+        Runnable halt = () -> {
+            System.err.println("sagan4j: the launcher (pid " + pid + ") ended; stopping");
+            Runtime.getRuntime().halt(EXIT_LAUNCHER_GONE);
+        };
+        long id;
+        try {
+            id = Long.parseLong(pid);
+        } catch (NumberFormatException e) {
+            return; // not set by relaunch
+        }
+        ProcessHandle.of(id).ifPresentOrElse(h -> h.onExit().thenRun(halt), halt);
+    }
+
+    /** The exit status of a child whose launcher is gone (nobody reads it: 128 + SIGKILL, as if killed with it). */
+    static final int EXIT_LAUNCHER_GONE = 137;
 
     /** The value of {@code --threads N} / {@code --threads=N} among the arguments, or null. */
     static String threadsArgument(String[] args) {

@@ -18,8 +18,9 @@ import sagan4j.ops.OpInputException;
 
 /**
  * Runs the PyTorch peer ({@code bench/peers/torch_step.py}) with a Python that has torch and reads its
- * {@code PEER key=value ...} line. The model is passed as its settings (resolution, channels, classes, ...)
- * with sagan4j's parameter counts, which the script checks.
+ * {@code PEER key=value ...} line. The model is passed as its settings (blocks, shared embedding, resolution,
+ * channels, classes, ...) with sagan4j's parameter counts, which the script checks; every preset has a
+ * transcription (bench/peers/gan_models.py).
  */
 final class PeerRunner {
     private final String python;
@@ -75,15 +76,13 @@ final class PeerRunner {
 
     Result run(GanConfig cfg, int batch, int steps, int warmup, int threads, long gParams, long dParams)
             throws IOException, InterruptedException {
-        if (cfg.shared() || cfg.blocks() != GanConfig.Blocks.SEED) {
-            throw new OpInputException("--peer: the PyTorch transcription covers SAGAN-style models (seed blocks, class "
-                    + "tables), not " + cfg.preset());
-        }
         List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--preset", cfg.preset(),
                 "--resolution", "" + cfg.resolution(), "--image-channels", "" + cfg.imageChannels(),
                 "--classes", "" + cfg.classes(), "--ch", "" + cfg.ch(), "--z-dim", "" + cfg.zDim(),
                 "--attention-g", "" + cfg.attentionG(), "--attention-d", "" + cfg.attentionD(),
-                "--sn-g", cfg.snG() ? "1" : "0", "--sn-d", cfg.snD() ? "1" : "0", "--batch", "" + batch,
+                "--sn-g", cfg.snG() ? "1" : "0", "--sn-d", cfg.snD() ? "1" : "0",
+                "--blocks", cfg.blocks().name().toLowerCase(Locale.ROOT), "--shared", cfg.shared() ? "1" : "0",
+                "--shared-dim", "" + cfg.sharedDim(), "--gain-offset", "" + cfg.gainOffset(), "--batch", "" + batch,
                 "--steps", "" + steps, "--warmup", "" + warmup, "--threads", "" + threads,
                 "--expect-g", "" + gParams, "--expect-d", "" + dParams));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -31,6 +31,9 @@ import sagan4j.train.Trainer;
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Train a GAN; the run folder gets config, metrics, plot, samples, checkpoints, evaluation.",
         modelTransformer = TrainCommand.Flags.class)
 final class TrainCommand implements Callable<Integer> {
+    /** Exit status of a run stopped by --check-finite (docs/training.md). */
+    static final int EXIT_NONFINITE = 3;
+
     @Spec
     CommandSpec spec;
 
@@ -82,6 +85,10 @@ final class TrainCommand implements Callable<Integer> {
         Path out = CliPaths.of("--out", cfg.out);
         try (Backend be = openDevice(cfg.device)) {
             new Trainer(be, cfg, out, System.out).run(resume);
+        } catch (sagan4j.train.NonFiniteException e) {
+            spec.commandLine().getErr().println("sagan4j train: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return EXIT_NONFINITE;
         }
         return 0;
     }

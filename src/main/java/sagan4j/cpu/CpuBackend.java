@@ -124,6 +124,11 @@ public final class CpuBackend extends Backend {
     }
 
     @Override
+    protected long doCountNonFinite(Tensor x) {
+        return sagan4j.backend.HostArrays.countNonFinite(f(x), x.shape().sizeAsInt());
+    }
+
+    @Override
     protected float[] doDownloadFloats(Tensor t) {
         return java.util.Arrays.copyOf(f(t), t.shape().sizeAsInt());
     }

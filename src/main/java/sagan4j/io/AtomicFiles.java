@@ -15,7 +15,38 @@ import java.nio.file.StandardOpenOption;
  * power cut too. A reader sees the old file or the new one, never a part.
  */
 public final class AtomicFiles {
+    /** Temporary files are {@code .<target name>.<random digits>.tmp}, hidden beside their target. */
+    static final String TEMP_SUFFIX = ".tmp";
+    private static final java.util.regex.Pattern TEMP_NAME = java.util.regex.Pattern.compile("\\..+\\.\\d+\\.tmp");
+
     private AtomicFiles() {
+    }
+
+    /** Whether {@code file} is a temporary file of {@link #write}: never a finished file. */
+    public static boolean isTemporary(Path file) {
+        return TEMP_NAME.matcher(file.getFileName().toString()).matches();
+    }
+
+    /**
+     * Deletes the temporary files a killed writer left in {@code dir} (a process killed between creating one
+     * and renaming it leaves it behind; a checkpoint's can be gigabytes). Only for a folder no other process
+     * is writing into at the same time: a live writer's temporary file would go too.
+     *
+     * @return how many were deleted
+     */
+    public static int removeLeftovers(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int n = 0;
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (isTemporary(p) && Files.isRegularFile(p) && Files.deleteIfExists(p)) {
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     public static void write(Path target, byte[] bytes) throws IOException {
@@ -35,7 +66,7 @@ public final class AtomicFiles {
     public static void write(Path target, Body body) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", TEMP_SUFFIX);
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 body.writeTo(ch);

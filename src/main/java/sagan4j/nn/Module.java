@@ -156,8 +156,16 @@ public abstract class Module implements AutoCloseable {
 
     /** The shape of this module's output from its last forward (its owned tensor "y"), or null. */
     public int[] lastOutputShape() {
-        Tensor y = scratch.get("y");
+        Tensor y = lastOutput();
         return y == null ? null : y.shape().dims();
+    }
+
+    /**
+     * This module's output from its last forward (its owned tensor "y"), or null for a module that keeps
+     * none under that name (a model's root returns its last layer's). Valid until the next forward.
+     */
+    public Tensor lastOutput() {
+        return scratch.get("y");
     }
 
     /** Fails with the module path when {@code cond} is false; for checks before any kernel runs. */

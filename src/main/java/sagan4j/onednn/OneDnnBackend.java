@@ -203,6 +203,11 @@ public final class OneDnnBackend extends Backend {
     }
 
     @Override
+    protected long doCountNonFinite(Tensor x) {
+        return sagan4j.backend.HostArrays.countNonFinite(f(x), x.shape().sizeAsInt());
+    }
+
+    @Override
     protected float[] doDownloadFloats(Tensor t) {
         return Arrays.copyOf(f(t), t.shape().sizeAsInt());
     }

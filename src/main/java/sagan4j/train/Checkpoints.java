@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import sagan4j.backend.OneLine;
 import sagan4j.io.AtomicFiles;
 import sagan4j.io.NpyArray;
 import sagan4j.io.NpyFormatException;
@@ -24,6 +23,8 @@ import sagan4j.io.StreamedSafeTensors;
  */
 public final class Checkpoints {
     public static final String LATEST = "latest";
+    /** Metadata key of a checkpoint written when --check-finite stopped the run: the stop's one-line message. */
+    public static final String NONFINITE_KEY = "nonfinite";
     private final Path dir;
 
     public Checkpoints(Path dir) {
@@ -50,30 +51,43 @@ public final class Checkpoints {
         return file;
     }
 
+    /**
+     * The final checkpoint of a run stopped by --check-finite: {@code step-N.nonfinite.safetensors} (N the step
+     * in progress), its metadata carrying {@value #NONFINITE_KEY}. Its name keeps it out of {@link #list}, so
+     * --resume, --run, {@code latest} and the pruning never take it; {@code sample --checkpoint} opens it
+     * with a warning.
+     */
+    public Path saveNonFinite(long step, Map<String, NpyArray> tensors, Map<String, String> metadata, String message) throws IOException {
+        Path file = dir.resolve(String.format("step-%08d.nonfinite.safetensors", step));
+        Map<String, String> meta = new java.util.LinkedHashMap<>(metadata);
+        meta.put(NONFINITE_KEY, message);
+        StreamedSafeTensors.write(file, tensors, meta);
+        return file;
+    }
+
+    /** The step in a checkpoint's file name ({@code step-NNNNNNNN...}). */
+    static long stepOf(Path file) {
+        return Long.parseLong(file.getFileName().toString().substring("step-".length(), "step-".length() + 8));
+    }
+
+    /** The checkpoints written at a --check-finite stop, oldest first. */
+    public List<Path> nonFinite() throws IOException {
+        return named("step-\\d{8}\\.nonfinite\\.safetensors");
+    }
+
     /** Every checkpoint file, oldest first. */
     public List<Path> list() throws IOException {
+        return named("step-\\d{8}\\.safetensors");
+    }
+
+    /** The files whose name matches {@code regex}, in name (= step) order. */
+    private List<Path> named(String regex) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().matches("step-\\d{8}\\.safetensors"))
+            return s.filter(p -> p.getFileName().toString().matches(regex))
                     .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
-        }
-    }
-
-    /**
-     * The file name {@code latest} holds, or null when there is none or it cannot be read (a folder, more
-     * than 4 KiB): then the newest file that passes its checksum is used, as when the pointer is missing.
-     */
-    private String pointed() {
-        Path pointer = dir.resolve(LATEST);
-        try {
-            if (!Files.isRegularFile(pointer) || Files.size(pointer) > 4096) {
-                return null;
-            }
-            return new String(Files.readAllBytes(pointer), StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            return null;
         }
     }
 
@@ -82,26 +96,16 @@ public final class Checkpoints {
     }
 
     /**
-     * The newest checkpoint that passes its checksum: the one {@code latest} names, else the newest file;
-     * each one that fails is named in one line on {@code log} and the previous one is tried.
+     * The newest checkpoint (highest step) that passes its checksum; each one that fails is named in one
+     * line on {@code log} and the previous one is tried. {@code latest} is not consulted: a process killed
+     * after a checkpoint's rename but before {@code latest} was rewritten leaves a newer, complete file that
+     * {@code latest} does not name yet. Temporary files of an interrupted write never match the file name.
      *
      * @return null when the folder holds no checkpoint
      */
     public Loaded newest(PrintStream log) throws IOException {
         java.util.Objects.requireNonNull(log, "Checkpoints.newest: log is null (expected a stream for the skipped-checkpoint lines)");
         List<Path> candidates = new ArrayList<>(list());
-        String named = pointed();
-        if (named != null) {
-            // only a name among the checkpoint files counts: a damaged pointer cannot lead outside the folder
-            Path file = candidates.stream().filter(p -> p.getFileName().toString().equals(named)).findFirst().orElse(null);
-            if (file != null) {
-                candidates.remove(file);
-                candidates.add(file);
-            } else {
-                log.println(OneLine.of("checkpoint pointer " + dir.resolve(LATEST) + " names '" + OneLine.clip(named)
-                        + "', which is not one of the checkpoint files; using the newest file"));
-            }
-        }
         for (int i = candidates.size() - 1; i >= 0; i--) {
             try {
                 return new Loaded(candidates.get(i), StreamedSafeTensors.read(candidates.get(i), true));

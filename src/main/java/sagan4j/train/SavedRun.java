@@ -53,6 +53,9 @@ public final class SavedRun {
             }
             c = StreamedSafeTensors.read(file, true);
         }
+        if (c.metadata().get(Checkpoints.NONFINITE_KEY) != null) {
+            log.println("warning: " + file + " was written when --check-finite stopped its run (" + c.metadata().get(Checkpoints.NONFINITE_KEY) + ")");
+        }
         String json = c.metadata().get("config");
         if (json == null || c.metadata().get("classes") == null) {
             throw new ShapeException(file + ": not a sagan4j training checkpoint (no config in its metadata)");

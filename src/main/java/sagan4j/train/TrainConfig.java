@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import sagan4j.backend.GemmMath;
 import sagan4j.backend.OptimOps;
 import sagan4j.backend.ShapeException;
 import sagan4j.models.GanConfig;
@@ -30,6 +31,16 @@ public final class TrainConfig {
     @Target(ElementType.FIELD)
     public @interface Setting {
         String value();
+    }
+
+    /** What {@code --check-finite} watches (docs/training.md). */
+    public enum CheckFinite {
+        /** nothing */
+        OFF,
+        /** every loss of every micro-batch, on the host where the losses are computed: no device work */
+        LOSSES,
+        /** the losses, and every layer's output and every weight's gradient through {@code Backend.countNonFinite} */
+        ALL
     }
 
     /** The discriminator/generator loss pair. */
@@ -96,6 +107,8 @@ public final class TrainConfig {
     public long emaStart = 1000;
     @Setting("batches of standing statistics for EMA-G's batch norms before sampling (0: G's running statistics)")
     public int standingStats = 0;
+    @Setting("stop at the first non-finite value: off, losses (every step) or all (also every layer's output and weight gradient)")
+    public CheckFinite checkFinite = CheckFinite.LOSSES;
     @Setting("seed of everything: weights, z, data order, flips")
     public long seed = 1;
 
@@ -110,6 +123,8 @@ public final class TrainConfig {
     // ------------------------------------------------------------ run folder
     @Setting("device: cpu or cuda (default: cuda when a GPU works, else cpu)")
     public String device;
+    @Setting("TF32 tensor cores for cuBLAS GEMMs and cuDNN convolutions (CUDA; sagan4j's own kernels stay FP32)")
+    public boolean tf32 = true;
     @Setting("run folder (default: runs/<preset>-<dataset>-<timestamp>)")
     public String out;
     @Setting("steps between metrics lines")
@@ -124,6 +139,11 @@ public final class TrainConfig {
     public long checkpointEvery = 500;
     @Setting("checkpoints kept")
     public int keepCheckpoints = 3;
+
+    /** The GEMM and convolution math training runs with: TF32 unless {@code --tf32 false}. */
+    public GemmMath gemmMath() {
+        return tf32 ? GemmMath.TF32 : GemmMath.FP32;
+    }
 
     private static final TrainConfig DEFAULTS = new TrainConfig();
 

@@ -31,6 +31,7 @@ import sagan4j.nn.Parameter;
  * accumulate weight gradients, so after the micro-batches the gradients are the full batch's.
  */
 public final class TrainStep implements AutoCloseable {
+    static final String D_PHASE = "D step", G_PHASE = "G step";
     private final Backend be;
     private final TrainConfig cfg;
     private final GanConfig model;
@@ -42,6 +43,7 @@ public final class TrainStep implements AutoCloseable {
     private final OrthogonalRegularization orthoG;
     private final OrthogonalRegularization orthoD;
     private final int micro;
+    private final FiniteCheck check;
     private long dSteps;
 
     public TrainStep(Backend be, TrainConfig cfg, GanConfig model) {
@@ -56,6 +58,7 @@ public final class TrainStep implements AutoCloseable {
         this.orthoG = cfg.orthoGWeight() > 0 ? new OrthogonalRegularization(be, orthoWeights(g), cfg.orthoGWeight(), cfg.orthoForm) : null;
         this.orthoD = cfg.orthoD > 0 ? new OrthogonalRegularization(be, orthoWeights(d), cfg.orthoD, cfg.orthoForm) : null;
         this.micro = cfg.micro();
+        this.check = new FiniteCheck(be, cfg.checkFinite);
     }
 
     /** Conv and linear weights (not embeddings, class tables or σ), as BigGAN regularises them. */
@@ -89,6 +92,10 @@ public final class TrainStep implements AutoCloseable {
         return adamD;
     }
 
+    FiniteCheck finiteCheck() {
+        return check;
+    }
+
     /** G updates done. */
     public long gSteps() {
         return adamG.step();
@@ -109,6 +116,7 @@ public final class TrainStep implements AutoCloseable {
         d.train(true);
         d.zeroGrad();
         double lossReal = 0, lossFake = 0, meanReal = 0, meanFake = 0;
+        long step = gSteps() + 1;
         for (int k = 0; k < batch / micro; k++) {
             Latents lat = Latents.draw(cfg.seed, Latents.D_STREAM, dSteps * (batch / micro) + k, micro, model.zDim(), model.classes());
             int[] labels = new int[2 * micro];
@@ -118,12 +126,18 @@ public final class TrainStep implements AutoCloseable {
                  Tensor z = be.fromHost(lat.z(), micro, model.zDim()); Tensor yFake = be.fromHost(lat.labels(), micro);
                  Tensor y = be.fromHost(labels, 2 * micro); Tensor both = be.empty(sagan4j.backend.DType.FLOAT32, 1, 2 * micro * per)) {
                 Tensor fake = g.forward(z, yFake);
+                check.activations(step, D_PHASE, g);
                 be.concat(List.of(x, fake.reshape(1, micro * per)), both);
                 float[] logits = be.toHostFloats(d.forward(both.reshape(2 * micro, model.imageChannels(), model.resolution(),
                         model.resolution()), y));
+                check.activations(step, D_PHASE, d);
                 float[] grad = new float[2 * micro];
-                lossReal += Losses.dReal(cfg.loss, logits, 0, micro, batch, grad);
-                lossFake += Losses.dFake(cfg.loss, logits, micro, micro, batch, grad);
+                double realPart = Losses.dReal(cfg.loss, logits, 0, micro, batch, grad);
+                double fakePart = Losses.dFake(cfg.loss, logits, micro, micro, batch, grad);
+                check.loss(step, D_PHASE, "D loss on real images", realPart);
+                check.loss(step, D_PHASE, "D loss on fake images", fakePart);
+                lossReal += realPart;
+                lossFake += fakePart;
                 meanReal += Losses.mean(logits, 0, micro) * micro / batch;
                 meanFake += Losses.mean(logits, micro, micro) * micro / batch;
                 try (Tensor dLogits = be.fromHost(grad, 2 * micro, 1)) {
@@ -134,6 +148,7 @@ public final class TrainStep implements AutoCloseable {
         if (orthoD != null) {
             orthoD.addGradients();
         }
+        check.gradients(step, D_PHASE, d);
         adamD.update();
         dSteps++;
         return new StepResult(lossReal, lossFake, Double.NaN, meanReal, meanFake);
@@ -146,14 +161,20 @@ public final class TrainStep implements AutoCloseable {
         d.requiresGrad(false);
         g.zeroGrad();
         double loss = 0, meanFake = 0;
+        long step = gSteps() + 1;
         try {
             for (int k = 0; k < batch / micro; k++) {
                 Latents lat = Latents.draw(cfg.seed, Latents.G_STREAM, adamG.step() * (batch / micro) + k, micro, model.zDim(),
                         model.classes());
                 try (Tensor z = be.fromHost(lat.z(), micro, model.zDim()); Tensor y = be.fromHost(lat.labels(), micro)) {
-                    float[] logits = be.toHostFloats(d.forward(g.forward(z, y), y));
+                    Tensor fake = g.forward(z, y);
+                    check.activations(step, G_PHASE, g);
+                    float[] logits = be.toHostFloats(d.forward(fake, y));
+                    check.activations(step, G_PHASE, d);
                     float[] grad = new float[micro];
-                    loss += Losses.g(cfg.loss, logits, batch, grad);
+                    double part = Losses.g(cfg.loss, logits, batch, grad);
+                    check.loss(step, G_PHASE, "G loss", part);
+                    loss += part;
                     meanFake += Losses.mean(logits, 0, micro) * micro / batch;
                     try (Tensor dLogits = be.fromHost(grad, micro, 1)) {
                         // D's requires-grad switch is off: its backward computes dL/dimages only
@@ -168,6 +189,7 @@ public final class TrainStep implements AutoCloseable {
         if (orthoG != null) {
             orthoG.addGradients();
         }
+        check.gradients(step, G_PHASE, g);
         adamG.update();
         if (ema != null) {
             ema.update(adamG.step());

@@ -47,6 +47,9 @@ public final class Trainer {
     public Trainer(Backend be, TrainConfig cfg, Path dir, PrintStream log) {
         this.be = be;
         this.cfg = cfg.validate();
+        // training's cuBLAS GEMMs and cuDNN convolutions on TF32 tensor cores unless --tf32 false (the
+        // backends open in FP32, which the correctness tests keep); the reference and oneDNN stay FP32
+        be.setGemmMath(this.cfg.gemmMath());
         this.dir = dir;
         this.log = log;
     }
@@ -65,6 +68,11 @@ public final class Trainer {
         Files.createDirectories(dir.resolve("samples"));
         Checkpoints checkpoints = new Checkpoints(dir.resolve("checkpoints"));
         Metrics metrics = new Metrics(dir.resolve("metrics.jsonl"));
+        int leftovers = AtomicFiles.removeLeftovers(dir) + AtomicFiles.removeLeftovers(dir.resolve("samples"))
+                + AtomicFiles.removeLeftovers(checkpoints.dir());
+        if (leftovers > 0) {
+            log.println("removed " + leftovers + " temporary file(s) left by an interrupted write in " + dir);
+        }
         log.println("sagan4j train: device " + be.name() + " (" + be.describe() + "), preset " + model.preset() + ", dataset "
                 + cfg.dataset + " (" + train.n() + " images), run folder " + dir);
         try (TrainStep step = new TrainStep(be, cfg, model)) {
@@ -77,6 +85,12 @@ public final class Trainer {
                 RunState.restore(step, ck.contents().tensors(), ck.contents().metadata(), ck.file().toString());
                 metrics.resumeAt(step.gSteps());
                 log.println("resumed from " + ck.file() + " at step " + step.gSteps());
+                for (Path stopped : checkpoints.nonFinite()) {
+                    if (Checkpoints.stepOf(stopped) <= step.gSteps()) {
+                        continue; // an older stop, already behind this run
+                    }
+                    log.println("not resumed from " + stopped + ": written when --check-finite stopped the run (its values are not finite)");
+                }
             } else {
                 Files.deleteIfExists(dir.resolve("metrics.jsonl"));
             }
@@ -111,6 +125,8 @@ public final class Trainer {
                         evaluate(step, train, fit, model, metrics, n);
                     }
                 }
+            } catch (NonFiniteException e) {
+                throw stoppedAt(e, step, checkpoints, metrics, perEpoch);
             }
             long n = step.gSteps();
             log.printf(Locale.ROOT, "trained to step %d in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
@@ -122,6 +138,17 @@ public final class Trainer {
             }
             return null;
         }
+    }
+
+    /** The final checkpoint (marked nonfinite) and a metrics line of a --check-finite stop; the exception to throw. */
+    private NonFiniteException stoppedAt(NonFiniteException e, TrainStep step, Checkpoints checkpoints, Metrics metrics, int perEpoch)
+            throws IOException {
+        Path file = checkpoints.saveNonFinite(e.step(), RunState.tensors(step), RunState.metadata(step, cfg, perEpoch), e.getMessage());
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("step", e.step());
+        row.put(Checkpoints.NONFINITE_KEY, e.getMessage());
+        metrics.append(row);
+        return e.savedTo(file);
     }
 
     private Evaluation evaluate(TrainStep step, ImageSet train, Fit fit, GanConfig model, Metrics metrics, long n) throws IOException {

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,21 +104,16 @@ class CheckpointBadInputTest {
     }
 
     @Test
-    void anUnreadablePointerIsTreatedAsMissing() throws IOException {
+    void aDamagedPointerDoesNotStopTheNewestGoodFileFromLoading() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("ck"));
         Checkpoints ck = new Checkpoints(dir);
-        Path older = ck.save(1, CheckpointFuzzTest.seedTensors(), CheckpointFuzzTest.seedMetadata(), 3);
+        ck.save(1, CheckpointFuzzTest.seedTensors(), CheckpointFuzzTest.seedMetadata(), 3);
         Path newer = ck.save(2, CheckpointFuzzTest.seedTensors(), CheckpointFuzzTest.seedMetadata(), 3);
-        ByteArrayOutputStream logged = new ByteArrayOutputStream();
-        PrintStream log = new PrintStream(logged, true, StandardCharsets.UTF_8);
-        // was: MalformedInputException (not UTF-8) and InvalidPathException (a NUL) out of newest()
+        // was (before newest() stopped consulting latest): MalformedInputException and InvalidPathException
         Files.write(dir.resolve(Checkpoints.LATEST), new byte[] {(byte) 0xff, (byte) 0xfe, 0});
-        assertEquals(newer, ck.newest(log).file());
+        assertEquals(newer, ck.newest(System.err).file());
         Files.write(dir.resolve(Checkpoints.LATEST), "step-00000001.safetensors\0\n".getBytes(StandardCharsets.UTF_8));
-        assertEquals(newer, ck.newest(log).file());
-        assertTrue(logged.toString(StandardCharsets.UTF_8).contains("\\x00"), "the NUL is escaped in the one line: " + logged);
-        Files.write(dir.resolve(Checkpoints.LATEST), "step-00000001.safetensors\n".getBytes(StandardCharsets.UTF_8));
-        assertEquals(older, ck.newest(log).file(), "a good pointer still picks its file");
+        assertEquals(newer, ck.newest(System.err).file());
     }
 
     @Test

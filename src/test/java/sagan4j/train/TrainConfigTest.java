@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
+import sagan4j.backend.GemmMath;
 import sagan4j.backend.ShapeException;
 import sagan4j.models.GanConfig;
 
@@ -24,6 +25,18 @@ class TrainConfigTest {
         assertEquals(0f, c.orthoGWeight(), "off for SAGAN-style presets");
         c.preset = "biggan32";
         assertEquals(1e-4f, c.orthoGWeight(), "on for BigGAN presets");
+    }
+
+    @Test
+    void tf32IsOnByDefaultOffWithTheFlagAndKeptOnResume() {
+        assertEquals(GemmMath.TF32, new TrainConfig().gemmMath(), "training's GEMMs and convolutions: TF32 by default");
+        TrainConfig off = new TrainConfig().set("tf32", "false");
+        assertEquals(GemmMath.FP32, off.gemmMath());
+        TrainConfig resumed = new TrainConfig();
+        off.toMap().forEach(resumed::set);   // config.json's settings, as --resume reads them
+        assertEquals(GemmMath.FP32, resumed.gemmMath());
+        assertEquals("--tf32: expected true or false, got 'yes'",
+                assertThrows(ShapeException.class, () -> new TrainConfig().set("tf32", "yes")).getMessage());
     }
 
     @Test
