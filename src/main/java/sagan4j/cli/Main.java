@@ -2,6 +2,7 @@ package sagan4j.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import sagan4j.backend.OneLine;
 
 /**
  * {@code java -jar sagan4j.jar COMMAND}. Exit codes: 0 success, 1 an unexpected failure (a bug: the
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "CUDA kernels for SAGAN and BigGAN, with a CPU reference backend.",
         subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, DoctorCommand.class, OpCommand.class, BenchCommand.class, ModelCommand.class, ExportCommand.class,
                 ImportCommand.class, KernelsCommand.class, DemoCommand.class,
-                CommandLine.HelpCommand.class})
+                HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input and expected conditions. */
     public static final int EXIT_USAGE = 2;
@@ -34,7 +35,7 @@ public final class Main implements Runnable {
     private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
         String line = Failures.expectedMessage(e);
         if (line != null) {
-            cl.getErr().println("sagan4j " + cl.getCommandName() + ": " + line);
+            cl.getErr().println(OneLine.of("sagan4j " + cl.getCommandName() + ": " + line));
             return EXIT_USAGE;
         }
         e.printStackTrace(cl.getErr());
@@ -45,7 +46,7 @@ public final class Main implements Runnable {
     private static int usageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cl = e.getCommandLine();
         String name = cl.getCommandSpec().qualifiedName(" ");
-        cl.getErr().println(name + ": " + e.getMessage().replace('\n', ' ').strip() + " (see '" + name + " --help')");
+        cl.getErr().println(OneLine.of(name + ": " + String.valueOf(e.getMessage()).strip() + " (see '" + name + " --help')"));
         return EXIT_USAGE;
     }
 

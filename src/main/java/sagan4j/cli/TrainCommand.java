@@ -19,7 +19,7 @@ import sagan4j.backend.Backend;
 import sagan4j.backend.ShapeException;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.data.Datasets;
-import sagan4j.io.Json;
+import sagan4j.train.ConfigFile;
 import sagan4j.train.TrainConfig;
 import sagan4j.train.Trainer;
 
@@ -65,23 +65,11 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public Integer call() throws IOException {
         TrainConfig cfg = new TrainConfig();
         Path base = resume ? runFolderToResume() : config;
         if (base != null) {
-            if (!Files.exists(base)) {
-                throw new ShapeException("--config " + base + ": missing");
-            }
-            Object parsed;
-            try {
-                parsed = Json.parse(Files.readString(base));
-            } catch (IllegalArgumentException e) {
-                throw new ShapeException(base + ": not JSON (" + e.getMessage() + ")");
-            }
-            Map<String, Object> m = (Map<String, Object>) parsed;
-            Map<String, Object> settings = m.get("settings") instanceof Map<?, ?> s ? (Map<String, Object>) s : m;
-            settings.forEach((k, v) -> cfg.set(k, v == null ? null : String.valueOf(v)));
+            ConfigFile.read(base, cfg);
         }
         for (Field f : TrainConfig.settings()) {
             OptionSpec o = spec.findOption("--" + TrainConfig.flagName(f));
@@ -94,8 +82,9 @@ final class TrainCommand implements Callable<Integer> {
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         }
         cfg.validate();
+        Path out = CliPaths.of("--out", cfg.out);
         try (Backend be = openDevice(cfg.device)) {
-            new Trainer(be, cfg, Path.of(cfg.out), System.out).run(resume);
+            new Trainer(be, cfg, out, System.out).run(resume);
         } catch (sagan4j.train.NonFiniteException e) {
             spec.commandLine().getErr().println("sagan4j train: " + e.getMessage());
             spec.commandLine().getErr().flush();
@@ -109,7 +98,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!spec.commandLine().getParseResult().hasMatchedOption(out)) {
             throw new ShapeException("--resume: expected --out DIR naming the run folder to continue");
         }
-        Path cfg = Path.of((String) out.getValue()).resolve("config.json");
+        Path cfg = CliPaths.of("--out", (String) out.getValue()).resolve("config.json");
         if (!Files.exists(cfg)) {
             throw new ShapeException("--resume: " + cfg + " is missing (expected a run folder made by sagan4j train)");
         }

@@ -17,6 +17,7 @@ public final class Datasets {
      * @param folderSize the size a folder's images are scaled to on loading (the model's resolution)
      */
     public static ImageSet open(String spec, boolean train, int folderSize) {
+        java.util.Objects.requireNonNull(spec, "Datasets.open: spec is null (expected fashion-mnist[:DIR], cifar10:DIR, folder:DIR or synthetic)");
         String kind = spec, arg = null;
         int colon = spec.indexOf(':');
         if (colon >= 0) {
@@ -24,7 +25,7 @@ public final class Datasets {
             arg = spec.substring(colon + 1);
         }
         return switch (kind.toLowerCase(Locale.ROOT)) {
-            case "fashion-mnist" -> FashionMnist.read(arg == null ? FashionMnist.DEFAULT_DIR : Path.of(arg), train);
+            case "fashion-mnist" -> FashionMnist.read(arg == null ? FashionMnist.DEFAULT_DIR : folder(spec, arg), train);
             case "cifar10" -> Cifar10.read(folder(spec, arg), train);
             case "folder" -> ImageFolder.read(folder(spec, arg), folderSize, train);
             case "synthetic" -> train ? Synthetic.make(SYNTHETIC_TRAIN, 1, "synthetic train")
@@ -44,6 +45,10 @@ public final class Datasets {
         if (arg == null || arg.isEmpty()) {
             throw new DataException("--dataset " + spec + ": expected a folder after the colon, e.g. " + spec + ":/data/" + spec);
         }
-        return Path.of(arg);
+        try {
+            return Path.of(arg);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new DataException("--dataset " + spec + ": '" + arg + "' is not a valid path (" + e.getReason() + ")");
+        }
     }
 }

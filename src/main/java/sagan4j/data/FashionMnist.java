@@ -21,6 +21,7 @@ public final class FashionMnist {
 
     /** @param train the 60 000 training images, else the 10 000 test images */
     public static ImageSet read(Path dir, boolean train) {
+        java.util.Objects.requireNonNull(dir, "FashionMnist.read: dir is null (expected the folder of the idx files)");
         String prefix = train ? "train" : "t10k";
         IdxReader.Idx images = IdxReader.read(dir.resolve(prefix + "-images-idx3-ubyte.gz"), 3, HOW_TO_GET);
         IdxReader.Idx labels = IdxReader.read(dir.resolve(prefix + "-labels-idx1-ubyte.gz"), 1, HOW_TO_GET);

@@ -11,6 +11,12 @@ public final class Fit {
     private final int resolution;
 
     public Fit(int channels, int resolution) {
+        if (channels != 1 && channels != 3) {
+            throw new DataException("Fit: channels " + channels + " (expected 1 or 3)");
+        }
+        if (resolution < 1) {
+            throw new DataException("Fit: resolution " + resolution + " (expected at least 1)");
+        }
         this.channels = channels;
         this.resolution = resolution;
     }

@@ -10,6 +10,12 @@ package sagan4j.data;
  */
 public record ImageSet(String name, byte[] pixels, int[] labels, int n, int c, int h, int w, int classes) {
     public ImageSet {
+        java.util.Objects.requireNonNull(pixels, "ImageSet: pixels is null (expected n·c·h·w bytes)");
+        java.util.Objects.requireNonNull(labels, "ImageSet: labels is null (expected n labels)");
+        if (n < 0 || c < 1 || h < 1 || w < 1 || classes < 1) {
+            throw new DataException(name + ": " + n + " images of " + c + "x" + h + "x" + w + " in " + classes
+                    + " classes (expected n 0 or more, the rest at least 1)");
+        }
         if ((long) n * c * h * w != pixels.length || labels.length != n) {
             throw new DataException(name + ": " + pixels.length + " pixels and " + labels.length + " labels do not make "
                     + n + " images of " + c + "x" + h + "x" + w);

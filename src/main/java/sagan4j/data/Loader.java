@@ -27,6 +27,12 @@ public final class Loader implements AutoCloseable {
      * @param ahead how many batches the worker prepares ahead of the training thread
      */
     public Loader(ImageSet set, Fit fit, int batch, long seed, boolean flip, long epoch, int index, int ahead) {
+        java.util.Objects.requireNonNull(set, "Loader: set is null (expected the images to batch)");
+        java.util.Objects.requireNonNull(fit, "Loader: fit is null (expected the model's channels and resolution)");
+        if (batch < 1 || ahead < 1 || epoch < 0 || index < 0) {
+            throw new DataException("Loader: batch " + batch + ", ahead " + ahead + ", epoch " + epoch + ", index " + index
+                    + " (expected batch and ahead at least 1, epoch and index 0 or more)");
+        }
         if (batch > set.n()) {
             throw new DataException(set.name() + ": " + set.n() + " images cannot fill one batch of " + batch);
         }

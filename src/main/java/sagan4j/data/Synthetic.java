@@ -20,6 +20,9 @@ public final class Synthetic {
 
     /** {@code n} images from {@code seed} (the training and held-out splits use different seeds). */
     public static ImageSet make(int n, long seed, String name) {
+        if (n < 0) {
+            throw new DataException("Synthetic.make: n " + n + " (expected 0 or more images)");
+        }
         SplittableRandom rng = new SplittableRandom(seed);
         byte[] px = new byte[n * SIZE * SIZE];
         int[] labels = new int[n];

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import sagan4j.backend.OneLine;
+
 /**
  * Reads and writes NumPy {@code .npy} files (format versions 1, 2 and 3): little-endian float32
  * ({@code <f4}), int32 ({@code <i4}) and int64 ({@code <i8}, narrowed to int for labels), C order only.
@@ -26,17 +28,32 @@ public final class Npy {
     }
 
     public static NpyArray read(Path file) {
-        byte[] bytes;
+        byte[] bytes = readAll(file, "Npy.read");
+        return parse(file.toString(), bytes);
+    }
+
+    /**
+     * A whole file as one array, refusing (before allocating) a file larger than a Java array holds.
+     *
+     * @param caller for the message when {@code file} is null
+     */
+    static byte[] readAll(Path file, String caller) {
+        java.util.Objects.requireNonNull(file, caller + ": file is null (expected a path)");
         try {
-            bytes = Files.readAllBytes(file);
+            long size = Files.size(file);
+            if (size > Integer.MAX_VALUE - 8) {
+                throw new NpyFormatException(file + ": " + size + " bytes, more than one Java array holds (" + (Integer.MAX_VALUE - 8) + ")");
+            }
+            return Files.readAllBytes(file);
         } catch (IOException e) {
             throw new NpyFormatException(file + ": cannot read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
         }
-        return parse(file.toString(), bytes);
     }
 
     /** Parses the bytes of a .npy file; {@code name} appears in error messages. */
     public static NpyArray parse(String name, byte[] bytes) {
+        java.util.Objects.requireNonNull(name, "Npy.parse: name is null (expected the file name for messages)");
+        java.util.Objects.requireNonNull(bytes, "Npy.parse: bytes is null (expected the file's contents)");
         if (bytes.length < 10 || !startsWithMagic(bytes)) {
             throw new NpyFormatException(name + ": not a .npy file (expected the magic \\x93NUMPY, got "
                     + Math.min(bytes.length, 6) + " other bytes)");
@@ -157,7 +174,7 @@ public final class Npy {
 
     /** At most 120 characters of a header, for a message ({@link NpyFormatException} escapes control characters). */
     static String printable(String text) {
-        return text.length() <= 120 ? text : text.substring(0, 120) + "...";
+        return OneLine.clip(text);
     }
 
     private static String group(Pattern p, String header, String name, String key) {

@@ -91,17 +91,14 @@ public final class SafeTensors {
     }
 
     public static Contents read(Path file) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new NpyFormatException(file + ": cannot read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
-        }
+        byte[] bytes = Npy.readAll(file, "SafeTensors.read");
         return parse(file.toString(), bytes);
     }
 
     @SuppressWarnings("unchecked")
     public static Contents parse(String name, byte[] bytes) {
+        java.util.Objects.requireNonNull(name, "SafeTensors.parse: name is null (expected the file name for messages)");
+        java.util.Objects.requireNonNull(bytes, "SafeTensors.parse: bytes is null (expected the file's contents)");
         if (bytes.length < 8) {
             throw new NpyFormatException(name + ": not a .safetensors file (" + bytes.length + " bytes)");
         }
@@ -134,41 +131,62 @@ public final class SafeTensors {
         return new Contents(tensors, metadata);
     }
 
-    @SuppressWarnings("unchecked")
+    /**
+     * One tensor's header entry, checked: a known dtype, a shape of non-negative ints whose product fits one
+     * Java array, and data_offsets [begin, end) of exactly that many bytes inside the data section.
+     */
+    record Entry(String dtype, int[] shape, long count, long begin, long end) {
+        int item() {
+            return dtype.equals("I64") ? 8 : 4;
+        }
+
+        /** @param dtypes the dtypes this reader accepts, in the words of its error message ("F32, I32 or I64") */
+        @SuppressWarnings("unchecked")
+        static Entry of(String file, String key, Object spec, long dataLen, List<String> dtypes, String dtypesText) {
+            if (!(spec instanceof Map)) {
+                throw new NpyFormatException(file + ": tensor '" + key + "' has no {dtype, shape, data_offsets} entry");
+            }
+            Map<String, Object> m = (Map<String, Object>) spec;
+            String dtype = String.valueOf(m.get("dtype"));
+            if (!dtypes.contains(dtype)) {
+                throw new NpyFormatException(file + ": tensor '" + key + "' has dtype " + Npy.printable(dtype) + " (expected " + dtypesText + ")");
+            }
+            List<Object> shapeList = m.get("shape") instanceof List<?> l ? (List<Object>) l : null;
+            List<Object> offsets = m.get("data_offsets") instanceof List<?> l ? (List<Object>) l : null;
+            if (shapeList == null || offsets == null || offsets.size() != 2) {
+                throw new NpyFormatException(file + ": tensor '" + key + "' needs a shape list and two data_offsets");
+            }
+            int[] shape = new int[shapeList.size()];
+            long count = 1;
+            for (int i = 0; i < shape.length; i++) {
+                long d = integer(file, key, "shape", shapeList.get(i));
+                if (d < 0 || d > Integer.MAX_VALUE) {
+                    throw new NpyFormatException(file + ": tensor '" + key + "' has shape entry " + d + " (expected 0 to " + Integer.MAX_VALUE + ")");
+                }
+                shape[i] = (int) d;
+                count *= d;
+                if (count > Integer.MAX_VALUE) {
+                    throw new NpyFormatException(file + ": tensor '" + key + "' has shape " + Npy.printable(shapeList.toString())
+                            + ", more elements than one Java array holds (" + Integer.MAX_VALUE + ")");
+                }
+            }
+            long begin = integer(file, key, "data_offsets", offsets.get(0)), end = integer(file, key, "data_offsets", offsets.get(1));
+            int item = dtype.equals("I64") ? 8 : 4;
+            // end - begin cannot overflow: begin >= 0 and end <= dataLen are checked first
+            if (begin < 0 || end < begin || end > dataLen || end - begin != count * item) {
+                throw new NpyFormatException(file + ": tensor '" + key + "' " + java.util.Arrays.toString(shape) + " " + dtype
+                        + " needs " + count * item + " bytes, data_offsets give [" + begin + ", " + end + ") of " + dataLen);
+            }
+            return new Entry(dtype, shape, count, begin, end);
+        }
+    }
+
     private static NpyArray tensor(String file, String key, Object spec, ByteBuffer bb, long dataStart, long dataLen) {
-        if (!(spec instanceof Map)) {
-            throw new NpyFormatException(file + ": tensor '" + key + "' has no {dtype, shape, data_offsets} entry");
-        }
-        Map<String, Object> m = (Map<String, Object>) spec;
-        String dtype = String.valueOf(m.get("dtype"));
-        if (!dtype.equals("F32") && !dtype.equals("I32") && !dtype.equals("I64")) {
-            throw new NpyFormatException(file + ": tensor '" + key + "' has dtype " + dtype + " (expected F32, I32 or I64)");
-        }
-        List<Object> shapeList = m.get("shape") instanceof List<?> l ? (List<Object>) l : null;
-        List<Object> offsets = m.get("data_offsets") instanceof List<?> l ? (List<Object>) l : null;
-        if (shapeList == null || offsets == null || offsets.size() != 2) {
-            throw new NpyFormatException(file + ": tensor '" + key + "' needs a shape list and two data_offsets");
-        }
-        int[] shape = new int[shapeList.size()];
-        long count = 1;
-        for (int i = 0; i < shape.length; i++) {
-            long d = integer(file, key, "shape", shapeList.get(i));
-            if (d < 0 || d > Integer.MAX_VALUE) {
-                throw new NpyFormatException(file + ": tensor '" + key + "' has shape entry " + d + " (expected 0 to " + Integer.MAX_VALUE + ")");
-            }
-            shape[i] = (int) d;
-            count *= d;
-            if (count > Integer.MAX_VALUE) {
-                throw new NpyFormatException(file + ": tensor '" + key + "' has shape " + shapeList
-                        + ", more elements than one Java array holds (" + Integer.MAX_VALUE + ")");
-            }
-        }
-        long begin = integer(file, key, "data_offsets", offsets.get(0)), end = integer(file, key, "data_offsets", offsets.get(1));
-        int item = dtype.equals("I64") ? 8 : 4;
-        if (begin < 0 || end < begin || end > dataLen || end - begin != count * item) {
-            throw new NpyFormatException(file + ": tensor '" + key + "' " + java.util.Arrays.toString(shape) + " " + dtype
-                    + " needs " + count * item + " bytes, data_offsets give [" + begin + ", " + end + ") of " + dataLen);
-        }
+        Entry t = Entry.of(file, key, spec, dataLen, List.of("F32", "I32", "I64"), "F32, I32 or I64");
+        String dtype = t.dtype();
+        int[] shape = t.shape();
+        long count = t.count(), begin = t.begin();
+        int item = t.item();
         int at = (int) (dataStart + begin);
         if (dtype.equals("F32")) {
             float[] f = new float[(int) count];
@@ -194,7 +212,7 @@ public final class SafeTensors {
         if (v instanceof Long l) {
             return l;
         }
-        throw new NpyFormatException(file + ": tensor '" + key + "' has " + field + " entry " + v + " (expected an integer)");
+        throw new NpyFormatException(file + ": tensor '" + key + "' has " + field + " entry " + Npy.printable(String.valueOf(v)) + " (expected an integer)");
     }
 
     /** The names of a file's tensors, in file order. */

@@ -57,8 +57,16 @@ public final class StreamedSafeTensors {
      *
      * @throws NpyFormatException one line naming the file when it is not a .safetensors file or fails its checksum
      */
-    @SuppressWarnings("unchecked")
     public static SafeTensors.Contents read(Path file) {
+        return read(file, false);
+    }
+
+    /**
+     * {@link #read(Path)}; with {@code requireChecksum} (checkpoints, which are always written with one) a
+     * file without its SHA-256 is refused too, so every byte of a file that loads has been checked.
+     */
+    public static SafeTensors.Contents read(Path file, boolean requireChecksum) {
+        java.util.Objects.requireNonNull(file, "StreamedSafeTensors.read: file is null (expected a path)");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
@@ -73,7 +81,7 @@ public final class StreamedSafeTensors {
             try {
                 parsed = Json.parse(new String(head.array(), StandardCharsets.UTF_8));
             } catch (IllegalArgumentException e) {
-                throw new NpyFormatException(file + ": bad .safetensors header: " + e.getMessage());
+                throw new NpyFormatException(file + ": bad .safetensors header: " + Npy.printable(e.getMessage()));
             }
             if (!(parsed instanceof Map<?, ?> top)) {
                 throw new NpyFormatException(file + ": bad .safetensors header: not a JSON object");
@@ -82,41 +90,33 @@ public final class StreamedSafeTensors {
             if (top.get("__metadata__") instanceof Map<?, ?> m) {
                 m.forEach((k, v) -> metadata.put(String.valueOf(k), String.valueOf(v)));
             }
-            // tensors in data order; each is checked against the file size before it is read
-            TreeMap<Long, Map.Entry<String, Map<String, Object>>> byOffset = new TreeMap<>();
+            // tensors in data order, back to back; each entry is checked against the file size before it is read
+            long dataLen = size - 8 - n, expect = 0;
+            List<Map.Entry<String, SafeTensors.Entry>> byOffset = new java.util.ArrayList<>();
             for (Map.Entry<?, ?> e : top.entrySet()) {
-                if (!e.getKey().equals("__metadata__") && e.getValue() instanceof Map<?, ?> spec
-                        && spec.get("data_offsets") instanceof List<?> off && off.size() == 2) {
-                    byOffset.put(((Number) off.get(0)).longValue(), Map.entry(String.valueOf(e.getKey()), (Map<String, Object>) spec));
-                } else if (!e.getKey().equals("__metadata__")) {
-                    throw new NpyFormatException(file + ": tensor '" + e.getKey() + "' has no {dtype, shape, data_offsets} entry");
+                if (!e.getKey().equals("__metadata__")) {
+                    String key = String.valueOf(e.getKey());
+                    byOffset.add(Map.entry(key, SafeTensors.Entry.of(file.toString(), key, e.getValue(), dataLen, List.of("F32", "I32"),
+                            "F32 or I32")));
                 }
             }
+            byOffset.sort(java.util.Comparator.comparingLong((Map.Entry<String, SafeTensors.Entry> e) -> e.getValue().begin())
+                    .thenComparingLong(e -> e.getValue().end()));
             MessageDigest sha = sha256();
             Map<String, NpyArray> tensors = new LinkedHashMap<>();
-            long dataLen = size - 8 - n, expect = 0;
             ByteBuffer buf = ByteBuffer.allocate(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
             buf.limit(0);
-            for (Map.Entry<Long, Map.Entry<String, Map<String, Object>>> e : byOffset.entrySet()) {
-                String key = e.getValue().getKey();
-                Map<String, Object> spec = e.getValue().getValue();
-                String dtype = String.valueOf(spec.get("dtype"));
-                List<Object> shapeList = spec.get("shape") instanceof List<?> l ? (List<Object>) l : List.of();
-                long end = ((Number) ((List<Object>) spec.get("data_offsets")).get(1)).longValue();
-                int[] shape = new int[shapeList.size()];
-                long count = 1;
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = Math.toIntExact(((Number) shapeList.get(i)).longValue());
-                    count *= shape[i];
-                }
-                if (!dtype.equals("F32") && !dtype.equals("I32")) {
-                    throw new NpyFormatException(file + ": tensor '" + key + "' has dtype " + dtype + " (expected F32 or I32)");
-                }
-                if (e.getKey() != expect || end - e.getKey() != 4 * count || end > dataLen) {
+            for (Map.Entry<String, SafeTensors.Entry> e : byOffset) {
+                String key = e.getKey();
+                SafeTensors.Entry t = e.getValue();
+                String dtype = t.dtype();
+                int[] shape = t.shape();
+                long count = t.count();
+                if (t.begin() != expect) {
                     throw new NpyFormatException(file + ": tensor '" + key + "' " + java.util.Arrays.toString(shape)
-                            + " does not fit its data_offsets [" + e.getKey() + ", " + end + ") in " + dataLen + " data bytes");
+                            + " starts at data offset " + t.begin() + ", expected " + expect + " (tensors back to back)");
                 }
-                expect = end;
+                expect = t.end();
                 float[] f = dtype.equals("F32") ? new float[(int) count] : null;
                 int[] v = f == null ? new int[(int) count] : null;
                 for (int i = 0; i < count; i++) {
@@ -141,6 +141,9 @@ public final class StreamedSafeTensors {
                 throw new NpyFormatException(file + ": " + (dataLen - expect) + " bytes after the last tensor");
             }
             String want = metadata.get(CHECKSUM_KEY);
+            if (want == null && requireChecksum) {
+                throw new NpyFormatException(file + ": has no " + CHECKSUM_KEY + " in its metadata (expected a checkpoint written by sagan4j)");
+            }
             if (want != null) {
                 String got = HexFormat.of().formatHex(sha.digest());
                 if (!got.equals(want)) {

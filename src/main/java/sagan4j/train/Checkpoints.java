@@ -28,7 +28,7 @@ public final class Checkpoints {
     private final Path dir;
 
     public Checkpoints(Path dir) {
-        this.dir = dir;
+        this.dir = java.util.Objects.requireNonNull(dir, "Checkpoints: dir is null (expected the run's checkpoints folder)");
     }
 
     public Path dir() {
@@ -104,10 +104,11 @@ public final class Checkpoints {
      * @return null when the folder holds no checkpoint
      */
     public Loaded newest(PrintStream log) throws IOException {
+        java.util.Objects.requireNonNull(log, "Checkpoints.newest: log is null (expected a stream for the skipped-checkpoint lines)");
         List<Path> candidates = new ArrayList<>(list());
         for (int i = candidates.size() - 1; i >= 0; i--) {
             try {
-                return new Loaded(candidates.get(i), StreamedSafeTensors.read(candidates.get(i)));
+                return new Loaded(candidates.get(i), StreamedSafeTensors.read(candidates.get(i), true));
             } catch (NpyFormatException e) {
                 log.println("checkpoint skipped: " + e.getMessage() + (i > 0 ? "; using the previous one" : ""));
             }

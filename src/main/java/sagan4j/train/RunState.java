@@ -47,6 +47,8 @@ public final class RunState {
 
     /** Checks that {@code saved} holds exactly this run's tensors with their shapes, then loads them all. */
     static void restore(TrainStep s, Map<String, NpyArray> saved, Map<String, String> meta, String file) {
+        // the counters are checked before anything is loaded, so a bad header leaves the models untouched
+        long step = metaLong(meta, "step", file), dSteps = metaLong(meta, "d_steps", file);
         Map<String, NpyArray> want = tensors(s);
         if (!new TreeSet<>(want.keySet()).equals(new TreeSet<>(saved.keySet()))) {
             TreeSet<String> missing = new TreeSet<>(want.keySet());
@@ -58,6 +60,10 @@ public final class RunState {
                     + ", unexpected " + (extra.isEmpty() ? "nothing" : extra.first()) + ")");
         }
         for (Map.Entry<String, NpyArray> e : want.entrySet()) {
+            if (e.getValue().isFloat() != saved.get(e.getKey()).isFloat()) {
+                throw new ShapeException(file + ": " + e.getKey() + " is " + (saved.get(e.getKey()).isFloat() ? "F32" : "I32")
+                        + ", this run's model has " + (e.getValue().isFloat() ? "F32" : "I32"));
+            }
             if (!java.util.Arrays.equals(e.getValue().shape(), saved.get(e.getKey()).shape())) {
                 throw new ShapeException(file + ": " + e.getKey() + " has shape " + saved.get(e.getKey()).shapeString()
                         + ", this run's model has " + e.getValue().shapeString());
@@ -67,10 +73,32 @@ public final class RunState {
         if (s.ema() != null) {
             Weights.load(prefixed(saved, EMA, false), s.ema().generator());
         }
-        long step = Long.parseLong(meta.get("step")), dSteps = Long.parseLong(meta.get("d_steps"));
         s.adamG().load(saved, ADAM_G, step);
         s.adamD().load(saved, ADAM_D, dSteps);
         s.restoreCounters(dSteps);
+    }
+
+    /** A non-negative integer from a checkpoint's metadata, or one line naming the key and what was there. */
+    static int metaInt(Map<String, String> meta, String key, String file) {
+        long v = metaLong(meta, key, file);
+        if (v > Integer.MAX_VALUE) {
+            throw new ShapeException(file + ": metadata '" + key + "' is " + v + ", expected at most " + Integer.MAX_VALUE);
+        }
+        return (int) v;
+    }
+
+    static long metaLong(Map<String, String> meta, String key, String file) {
+        String text = meta.get(key);
+        try {
+            long v = Long.parseLong(String.valueOf(text));
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // one line below
+        }
+        throw new ShapeException(file + ": metadata '" + key + "' is " + (text == null ? "missing" : "'" + text + "'")
+                + ", expected a non-negative integer (not a sagan4j training checkpoint, or a damaged header)");
     }
 
     /** The tensors under {@code prefix}, without it; with {@code plain}, those with none of the prefixes. */

@@ -9,7 +9,6 @@ import java.util.Map;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.ShapeException;
-import sagan4j.io.Json;
 import sagan4j.io.NpyArray;
 import sagan4j.io.StreamedSafeTensors;
 import sagan4j.models.GanConfig;
@@ -31,7 +30,6 @@ public final class SavedRun {
     }
 
     /** {@code --checkpoint FILE} or {@code --run DIR} (its newest checkpoint that passes its checksum). */
-    @SuppressWarnings("unchecked")
     public static SavedRun open(Path checkpoint, Path run, PrintStream log) throws IOException {
         if ((checkpoint == null) == (run == null)) {
             throw new ShapeException("expected exactly one of --checkpoint FILE and --run DIR");
@@ -53,7 +51,7 @@ public final class SavedRun {
             if (!Files.exists(file)) {
                 throw new ShapeException("--checkpoint " + file + ": missing (expected a checkpoint written by sagan4j train)");
             }
-            c = StreamedSafeTensors.read(file);
+            c = StreamedSafeTensors.read(file, true);
         }
         if (c.metadata().get(Checkpoints.NONFINITE_KEY) != null) {
             log.println("warning: " + file + " was written when --check-finite stopped its run (" + c.metadata().get(Checkpoints.NONFINITE_KEY) + ")");
@@ -62,9 +60,8 @@ public final class SavedRun {
         if (json == null || c.metadata().get("classes") == null) {
             throw new ShapeException(file + ": not a sagan4j training checkpoint (no config in its metadata)");
         }
-        TrainConfig cfg = new TrainConfig();
-        ((Map<String, Object>) Json.parse(json)).forEach((k, v) -> cfg.set(k, v == null ? null : String.valueOf(v)));
-        cfg.classes = Integer.parseInt(c.metadata().get("classes"));
+        TrainConfig cfg = ConfigFile.apply(json, file + " (its config metadata)", new TrainConfig());
+        cfg.classes = RunState.metaInt(c.metadata(), "classes", file.toString());
         return new SavedRun(file, cfg, cfg.model(cfg.classes), c.tensors());
     }
 

@@ -145,6 +145,8 @@ public final class TrainConfig {
         return tf32 ? GemmMath.TF32 : GemmMath.FP32;
     }
 
+    private static final TrainConfig DEFAULTS = new TrainConfig();
+
     /** Fields that are settings, in declaration order. */
     public static List<Field> settings() {
         List<Field> out = new ArrayList<>();
@@ -166,7 +168,12 @@ public final class TrainConfig {
         for (Field f : settings()) {
             if (f.getName().equals(name) || flagName(f).equals(name)) {
                 try {
-                    f.set(this, parse(f.getType(), text));
+                    Object v = parse(f.getType(), text);
+                    if (v == null && f.get(DEFAULTS) != null) {
+                        // null means "the default" only where the default is null (model overrides, device, out)
+                        throw new IllegalArgumentException("null"); // one line below
+                    }
+                    f.set(this, v);
                 } catch (IllegalAccessException e) {
                     throw new IllegalStateException(e);
                 } catch (IllegalArgumentException e) {
@@ -312,7 +319,8 @@ public final class TrainConfig {
         require(micro() <= batch && batch % micro() == 0, "--micro-batch: " + microBatch + " must divide --batch " + batch);
         require(nDis >= 1, "--n-dis: expected at least 1, got " + nDis);
         require(steps >= 0, "--steps: expected 0 or more, got " + steps);
-        require(steps > 0 || timeLimitSeconds() > 0, "--steps 0 needs a --time-limit, or the run would never end");
+        double limit = timeLimitSeconds(); // parsed even with --steps, so a bad value fails here, before the run folder is made
+        require(steps > 0 || limit > 0, "--steps 0 needs a --time-limit, or the run would never end");
         require(emaDecay >= 0 && emaDecay < 1, "--ema-decay: expected a value in [0, 1), got " + emaDecay);
         require(logEvery >= 1, "--log-every: expected at least 1, got " + logEvery);
         require(keepCheckpoints >= 1, "--keep-checkpoints: expected at least 1, got " + keepCheckpoints);
