@@ -1351,8 +1351,21 @@ static int conv_node(void *call) {
     return (int)run_conv(call);
 }
 
-/* Runs the convolution now, or records it when the handle's stream is capturing. */
-static cudnnStatus_t dispatch(const char *fn, cudnnHandle_t handle, const struct conv_call *c) {
+/* Completes the validated call `c` (kind and geometry set) with copies of its descriptors and scalars, then runs
+ * it now, or records it when the handle's stream is capturing. */
+static cudnnStatus_t dispatch(const char *fn, cudnnHandle_t handle, struct conv_call *c,
+                              const struct cudnnTensorStruct *in, const struct cudnnTensorStruct *out,
+                              const struct cudnnFilterStruct *filter, const struct cudnnConvolutionStruct *conv,
+                              const void *alpha, const void *beta, const void *a, const void *b, void *result) {
+    c->in = *in;
+    c->out = *out;
+    c->filter = *filter;
+    c->tf32 = allows_tf32(conv);
+    c->alpha = *(const float *)alpha;
+    c->beta = *(const float *)beta;
+    c->a = a;
+    c->b = b;
+    c->result = result;
     switch (emu_capture_call(handle->stream, conv_node, c, sizeof *c, fn)) {
     case EMU_RECORDED:
         return CUDNN_STATUS_SUCCESS;
@@ -1379,16 +1392,7 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t handle, const void *alpha, c
     if (st != CUDNN_STATUS_SUCCESS) {
         return st;
     }
-    c.in = *xDesc;
-    c.out = *yDesc;
-    c.filter = *wDesc;
-    c.tf32 = allows_tf32(convDesc);
-    c.alpha = *(const float *)alpha;
-    c.beta = *(const float *)beta;
-    c.a = x;
-    c.b = w;
-    c.result = y;
-    return dispatch(fn, handle, &c);
+    return dispatch(fn, handle, &c, xDesc, yDesc, wDesc, convDesc, alpha, beta, x, w, y);
 }
 
 cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, const void *alpha, const cudnnFilterDescriptor_t wDesc,
@@ -1406,16 +1410,7 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, const void *alp
     if (st != CUDNN_STATUS_SUCCESS) {
         return st;
     }
-    c.in = *dyDesc;
-    c.out = *dxDesc;
-    c.filter = *wDesc;
-    c.tf32 = allows_tf32(convDesc);
-    c.alpha = *(const float *)alpha;
-    c.beta = *(const float *)beta;
-    c.a = dy;
-    c.b = w;
-    c.result = dx;
-    return dispatch(fn, handle, &c);
+    return dispatch(fn, handle, &c, dyDesc, dxDesc, wDesc, convDesc, alpha, beta, dy, w, dx);
 }
 
 cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle, const void *alpha,
@@ -1434,16 +1429,7 @@ cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle, const void *a
     if (st != CUDNN_STATUS_SUCCESS) {
         return st;
     }
-    c.in = *xDesc;
-    c.out = *dyDesc;
-    c.filter = *dwDesc;
-    c.tf32 = allows_tf32(convDesc);
-    c.alpha = *(const float *)alpha;
-    c.beta = *(const float *)beta;
-    c.a = x;
-    c.b = dy;
-    c.result = dw;
-    return dispatch(fn, handle, &c);
+    return dispatch(fn, handle, &c, xDesc, dyDesc, dwDesc, convDesc, alpha, beta, x, dy, dw);
 }
 
 /* A validated bias gradient, descriptors copied (see struct conv_call). */

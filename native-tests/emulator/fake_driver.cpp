@@ -504,6 +504,9 @@ std::vector<Capture*> prohibitingCaptures() {
     std::vector<Capture*> out;
     for (auto& e : captures) {
         Capture& c = e.second;
+        // the calling thread's mode decides: RELAXED is never prohibited, THREAD_LOCAL only by its own
+        // capture (not begun RELAXED), GLOBAL also by another thread's GLOBAL capture
+        if (threadMode == CU_STREAM_CAPTURE_MODE_RELAXED) continue;
         bool own = c.thread == std::this_thread::get_id() && c.mode != CU_STREAM_CAPTURE_MODE_RELAXED;
         bool global = c.mode == CU_STREAM_CAPTURE_MODE_GLOBAL && threadMode == CU_STREAM_CAPTURE_MODE_GLOBAL;
         if (own || global) out.push_back(&c);
@@ -768,6 +771,10 @@ CUresult cuGraphLaunch(CUgraphExec exec, CUstream s) {
     if (record(s, child, &recorded)) return recorded;
     return replay();
 }
+
+// Every queued operation has finished when its call returns here, so an event is always complete; one last
+// recorded inside a capture cannot be queried (CUDA_ERROR_CAPTURED_EVENT is not tracked: sagan4j never does).
+CUresult cuEventQuery(CUevent e) { NEED_CTX(); return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE; }
 
 // Page-locked host memory (staging for asynchronous copies that a capture can record).
 CUresult cuMemHostAlloc(void** p, size_t bytes, unsigned int flags) {

@@ -54,6 +54,10 @@ final class BenchStepCommand implements Callable<Integer> {
             + "else the available processors); set before oneDNN loads, by running the command in a child JVM")
     Integer threadsOption;
 
+    @Option(names = "--cuda-graphs", defaultValue = "true", arity = "1", paramLabel = "true|false",
+            description = "cuda: capture the D and G steps as CUDA graphs and replay them (default: ${DEFAULT-VALUE})")
+    boolean cudaGraphs;
+
     @Option(names = "--peer-script", paramLabel = "FILE", description = "the peer script (default: bench/peers/torch_step.py)")
     Path peerScript;
 
@@ -78,6 +82,7 @@ final class BenchStepCommand implements Callable<Integer> {
         int threads;
         try (Backend be = Devices.open(device)) {
             describe = be.describe();
+            be.setGraphCapture(cudaGraphs);
             threads = be instanceof OneDnnBackend ? OneDnnBackend.threads() : Runtime.getRuntime().availableProcessors();
             for (int r = 0; r < rounds; r++) {
                 StepBench.Result res = StepBench.run(be, cfg, batch, warmup, steps);
@@ -127,6 +132,7 @@ final class BenchStepCommand implements Callable<Integer> {
         if (r.dCounts() != null) {
             sb.append("GPU work per D step: ").append(r.dCounts()).append('\n');
             sb.append("GPU work per G step: ").append(r.gCounts()).append('\n');
+            sb.append("D step ").append(r.dCapture()).append("; G step ").append(r.gCapture()).append('\n');
         }
         if (r.splitMs() != null) {
             double[] m = r.splitMs();

@@ -92,6 +92,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         cfg.validate();
         try (Backend be = openDevice(cfg.device)) {
+            be.setGraphCapture(cfg.cudaGraphs);
             new Trainer(be, cfg, Path.of(cfg.out), System.out).run(resume);
         }
         return 0;

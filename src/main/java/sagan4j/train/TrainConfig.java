@@ -110,6 +110,8 @@ public final class TrainConfig {
     // ------------------------------------------------------------ run folder
     @Setting("device: cpu or cuda (default: cuda when a GPU works, else cpu)")
     public String device;
+    @Setting("CUDA graphs: capture the D and G steps once per batch shape and replay them (cuda only; a failed capture says so and runs uncaptured)")
+    public boolean cudaGraphs = true;
     @Setting("run folder (default: runs/<preset>-<dataset>-<timestamp>)")
     public String out;
     @Setting("steps between metrics lines")
