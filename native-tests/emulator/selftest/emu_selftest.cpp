@@ -208,6 +208,15 @@ int main() {
         CK(cuStreamBeginCapture(cs, CU_STREAM_CAPTURE_MODE_GLOBAL));
         expect(cuMemcpyHtoD(cin, hin, 256) == CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, "a synchronous copy during a capture is refused");
         expect(cuStreamEndCapture(cs, &none) == CUDA_ERROR_STREAM_CAPTURE_INVALIDATED, "... and invalidates the capture");
+        CK(cuStreamBeginCapture(cs, CU_STREAM_CAPTURE_MODE_GLOBAL));
+        CUstreamCaptureMode mode = CU_STREAM_CAPTURE_MODE_RELAXED;
+        CK(cuThreadExchangeStreamCaptureMode(&mode));
+        expect(cuMemAlloc(&extra, 256) == CUDA_SUCCESS, "a thread whose own mode is RELAXED may allocate during its capture");
+        CK(cuThreadExchangeStreamCaptureMode(&mode));
+        expect(mode == CU_STREAM_CAPTURE_MODE_RELAXED, "cuThreadExchangeStreamCaptureMode returns the previous mode");
+        CK(cuStreamEndCapture(cs, &graph));
+        CK(cuGraphDestroy(graph));
+        CK(cuMemFree(extra));
         CK(cuStreamBeginCapture(cs, CU_STREAM_CAPTURE_MODE_RELAXED));
         expect(cuMemAlloc(&extra, 256) == CUDA_SUCCESS, "a RELAXED capture allows cuMemAlloc");
         CK(cuStreamEndCapture(cs, &graph));
