@@ -18,3 +18,17 @@ template <auto F>
 static void emu_invoke(void** p) {
     emu_call(F, p);
 }
+
+// The sizes of a kernel's parameters, for copying its kernelParams by value when a launch is captured.
+template <class... A>
+struct EmuArgSizes {
+    static constexpr std::size_t sizes[sizeof...(A) + 1] = {sizeof(typename std::remove_cv<A>::type)..., 0};
+};
+template <class... A>
+static constexpr int emu_arg_count(void (*)(A...)) {
+    return sizeof...(A);
+}
+template <class... A>
+static constexpr const std::size_t* emu_arg_sizes(void (*)(A...)) {
+    return EmuArgSizes<A...>::sizes;
+}

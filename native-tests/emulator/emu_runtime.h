@@ -10,6 +10,8 @@ struct EmuKernel {
     const char* file;            // kernels/<file>.cu
     void (*invoke)(void** args); // unpacks cuLaunchKernel's kernelParams into the typed call
     int maxThreads;              // from __launch_bounds__, 1024 when absent
+    int argCount;                // the C signature's parameters, and each one's size in bytes: what stream
+    const size_t* argSizes;      // capture copies out of kernelParams when it records a launch
 };
 extern "C" void emu_register_kernel(const EmuKernel* k);
 const EmuKernel* emu_find_kernel(const char* name);

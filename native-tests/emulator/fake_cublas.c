@@ -4,8 +4,8 @@
  *
  * It is one part of a CPU emulation of the CUDA stack: the fake driver (libcuda.so.1, driver*.c* beside
  * this file) hands out ordinary host memory from cuMemAlloc, so every "device pointer" that reaches this
- * library is a host address and is dereferenced directly. Streams are accepted and ignored: every call
- * finishes its work before it returns.
+ * library is a host address and is dereferenced directly. A GEMM runs before it returns, unless its
+ * stream is capturing a CUDA graph: then it is recorded and runs when the graph is replayed (emu_capture.h).
  *
  * What sagan4j reaches through JCuda's libJCublas2 (relinked from libcublas.so.12 to libcublas.so.13 by
  * sagan4j.cuda.natives.CudaNatives, which needs the version node `libcublas.so.13`: see cublas.map):
@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "open_handles.h"
+#include "emu_capture.h"
 #include "tf32.h"
 
 /* ------------------------------------------------------------------ types and constants of cublas_api.h */
@@ -104,7 +105,7 @@ typedef void *cudaStream_t;
 
 struct cublasContext {
     uint32_t magic;
-    cudaStream_t stream;      /* accepted and ignored: all work is synchronous */
+    cudaStream_t stream;      /* a GEMM on a capturing stream is recorded, else it runs at once */
     cublasPointerMode_t pointerMode;
     cublasAtomicsMode_t atomicsMode;
     cublasMath_t mathMode;
@@ -492,6 +493,44 @@ static int valid_algo(cublasGemmAlgo_t algo) {
            || (algo >= CUBLAS_GEMM_DEFAULT_TENSOR_OP && algo <= CUBLAS_GEMM_ALGO15_TENSOR_OP);
 }
 
+/* A validated GEMM with its scalars read: what a capture records and a replay runs. */
+struct gemm_call {
+    int opA, opB, m, n, k;
+    float alpha, beta;
+    const float *A;
+    int lda;
+    long long strideA;
+    const float *B;
+    int ldb;
+    long long strideB;
+    float *C;
+    int ldc;
+    long long strideC;
+    int batchCount, tf32;
+};
+
+static cublasStatus_t gemm_run(const struct gemm_call *g) {
+    if (!g->tf32 || g->alpha == 0.0f || g->k == 0) {
+        return sgemm_batched(g->opA, g->opB, g->m, g->n, g->k, g->alpha, g->A, g->lda, g->strideA, g->B, g->ldb,
+                             g->strideB, g->beta, g->C, g->ldc, g->strideC, g->batchCount);
+    }
+    float *ta = tf32_copy(g->A, g->opA == CUBLAS_OP_N ? g->m : g->k, g->opA == CUBLAS_OP_N ? g->k : g->m, g->lda,
+                          g->strideA, g->batchCount);
+    float *tb = tf32_copy(g->B, g->opB == CUBLAS_OP_N ? g->k : g->n, g->opB == CUBLAS_OP_N ? g->n : g->k, g->ldb,
+                          g->strideB, g->batchCount);
+    cublasStatus_t st = ta == NULL || tb == NULL
+                            ? CUBLAS_STATUS_ALLOC_FAILED
+                            : sgemm_batched(g->opA, g->opB, g->m, g->n, g->k, g->alpha, ta, g->lda, g->strideA, tb,
+                                            g->ldb, g->strideB, g->beta, g->C, g->ldc, g->strideC, g->batchCount);
+    free(ta);
+    free(tb);
+    return st;
+}
+
+static int gemm_node(void *call) {
+    return (int)gemm_run(call);
+}
+
 static cublasStatus_t gemm_ex(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m,
                               int n, int k, const void *alpha, const void *A, cudaDataType Atype, int lda,
                               long long strideA, const void *B, cudaDataType Btype, int ldb, long long strideB,
@@ -510,19 +549,18 @@ static cublasStatus_t gemm_ex(cublasHandle_t handle, cublasOperation_t transa, c
     if (st != CUBLAS_STATUS_SUCCESS) {
         return st;
     }
-    if (computeType != CUBLAS_COMPUTE_32F_FAST_TF32 || a == 0.0f || k == 0) {
-        return sgemm_batched(normalize_op(transa), normalize_op(transb), m, n, k, a, A, lda, strideA, B, ldb, strideB,
-                             b, C, ldc, strideC, batchCount);
+    struct gemm_call call = {normalize_op(transa), normalize_op(transb), m, n, k, a, b, A, lda, strideA, B, ldb, strideB,
+                             C, ldc, strideC, batchCount, computeType == CUBLAS_COMPUTE_32F_FAST_TF32};
+    switch (emu_capture_call(handle->stream, gemm_node, &call, sizeof call, "cublasGemmStridedBatchedEx")) {
+    case EMU_RECORDED:
+        return CUBLAS_STATUS_SUCCESS;
+    case EMU_INVALIDATED:
+        return CUBLAS_STATUS_EXECUTION_FAILED; /* the kernel launch on an invalidated capture fails */
+    case EMU_NO_MEMORY:
+        return CUBLAS_STATUS_ALLOC_FAILED;
+    default:
+        return gemm_run(&call);
     }
-    int opA = normalize_op(transa), opB = normalize_op(transb);
-    float *ta = tf32_copy(A, opA == CUBLAS_OP_N ? m : k, opA == CUBLAS_OP_N ? k : m, lda, strideA, batchCount);
-    float *tb = tf32_copy(B, opB == CUBLAS_OP_N ? k : n, opB == CUBLAS_OP_N ? n : k, ldb, strideB, batchCount);
-    st = ta == NULL || tb == NULL ? CUBLAS_STATUS_ALLOC_FAILED
-                                  : sgemm_batched(opA, opB, m, n, k, a, ta, lda, strideA, tb, ldb, strideB, b, C, ldc,
-                                                  strideC, batchCount);
-    free(ta);
-    free(tb);
-    return st;
 }
 
 cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb,

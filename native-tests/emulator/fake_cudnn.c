@@ -4,8 +4,9 @@
  *
  * It is one part of a CPU emulation of the CUDA stack: the fake driver (libcuda.so.1, driver*.c* beside
  * this file) hands out ordinary host memory from cuMemAlloc, so every "device pointer" that reaches this
- * library (x, w, y, workspace) is a host address and is dereferenced directly. Streams are accepted and
- * ignored: every call finishes its work before it returns.
+ * library (x, w, y, workspace) is a host address and is dereferenced directly. A convolution runs before it
+ * returns, unless the handle's stream is capturing a CUDA graph: then it is recorded (its scalars and
+ * descriptors copied) and runs when the graph is replayed (emu_capture.h).
  *
  * What sagan4j reaches through JCuda's libJCudnn (which needs version `libcudnn.so.9` of libcudnn.so.9:
  * see cudnn.map):
@@ -37,6 +38,8 @@
 #include <string.h>
 
 #include "open_handles.h"
+#include "emu_capture.h"
+
 #include "tf32.h"
 
 /* ------------------------------------------------------------------ types and constants of cudnn_graph.h */
@@ -169,7 +172,7 @@ typedef void *cudaStream_t;
 
 struct cudnnContext {
     uint32_t magic;
-    cudaStream_t stream; /* accepted and ignored: all work is synchronous */
+    cudaStream_t stream; /* a convolution on a capturing stream is recorded, else it runs at once */
 };
 
 /* A 4-d tensor: n x c x h x w with element strides. */
@@ -1252,33 +1255,35 @@ static cudnnStatus_t check_call(const char *fn, cudnnHandle_t handle, const void
     return CUDNN_STATUS_SUCCESS;
 }
 
-/* y = alpha * conv(x, w) + beta * y
- *   x: N x C x H x W (xDesc), w: K x C x R x S (wDesc), y: N x K x Ho x Wo (yDesc) */
-cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t handle, const void *alpha, const cudnnTensorDescriptor_t xDesc,
-                                      const void *x, const cudnnFilterDescriptor_t wDesc, const void *w,
-                                      const cudnnConvolutionDescriptor_t convDesc, cudnnConvolutionFwdAlgo_t algo,
-                                      void *workSpace, size_t workSpaceSizeInBytes, const void *beta,
-                                      const cudnnTensorDescriptor_t yDesc, void *y) {
-    static const char fn[] = "cudnnConvolutionForward";
+/* A validated convolution with its scalars read and its descriptors copied: what runs now, or what a
+ * capture records and a replay runs (the caller's descriptors may be destroyed or reset before then). */
+typedef enum { CONV_FORWARD, CONV_BACKWARD_DATA, CONV_BACKWARD_FILTER } conv_kind;
+struct conv_call {
+    conv_kind kind;
     geometry g;
-    cudnnStatus_t st = conv_geometry(fn, xDesc, wDesc, convDesc, yDesc, &g);
-    if (st == CUDNN_STATUS_SUCCESS) {
-        st = check_call(fn, handle, alpha, beta, x, w, y, &FWD, algo, &g, workSpace, workSpaceSizeInBytes);
-    }
-    if (st != CUDNN_STATUS_SUCCESS) {
-        return st;
-    }
+    struct cudnnTensorStruct in;  /* x (forward, backward filter) or dy (backward data) */
+    struct cudnnTensorStruct out; /* y (forward), dx (backward data), or dy (backward filter) */
+    struct cudnnFilterStruct filter;
+    int tf32;
+    float alpha, beta;
+    const void *a, *b; /* forward: x, w; backward data: dy, w; backward filter: x, dy */
+    void *result;      /* y, dx or dw */
+};
+
+/* y = alpha * conv(x, w) + beta * y
+ *   x: N x C x H x W, w: K x C x R x S, y: N x K x Ho x Wo */
+static cudnnStatus_t run_forward(const struct conv_call *c) {
+    const geometry *g = &c->g;
     int ownX, ownW;
-    int tf32 = allows_tf32(convDesc);
-    const float *xp = packed_tensor(xDesc, x, tf32, &ownX);
-    const float *wp = packed_filter(wDesc, w, tf32, &ownW);
-    double *acc = malloc((size_t)g.ho * g.wo * sizeof *acc);
+    const float *xp = packed_tensor(&c->in, c->a, c->tf32, &ownX);
+    const float *wp = packed_filter(&c->filter, c->b, c->tf32, &ownW);
+    double *acc = malloc((size_t)g->ho * g->wo * sizeof *acc);
+    cudnnStatus_t st = CUDNN_STATUS_SUCCESS;
     if (xp != NULL && wp != NULL && acc != NULL) {
-        float a = *(const float *)alpha, b = *(const float *)beta;
-        for (int n = 0; n < g.n; n++) {
-            for (int k = 0; k < g.k; k++) {
-                forward_plane(&g, xp, wp, n, k, acc);
-                store_plane(yDesc, y, n, k, acc, a, b);
+        for (int n = 0; n < g->n; n++) {
+            for (int k = 0; k < g->k; k++) {
+                forward_plane(g, xp, wp, n, k, acc);
+                store_plane(&c->out, c->result, n, k, acc, c->alpha, c->beta);
             }
         }
     } else {
@@ -1291,33 +1296,19 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t handle, const void *alpha, c
 }
 
 /* dx = alpha * conv^T(dy, w) + beta * dx
- *   w: K x C x R x S (wDesc), dy: N x K x Ho x Wo (dyDesc), dx: N x C x H x W (dxDesc) */
-cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, const void *alpha, const cudnnFilterDescriptor_t wDesc,
-                                           const void *w, const cudnnTensorDescriptor_t dyDesc, const void *dy,
-                                           const cudnnConvolutionDescriptor_t convDesc,
-                                           cudnnConvolutionBwdDataAlgo_t algo, void *workSpace,
-                                           size_t workSpaceSizeInBytes, const void *beta,
-                                           const cudnnTensorDescriptor_t dxDesc, void *dx) {
-    static const char fn[] = "cudnnConvolutionBackwardData";
-    geometry g;
-    cudnnStatus_t st = conv_geometry(fn, dxDesc, wDesc, convDesc, dyDesc, &g);
-    if (st == CUDNN_STATUS_SUCCESS) {
-        st = check_call(fn, handle, alpha, beta, w, dy, dx, &BWD_DATA, algo, &g, workSpace, workSpaceSizeInBytes);
-    }
-    if (st != CUDNN_STATUS_SUCCESS) {
-        return st;
-    }
+ *   w: K x C x R x S, dy: N x K x Ho x Wo, dx: N x C x H x W */
+static cudnnStatus_t run_backward_data(const struct conv_call *c) {
+    const geometry *g = &c->g;
     int ownDy, ownW;
-    int tf32 = allows_tf32(convDesc);
-    const float *dyp = packed_tensor(dyDesc, dy, tf32, &ownDy);
-    const float *wp = packed_filter(wDesc, w, tf32, &ownW);
-    double *acc = malloc((size_t)g.h * g.w * sizeof *acc);
+    const float *dyp = packed_tensor(&c->in, c->a, c->tf32, &ownDy);
+    const float *wp = packed_filter(&c->filter, c->b, c->tf32, &ownW);
+    double *acc = malloc((size_t)g->h * g->w * sizeof *acc);
+    cudnnStatus_t st = CUDNN_STATUS_SUCCESS;
     if (dyp != NULL && wp != NULL && acc != NULL) {
-        float a = *(const float *)alpha, b = *(const float *)beta;
-        for (int n = 0; n < g.n; n++) {
-            for (int c = 0; c < g.c; c++) {
-                backward_data_plane(&g, dyp, wp, n, c, acc);
-                store_plane(dxDesc, dx, n, c, acc, a, b);
+        for (int n = 0; n < g->n; n++) {
+            for (int ch = 0; ch < g->c; ch++) {
+                backward_data_plane(g, dyp, wp, n, ch, acc);
+                store_plane(&c->out, c->result, n, ch, acc, c->alpha, c->beta);
             }
         }
     } else {
@@ -1330,40 +1321,25 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, const void *alp
 }
 
 /* dw = alpha * (dL/dw of conv)(x, dy) + beta * dw
- *   x: N x C x H x W (xDesc), dy: N x K x Ho x Wo (dyDesc), dw: K x C x R x S (dwDesc) */
-cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle, const void *alpha,
-                                             const cudnnTensorDescriptor_t xDesc,
-                                             const void *x, const cudnnTensorDescriptor_t dyDesc, const void *dy,
-                                             const cudnnConvolutionDescriptor_t convDesc,
-                                             cudnnConvolutionBwdFilterAlgo_t algo, void *workSpace,
-                                             size_t workSpaceSizeInBytes, const void *beta,
-                                             const cudnnFilterDescriptor_t dwDesc, void *dw) {
-    static const char fn[] = "cudnnConvolutionBackwardFilter";
-    geometry g;
-    cudnnStatus_t st = conv_geometry(fn, xDesc, dwDesc, convDesc, dyDesc, &g);
-    if (st == CUDNN_STATUS_SUCCESS) {
-        st = check_call(fn, handle, alpha, beta, x, dy, dw, &BWD_FILTER, algo, &g, workSpace, workSpaceSizeInBytes);
-    }
-    if (st != CUDNN_STATUS_SUCCESS) {
-        return st;
-    }
+ *   x: N x C x H x W, dy: N x K x Ho x Wo, dw: K x C x R x S */
+static cudnnStatus_t run_backward_filter(const struct conv_call *c) {
+    const geometry *g = &c->g;
     int ownX, ownDy;
-    int tf32 = allows_tf32(convDesc);
-    const float *xp = packed_tensor(xDesc, x, tf32, &ownX);
-    const float *dyp = packed_tensor(dyDesc, dy, tf32, &ownDy);
-    double *acc = malloc((size_t)g.r * g.s * sizeof *acc);
+    const float *xp = packed_tensor(&c->in, c->a, c->tf32, &ownX);
+    const float *dyp = packed_tensor(&c->out, c->b, c->tf32, &ownDy);
+    double *acc = malloc((size_t)g->r * g->s * sizeof *acc);
+    cudnnStatus_t st = CUDNN_STATUS_SUCCESS;
     if (xp != NULL && dyp != NULL && acc != NULL) {
-        float a = *(const float *)alpha, b = *(const float *)beta;
-        float *out = dw;
-        for (int k = 0; k < g.k; k++) {
-            for (int c = 0; c < g.c; c++) {
-                backward_filter_plane(&g, xp, dyp, k, c, acc);
-                for (int r = 0; r < g.r; r++) {
-                    for (int s = 0; s < g.s; s++) {
-                        float *o = out + filter_offset(dwDesc, k, c, r, s);
-                        double v = (double)a * acc[(size_t)r * g.s + s];
-                        if (b != 0.0f) { /* beta == 0: dw is not read */
-                            v += (double)b * *o;
+        float *out = c->result;
+        for (int k = 0; k < g->k; k++) {
+            for (int ch = 0; ch < g->c; ch++) {
+                backward_filter_plane(g, xp, dyp, k, ch, acc);
+                for (int r = 0; r < g->r; r++) {
+                    for (int q = 0; q < g->s; q++) {
+                        float *o = out + filter_offset(&c->filter, k, ch, r, q);
+                        double v = (double)c->alpha * acc[(size_t)r * g->s + q];
+                        if (c->beta != 0.0f) { /* beta == 0: dw is not read */
+                            v += (double)c->beta * *o;
                         }
                         *o = (float)v;
                     }
@@ -1377,6 +1353,136 @@ cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle, const void *a
     if (ownDy) free((void *)dyp);
     free(acc);
     return st;
+}
+
+static cudnnStatus_t run_conv(const struct conv_call *c) {
+    switch (c->kind) {
+    case CONV_FORWARD: return run_forward(c);
+    case CONV_BACKWARD_DATA: return run_backward_data(c);
+    default: return run_backward_filter(c);
+    }
+}
+
+static int conv_node(void *call) {
+    return (int)run_conv(call);
+}
+
+/* Completes the validated call `c` (kind and geometry set) with copies of its descriptors and scalars, then runs
+ * it now, or records it when the handle's stream is capturing. */
+static cudnnStatus_t dispatch(const char *fn, cudnnHandle_t handle, struct conv_call *c,
+                              const struct cudnnTensorStruct *in, const struct cudnnTensorStruct *out,
+                              const struct cudnnFilterStruct *filter, const struct cudnnConvolutionStruct *conv,
+                              const void *alpha, const void *beta, const void *a, const void *b, void *result) {
+    c->in = *in;
+    c->out = *out;
+    c->filter = *filter;
+    c->tf32 = allows_tf32(conv);
+    c->alpha = *(const float *)alpha;
+    c->beta = *(const float *)beta;
+    c->a = a;
+    c->b = b;
+    c->result = result;
+    switch (emu_capture_call(handle->stream, conv_node, c, sizeof *c, fn)) {
+    case EMU_RECORDED:
+        return CUDNN_STATUS_SUCCESS;
+    case EMU_INVALIDATED:
+        return fail(CUDNN_STATUS_EXECUTION_FAILED, fn, "the stream's capture was invalidated");
+    case EMU_NO_MEMORY:
+        return fail(CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED, fn, "out of host memory");
+    default:
+        return run_conv(c);
+    }
+}
+
+cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t handle, const void *alpha, const cudnnTensorDescriptor_t xDesc,
+                                      const void *x, const cudnnFilterDescriptor_t wDesc, const void *w,
+                                      const cudnnConvolutionDescriptor_t convDesc, cudnnConvolutionFwdAlgo_t algo,
+                                      void *workSpace, size_t workSpaceSizeInBytes, const void *beta,
+                                      const cudnnTensorDescriptor_t yDesc, void *y) {
+    static const char fn[] = "cudnnConvolutionForward";
+    struct conv_call c = {.kind = CONV_FORWARD};
+    cudnnStatus_t st = conv_geometry(fn, xDesc, wDesc, convDesc, yDesc, &c.g);
+    if (st == CUDNN_STATUS_SUCCESS) {
+        st = check_call(fn, handle, alpha, beta, x, w, y, &FWD, algo, &c.g, workSpace, workSpaceSizeInBytes);
+    }
+    if (st != CUDNN_STATUS_SUCCESS) {
+        return st;
+    }
+    return dispatch(fn, handle, &c, xDesc, yDesc, wDesc, convDesc, alpha, beta, x, w, y);
+}
+
+cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, const void *alpha, const cudnnFilterDescriptor_t wDesc,
+                                           const void *w, const cudnnTensorDescriptor_t dyDesc, const void *dy,
+                                           const cudnnConvolutionDescriptor_t convDesc,
+                                           cudnnConvolutionBwdDataAlgo_t algo, void *workSpace,
+                                           size_t workSpaceSizeInBytes, const void *beta,
+                                           const cudnnTensorDescriptor_t dxDesc, void *dx) {
+    static const char fn[] = "cudnnConvolutionBackwardData";
+    struct conv_call c = {.kind = CONV_BACKWARD_DATA};
+    cudnnStatus_t st = conv_geometry(fn, dxDesc, wDesc, convDesc, dyDesc, &c.g);
+    if (st == CUDNN_STATUS_SUCCESS) {
+        st = check_call(fn, handle, alpha, beta, w, dy, dx, &BWD_DATA, algo, &c.g, workSpace, workSpaceSizeInBytes);
+    }
+    if (st != CUDNN_STATUS_SUCCESS) {
+        return st;
+    }
+    return dispatch(fn, handle, &c, dyDesc, dxDesc, wDesc, convDesc, alpha, beta, dy, w, dx);
+}
+
+cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle, const void *alpha,
+                                             const cudnnTensorDescriptor_t xDesc,
+                                             const void *x, const cudnnTensorDescriptor_t dyDesc, const void *dy,
+                                             const cudnnConvolutionDescriptor_t convDesc,
+                                             cudnnConvolutionBwdFilterAlgo_t algo, void *workSpace,
+                                             size_t workSpaceSizeInBytes, const void *beta,
+                                             const cudnnFilterDescriptor_t dwDesc, void *dw) {
+    static const char fn[] = "cudnnConvolutionBackwardFilter";
+    struct conv_call c = {.kind = CONV_BACKWARD_FILTER};
+    cudnnStatus_t st = conv_geometry(fn, xDesc, dwDesc, convDesc, dyDesc, &c.g);
+    if (st == CUDNN_STATUS_SUCCESS) {
+        st = check_call(fn, handle, alpha, beta, x, dy, dw, &BWD_FILTER, algo, &c.g, workSpace, workSpaceSizeInBytes);
+    }
+    if (st != CUDNN_STATUS_SUCCESS) {
+        return st;
+    }
+    return dispatch(fn, handle, &c, xDesc, dyDesc, dwDesc, convDesc, alpha, beta, x, dy, dw);
+}
+
+/* A validated bias gradient, descriptors copied (see struct conv_call). */
+struct bias_call {
+    struct cudnnTensorStruct dyDesc, dbDesc;
+    float alpha, beta;
+    const float *dy;
+    float *db;
+};
+
+static cudnnStatus_t run_bias(const struct bias_call *c) {
+    const struct cudnnTensorStruct *dyDesc = &c->dyDesc, *dbDesc = &c->dbDesc;
+    const float *g = c->dy;
+    float *out = c->db;
+    float a = c->alpha, b = c->beta;
+    for (int k = 0; k < dyDesc->c; k++) {
+        double sum = 0;
+        for (int n = 0; n < dyDesc->n; n++) {
+            for (int h = 0; h < dyDesc->h; h++) {
+                for (int w = 0; w < dyDesc->w; w++) {
+                    sum += g[(ptrdiff_t)n * dyDesc->ns + (ptrdiff_t)k * dyDesc->cs + (ptrdiff_t)h * dyDesc->hs
+                             + (ptrdiff_t)w * dyDesc->ws];
+                }
+            }
+        }
+        float *o = out + (ptrdiff_t)k * dbDesc->cs;
+        double v = (double)a * sum;
+        if (b != 0.0f) {
+            v += (double)b * *o;
+        }
+        *o = (float)v;
+    }
+    return CUDNN_STATUS_SUCCESS;
+}
+
+static int bias_node(void *call) {
+    return (int)run_bias(call);
 }
 
 /* db = alpha * sum_{n,h,w} dy[n, k, h, w] + beta * db
@@ -1404,25 +1510,15 @@ cudnnStatus_t cudnnConvolutionBackwardBias(cudnnHandle_t handle, const void *alp
     if (alpha == NULL || beta == NULL || dy == NULL || db == NULL) {
         return fail(CUDNN_STATUS_BAD_PARAM_NULL_POINTER, fn, "alpha, beta or a data pointer is NULL");
     }
-    const float *g = dy;
-    float *out = db;
-    float a = *(const float *)alpha, b = *(const float *)beta;
-    for (int k = 0; k < dyDesc->c; k++) {
-        double sum = 0;
-        for (int n = 0; n < dyDesc->n; n++) {
-            for (int h = 0; h < dyDesc->h; h++) {
-                for (int w = 0; w < dyDesc->w; w++) {
-                    sum += g[(ptrdiff_t)n * dyDesc->ns + (ptrdiff_t)k * dyDesc->cs + (ptrdiff_t)h * dyDesc->hs
-                             + (ptrdiff_t)w * dyDesc->ws];
-                }
-            }
-        }
-        float *o = out + (ptrdiff_t)k * dbDesc->cs;
-        double v = (double)a * sum;
-        if (b != 0.0f) {
-            v += (double)b * *o;
-        }
-        *o = (float)v;
+    struct bias_call c = {*dyDesc, *dbDesc, *(const float *)alpha, *(const float *)beta, dy, db};
+    switch (emu_capture_call(handle->stream, bias_node, &c, sizeof c, fn)) {
+    case EMU_RECORDED:
+        return CUDNN_STATUS_SUCCESS;
+    case EMU_INVALIDATED:
+        return fail(CUDNN_STATUS_EXECUTION_FAILED, fn, "the stream's capture was invalidated");
+    case EMU_NO_MEMORY:
+        return fail(CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED, fn, "out of host memory");
+    default:
+        return run_bias(&c);
     }
-    return CUDNN_STATUS_SUCCESS;
 }

@@ -1,7 +1,8 @@
 // emu_selftest.cpp — checks the emulator's execution model through the driver API, with the kernels of
 // emu_selftest_kernels.cu: results of correct kernels, and the failures it must report (a race exposed by
 // the reverse thread order, a divergent shuffle, a read past an allocation, grid.sync outside a
-// cooperative launch, launch limits). Built and run by native-tests/emulator/build.sh --selftest.
+// cooperative launch, launch limits), and stream capture (record, replay, the calls a capture refuses).
+// Built and run by native-tests/emulator/build.sh --selftest.
 #include <cuda.h>
 
 #include <cmath>
@@ -126,6 +127,104 @@ int main() {
     for (unsigned w : words) poisoned = poisoned && w == 0xFFFFFFFFu;
     expect(poisoned, "static shared memory starts as 0xFF bytes in every block, not with the previous block's values");
     expect(cuMemcpyHtoD(in + 4, h.data(), N * 4) == CUDA_ERROR_INVALID_VALUE, "a copy running past its allocation is refused");
+
+    // stream capture: recorded, not run; replayed in order with the values of replay time
+    {
+        CUstream cs;
+        CK(cuStreamCreate(&cs, CU_STREAM_NON_BLOCKING));
+        float *hin, *hout;
+        CK(cuMemHostAlloc((void**)&hin, B * 256 * 4, 0));
+        CK(cuMemHostAlloc((void**)&hout, B * 4, 0));
+        for (int i = 0; i < B * 256; i++) hin[i] = h[i];
+        CUdeviceptr cin, cout;
+        CK(cuMemAlloc(&cin, B * 256 * 4)); CK(cuMemAlloc(&cout, B * 4));
+        CK(cuMemsetD32(cout, 0, B));
+        CK(cuStreamBeginCapture(cs, CU_STREAM_CAPTURE_MODE_GLOBAL));
+        CUstreamCaptureStatus status;
+        CK(cuStreamIsCapturing(cs, &status));
+        expect(status == CU_STREAM_CAPTURE_STATUS_ACTIVE, "cuStreamIsCapturing: active during a capture");
+        CK(cuMemcpyHtoDAsync(cin, hin, B * 256 * 4, cs));
+        CK(cuMemsetD32Async(cout, 0x7fc00000u, B, cs));
+        std::vector<void*> args{&cin, &cout};
+        CK(cuLaunchKernel(fn("st_block_sum"), B, 1, 1, 256, 1, 1, 0, cs, args.data(), nullptr));
+        CK(cuMemcpyDtoHAsync(hout, cout, B * 4, cs));
+        unsigned zero;
+        CK(cuMemcpyDtoHAsync(&zero, cout, 4, nullptr));
+        expect(zero == 0, "captured work does not run during the capture");
+        CUgraph graph;
+        CK(cuStreamEndCapture(cs, &graph));
+        size_t nodes = 0;
+        CK(cuGraphGetNodes(graph, nullptr, &nodes));
+        expect(nodes == 4, "the capture recorded 4 nodes (copy, memset, kernel, copy), got " + std::to_string(nodes));
+        std::vector<CUgraphNode> list(nodes);
+        CK(cuGraphGetNodes(graph, list.data(), &nodes));
+        CUgraphNodeType type;
+        CK(cuGraphNodeGetType(list[2], &type));
+        expect(type == CU_GRAPH_NODE_TYPE_KERNEL, "the third node is the kernel");
+        CUgraphExec exec;
+        CK(cuGraphInstantiate(&exec, graph, 0));
+        for (int replay = 0; replay < 2; replay++) {
+            for (int i = 0; i < B * 256; i++) hin[i] = h[i] * (replay + 2);   // the staging changes between replays
+            for (int b = 0; b < B; b++) hout[b] = NAN;
+            CK(cuGraphLaunch(exec, cs));
+            CK(cuStreamSynchronize(cs));
+            for (int b = 0; b < B; b++) {
+                double want = 0;
+                for (int i = 0; i < 256; i++) want += (float)(h[b * 256 + i] * (replay + 2));
+                expect(hout[b] == (float)want, "replay " + std::to_string(replay) + " block " + std::to_string(b) + ": " +
+                       std::to_string(hout[b]) + " vs " + std::to_string(want));
+            }
+        }
+        CK(cuGraphExecDestroy(exec));
+        CK(cuGraphDestroy(graph));
+
+        // what a real driver refuses during a GLOBAL capture, and the invalidation that follows
+        CUdeviceptr extra;
+        expect(cuStreamBeginCapture(nullptr, CU_STREAM_CAPTURE_MODE_GLOBAL) == CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED,
+               "the legacy NULL stream cannot capture");
+        CK(cuStreamBeginCapture(cs, CU_STREAM_CAPTURE_MODE_GLOBAL));
+        expect(cuStreamBeginCapture(cs, CU_STREAM_CAPTURE_MODE_GLOBAL) == CUDA_ERROR_ILLEGAL_STATE, "a capturing stream cannot begin again");
+        CK(cuLaunchKernel(fn("st_block_sum"), B, 1, 1, 256, 1, 1, 0, cs, args.data(), nullptr));
+        expect(cuMemAlloc(&extra, 256) == CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, "cuMemAlloc during a capture is refused");
+        CK(cuStreamIsCapturing(cs, &status));
+        expect(status == CU_STREAM_CAPTURE_STATUS_INVALIDATED, "the refused call invalidated the capture");
+        expect(cuLaunchKernel(fn("st_block_sum"), B, 1, 1, 256, 1, 1, 0, cs, args.data(), nullptr) == CUDA_ERROR_STREAM_CAPTURE_INVALIDATED,
+               "work queued after the invalidation fails");
+        CUgraph none = (CUgraph)&status;
+        expect(cuStreamEndCapture(cs, &none) == CUDA_ERROR_STREAM_CAPTURE_INVALIDATED && none == nullptr,
+               "cuStreamEndCapture after an invalidation fails and returns no graph");
+        expect(cuStreamEndCapture(cs, &none) == CUDA_ERROR_ILLEGAL_STATE, "the failed end still ended the capture");
+
+        CK(cuStreamBeginCapture(cs, CU_STREAM_CAPTURE_MODE_GLOBAL));
+        expect(cuStreamSynchronize(cs) == CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, "synchronising a capturing stream is refused");
+        expect(cuStreamEndCapture(cs, &none) == CUDA_ERROR_STREAM_CAPTURE_INVALIDATED, "... and invalidates the capture");
+        CK(cuStreamBeginCapture(cs, CU_STREAM_CAPTURE_MODE_GLOBAL));
+        expect(cuCtxSynchronize() == CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, "cuCtxSynchronize during a capture is refused");
+        expect(cuStreamEndCapture(cs, &none) == CUDA_ERROR_STREAM_CAPTURE_INVALIDATED, "... and invalidates the capture");
+        CK(cuStreamBeginCapture(cs, CU_STREAM_CAPTURE_MODE_GLOBAL));
+        expect(cuMemcpyHtoDAsync(cin, h.data(), 256, cs) == CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED,
+               "an async copy from pageable host memory is refused in a capture");
+        expect(cuStreamEndCapture(cs, &none) == CUDA_ERROR_STREAM_CAPTURE_INVALIDATED, "... and invalidates the capture");
+        CK(cuStreamBeginCapture(cs, CU_STREAM_CAPTURE_MODE_GLOBAL));
+        expect(cuMemcpyHtoD(cin, hin, 256) == CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, "a synchronous copy during a capture is refused");
+        expect(cuStreamEndCapture(cs, &none) == CUDA_ERROR_STREAM_CAPTURE_INVALIDATED, "... and invalidates the capture");
+        CK(cuStreamBeginCapture(cs, CU_STREAM_CAPTURE_MODE_GLOBAL));
+        CUstreamCaptureMode mode = CU_STREAM_CAPTURE_MODE_RELAXED;
+        CK(cuThreadExchangeStreamCaptureMode(&mode));
+        expect(cuMemAlloc(&extra, 256) == CUDA_SUCCESS, "a thread whose own mode is RELAXED may allocate during its capture");
+        CK(cuThreadExchangeStreamCaptureMode(&mode));
+        expect(mode == CU_STREAM_CAPTURE_MODE_RELAXED, "cuThreadExchangeStreamCaptureMode returns the previous mode");
+        CK(cuStreamEndCapture(cs, &graph));
+        CK(cuGraphDestroy(graph));
+        CK(cuMemFree(extra));
+        CK(cuStreamBeginCapture(cs, CU_STREAM_CAPTURE_MODE_RELAXED));
+        expect(cuMemAlloc(&extra, 256) == CUDA_SUCCESS, "a RELAXED capture allows cuMemAlloc");
+        CK(cuStreamEndCapture(cs, &graph));
+        CK(cuGraphDestroy(graph));
+        CK(cuMemFree(extra));
+        CK(cuMemFreeHost(hin)); CK(cuMemFreeHost(hout));
+        CK(cuStreamDestroy(cs));
+    }
 
     printf("%s: %d checks, %d failed (thread order %s)\n", failures ? "FAIL" : "PASS", checks, failures, reverse ? "reverse" : "forward");
     return failures ? 1 : 0;

@@ -23,7 +23,7 @@ import sagan4j.testing.ChildJvm;
  * Every native handle sagan4j makes is closed by its owner: a child JVM opens a CUDA backend, trains tiny for 4
  * steps (a timer around the last), closes the backend and exits; the emulator's report at exit
  * (SAGAN4J_EMU_HANDLE_REPORT, written by open_handles.h in libcuda.so.1, libcublas.so.13 and libcudnn.so.9) must
- * show, for every kind — primary-context retains, streams, events, modules, device buffers, graphs, cuBLAS
+ * show, for every kind — primary-context retains, streams, events, modules, device buffers, graphs and graph execs (training captures its steps), pinned host buffers, cuBLAS
  * handles, cuDNN handles and tensor/filter/convolution descriptors — as many destroyed as created, and the kinds
  * a training step uses must have been created at all (so the bookkeeping is live). The control run leaves one
  * device buffer and one event open on purpose, and the report must name exactly those two.
@@ -65,7 +65,8 @@ class LeakReportNativeTest {
         });
         assertEquals("", open.toString(), "left open at exit");
         for (String used : List.of("libcuda.so.1 primary context retain", "libcuda.so.1 stream", "libcuda.so.1 event",
-                "libcuda.so.1 module", "libcuda.so.1 device buffer", "libcublas.so.13 cuBLAS handle", "libcudnn.so.9 cuDNN handle",
+                "libcuda.so.1 module", "libcuda.so.1 device buffer", "libcuda.so.1 graph", "libcuda.so.1 graph exec",
+                "libcuda.so.1 pinned host buffer", "libcublas.so.13 cuBLAS handle", "libcudnn.so.9 cuDNN handle",
                 "libcudnn.so.9 tensor descriptor", "libcudnn.so.9 filter descriptor", "libcudnn.so.9 convolution descriptor")) {
             assertTrue(r.containsKey(used) && r.get(used)[0] > 0, used + " was never created: the bookkeeping is not live (" + r.keySet() + ")");
         }

@@ -11,6 +11,7 @@ import sagan4j.bench.StepBench;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.DeviceCounters;
 import sagan4j.cuda.Gpu;
+import sagan4j.cuda.StepGraph;
 import sagan4j.models.GanConfig;
 
 /**
@@ -29,15 +30,22 @@ class StepCountsNativeTest {
 
     /**
      * Ceilings, per D step and per G step: kernels, library calls, H→D, D→H, D→D copies, syncs (measured on the
-     * emulator, 2026-12-01, cuDNN convolutions and cuBLAS GEMMs; every upload still synchronises the stream).
-     * Issue 10's kernel fixes raised the kernel counts by one each (traced on the emulator): the D step's
-     * embedding gradient now sorts the labels by class first (cbn_labels_by_class, then one thread per (k, d)
-     * over its class's rows, instead of every thread scanning all B labels), and the G step's 1-channel output
-     * conv spreads its bias gradient over many blocks and adds their partials in a second, fixed-order pass.
-     * The split depends on the SM count (the emulator has 4): on a large GPU more layers split.
+     * emulator, 2026-12-01, cuDNN convolutions and cuBLAS GEMMs). Changed by issue 10:
+     * <ul>
+     *   <li>the device loss and pinned uploads: +1 kernel per step (gan_loss_f32, which computes the loss, its
+     *       gradient and the summary on the device), −1 H→D copy (the loss gradient is no longer uploaded) and
+     *       5 / 3 fewer syncs (uploads go through pinned staging without waiting; what is left is the summary's
+     *       read-back and the bench's own synchronize);</li>
+     *   <li>the kernel fixes: +1 kernel per step (traced on the emulator): the D step's embedding gradient
+     *       sorts the labels by class first (cbn_labels_by_class, then one thread per (k, d) over its class's
+     *       rows, instead of every thread scanning all B labels), and the G step's 1-channel output conv spreads
+     *       its bias gradient over many blocks and adds their partials in a second, fixed-order pass. The split
+     *       depends on the SM count (the emulator has 4): on a large GPU more layers split.</li>
+     * </ul>
+     * Before: D {296, 65, 5, 1, 15, 7}, G {370, 76, 3, 1, 18, 5}.
      */
-    static final long[] D_CEILING = {297, 65, 5, 1, 15, 7};
-    static final long[] G_CEILING = {371, 76, 3, 1, 18, 5};
+    static final long[] D_CEILING = {298, 65, 4, 1, 15, 2};
+    static final long[] G_CEILING = {372, 76, 2, 1, 18, 2};
 
     @AfterAll
     static void close() {
@@ -46,11 +54,35 @@ class StepCountsNativeTest {
 
     @Test
     void tinyStepStaysUnderItsCeilings() {
-        StepBench.Result r = StepBench.run(CUDA.get(), GanConfig.preset("tiny"), 4, 3, 1);
+        CudaBackend be = CUDA.get();
+        be.setGraphCapture(false); // op by op: what each step launches
+        StepBench.Result r;
+        try {
+            r = StepBench.run(be, GanConfig.preset("tiny"), 4, 3, 1);
+        } finally {
+            be.setGraphCapture(true);
+        }
         System.out.println("tiny batch 4, D step: " + r.dCounts());
         System.out.println("tiny batch 4, G step: " + r.gCounts());
         check("D step", r.dCounts(), D_CEILING);
         check("G step", r.gCounts(), G_CEILING);
+    }
+
+    /** Captured (the default on CUDA): a warm step is one graph launch plus the work left outside the graph. */
+    @Test
+    void aCapturedStepIsOneGraphLaunch() {
+        // warm-ups: 2 uncaptured runs per step, the captures, and one more uncaptured G step: its first capture
+        // misses memory the D step's graph now keeps (see StepGraph.CAPTURE_ATTEMPTS)
+        StepBench.Result r = StepBench.run(CUDA.get(), GanConfig.preset("tiny"), 4, StepGraph.WARMUPS + 2, 1);
+        System.out.println("tiny batch 4, captured D step: " + r.dCounts() + "; " + r.dCapture());
+        System.out.println("tiny batch 4, captured G step: " + r.gCounts() + "; " + r.gCapture());
+        for (DeviceCounters.Snapshot c : new DeviceCounters.Snapshot[] {r.dCounts(), r.gCounts()}) {
+            assertEquals(1, c.graphLaunches(), "one graph launch per step: " + c);
+            assertEquals(0, c.allocations(), "no cuMemAlloc in a warm step: " + c);
+            assertEquals(0, c.libraryCalls(), "every GEMM and convolution is inside the graph: " + c);
+        }
+        assertTrue(r.dCapture().startsWith("captured"), r.dCapture());
+        assertTrue(r.gCapture().startsWith("captured"), r.gCapture());
     }
 
     private static void check(String what, DeviceCounters.Snapshot c, long[] ceiling) {

@@ -58,6 +58,16 @@ public abstract class Backend implements AutoCloseable {
         doUpload(dst, data);
     }
 
+    /** Overwrites an int32 tensor (labels) with host data of the same size. */
+    public final void upload(int[] data, Tensor dst) {
+        requireOwned("upload", "dst", dst);
+        if (dst.dtype() != DType.INT32) {
+            throw new ShapeException("upload: dst must be int32 for int data, got " + dst.dtype().label());
+        }
+        requireLength("upload", data.length, dst.shape());
+        doUpload(dst, data);
+    }
+
     public final float[] toHostFloats(Tensor t) {
         requireFloat("toHostFloats", "t", t);
         return doDownloadFloats(t);
@@ -395,6 +405,40 @@ public abstract class Backend implements AutoCloseable {
 
     /** Optimiser updates: Adam and the EMA of weights (see {@link OptimOps}). */
     public abstract OptimOps optim();
+
+    /** The GAN losses, their logit gradient and the step's summary, on the device (see {@link GanLossOps}). */
+    public abstract GanLossOps ganLoss();
+
+    // ---------------------------------------------------------------- captured regions (CUDA graphs)
+
+    /**
+     * Runs {@code work}: a region that queues the same operations on the same tensors every time it runs with an
+     * equal {@code key} (so the key names what the work depends on, such as the batch shape). Its inputs must be
+     * copied into fixed tensors before the call and its results read from fixed tensors after it; inside, it must
+     * not upload, download or synchronise. A backend with CUDA graphs turned on ({@link #setGraphCapture})
+     * captures the region once and replays the graph after that; the others, and CUDA with graphs off, just run it.
+     */
+    public void captureOrRun(Object key, Runnable work) {
+        work.run();
+    }
+
+    /** Turns capturing {@link #captureOrRun} regions on or off where the backend can (CUDA); a no-op elsewhere. */
+    public void setGraphCapture(boolean on) {
+    }
+
+    /** Whether {@link #captureOrRun} regions are captured (false on the CPU backends). */
+    public boolean graphCapture() {
+        return false;
+    }
+
+    /** Destroys the captured regions whose keys match (their owner is closing); a no-op where nothing is captured. */
+    public void dropCaptures(java.util.function.Predicate<Object> keys) {
+    }
+
+    /** What became of the region {@code key} (captured or why not), or null where nothing is captured. */
+    public String captureReport(Object key) {
+        return null;
+    }
 
     // ---------------------------------------------------------------- backend side
 

@@ -28,7 +28,7 @@ public final class StepBench {
     /** One measured configuration. Times in milliseconds. */
     public record Result(String preset, int batch, String device, int steps, double dMedianMs, double gMedianMs,
                          double dMinMs, double gMinMs, long peakRssBytes, long gParams, long dParams, double[] splitMs,
-                         DeviceCounters.Snapshot dCounts, DeviceCounters.Snapshot gCounts) {
+                         DeviceCounters.Snapshot dCounts, DeviceCounters.Snapshot gCounts, String dCapture, String gCapture) {
         public double stepMs() {
             return dMedianMs + gMedianMs;
         }
@@ -49,13 +49,15 @@ public final class StepBench {
             if (dCounts == null) {
                 return "";
             }
-            return ",\"d_step_counts\":" + json(dCounts) + ",\"g_step_counts\":" + json(gCounts);
+            return ",\"d_step_counts\":" + json(dCounts) + ",\"g_step_counts\":" + json(gCounts)
+                    + ",\"d_step_graph\":\"" + dCapture + "\",\"g_step_graph\":\"" + gCapture + "\"";
         }
 
         private static String json(DeviceCounters.Snapshot c) {
             return String.format(Locale.ROOT, "{\"kernels\":%d,\"library_calls\":%d,\"copies_to_device\":%d,"
-                    + "\"copies_to_host\":%d,\"copies_on_device\":%d,\"syncs\":%d,\"allocations\":%d}", c.kernels(),
-                    c.libraryCalls(), c.copiesToDevice(), c.copiesToHost(), c.copiesOnDevice(), c.syncs(), c.allocations());
+                    + "\"copies_to_host\":%d,\"copies_on_device\":%d,\"syncs\":%d,\"allocations\":%d,\"graph_launches\":%d}",
+                    c.kernels(), c.libraryCalls(), c.copiesToDevice(), c.copiesToHost(), c.copiesOnDevice(), c.syncs(),
+                    c.allocations(), c.graphLaunches());
         }
 
         private String splitJson() {
@@ -125,12 +127,13 @@ public final class StepBench {
             DeviceCounters.Snapshot dCounts = null, gCounts = null;
             for (int i = 0; i < steps; i++) {
                 Batch real = realBatch(cfg, batch, rng);
-                // the GPU work of the first timed step, counted (the step's own synchronize included)
+                // the GPU work of the last timed step, counted (the step's own synchronize included): with CUDA
+                // graphs, a replay once the warm-ups and captures are behind
                 DeviceCounters.Snapshot c0 = DeviceCounters.snapshot();
                 dms[i] = timed(be, () -> step.dStep(real));
                 DeviceCounters.Snapshot c1 = DeviceCounters.snapshot();
                 gms[i] = timed(be, () -> step.gStep(batch));
-                if (cuda && i == 0) {
+                if (cuda && i == steps - 1) {
                     dCounts = c1.minus(c0);
                     gCounts = DeviceCounters.snapshot().minus(c1);
                 }
@@ -149,8 +152,14 @@ public final class StepBench {
             }
             return new Result(cfg.preset(), batch, be.describe(), steps, BenchRunner.median(dms), BenchRunner.median(gms),
                     min(dms), min(gms), peakRss(), step.generator().parameterCount(), step.discriminator().parameterCount(),
-                    perStep, dCounts, gCounts);
+                    perStep, dCounts, gCounts, report(be, step.dRegion(batch)), report(be, step.gRegion(batch)));
         }
+    }
+
+    /** Whether a step's region was captured (and its graph's nodes), as the backend says. */
+    private static String report(Backend be, Object region) {
+        String r = be.captureReport(region);
+        return r != null ? r : be.graphCapture() ? "not run" : "not captured (CUDA graphs off)";
     }
 
     private static double min(double[] a) {

@@ -58,6 +58,9 @@ final class BenchStepCommand implements Callable<Integer> {
     @Option(names = "--tf32", arity = "1", defaultValue = "true", paramLabel = "true|false",
             description = "TF32 for cuBLAS GEMMs and cuDNN convolutions, as training (default: ${DEFAULT-VALUE}; CUDA only)")
     boolean tf32;
+    @Option(names = "--cuda-graphs", defaultValue = "true", arity = "1", paramLabel = "true|false",
+            description = "cuda: capture the D and G steps as CUDA graphs and replay them (default: ${DEFAULT-VALUE})")
+    boolean cudaGraphs;
 
     @Option(names = "--peer-script", paramLabel = "FILE", description = "the peer script (default: bench/peers/torch_step.py)")
     Path peerScript;
@@ -84,6 +87,7 @@ final class BenchStepCommand implements Callable<Integer> {
         try (Backend be = Devices.open(device)) {
             be.setGemmMath(tf32 ? GemmMath.TF32 : GemmMath.FP32);
             describe = be.describe() + (be.gemmMath() == GemmMath.TF32 ? ", TF32" : "");
+            be.setGraphCapture(cudaGraphs);
             threads = be instanceof OneDnnBackend ? OneDnnBackend.threads() : Runtime.getRuntime().availableProcessors();
             for (int r = 0; r < rounds; r++) {
                 StepBench.Result res = StepBench.run(be, cfg, batch, warmup, steps);
@@ -134,6 +138,7 @@ final class BenchStepCommand implements Callable<Integer> {
         if (r.dCounts() != null) {
             sb.append("GPU work per D step: ").append(r.dCounts()).append('\n');
             sb.append("GPU work per G step: ").append(r.gCounts()).append('\n');
+            sb.append("D step ").append(r.dCapture()).append("; G step ").append(r.gCapture()).append('\n');
         }
         if (r.splitMs() != null) {
             double[] m = r.splitMs();

@@ -41,6 +41,7 @@ public final class CpuBackend extends Backend {
     private final CpuSpectralNorm spectralNorm = new CpuSpectralNorm(this);
 
     private final CpuOptim optim = new CpuOptim(this);
+    private final CpuGanLoss ganLoss = new CpuGanLoss(this);
 
     @Override
     public String name() {
@@ -96,6 +97,11 @@ public final class CpuBackend extends Backend {
     @Override
     public OptimOps optim() {
         return optim;
+    }
+
+    @Override
+    public sagan4j.backend.GanLossOps ganLoss() {
+        return ganLoss;
     }
 
     @Override

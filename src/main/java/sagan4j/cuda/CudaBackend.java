@@ -20,6 +20,7 @@ import sagan4j.backend.Tensor;
 import sagan4j.cuda.conv.CudaConv;
 import sagan4j.cuda.attention.CudaAttention;
 import sagan4j.cuda.condbatchnorm.CudaCondBatchNorm;
+import sagan4j.cuda.ganloss.CudaGanLoss;
 import sagan4j.cuda.gemm.CublasGemm;
 import sagan4j.cuda.gemm.GemmPath;
 import sagan4j.cuda.gemm.TiledGemm;
@@ -71,6 +72,11 @@ public final class CudaBackend extends Backend {
     private CudaCondBatchNorm condBatchNorm;
     private CudaSpectralNorm spectralNorm;
     private CudaOptim optim;
+    private CudaGanLoss ganLoss;
+    private final PinnedStaging staging = new PinnedStaging();
+    private StepGraph graphs;
+    private boolean graphCapture = true;
+    private boolean capturing;
     private boolean closed;
 
     /**
@@ -245,6 +251,55 @@ public final class CudaBackend extends Backend {
         return optim;
     }
 
+    /** Captured regions: CUDA graphs through {@link StepGraph}, on unless {@link #setGraphCapture}(false). */
+    @Override
+    public void captureOrRun(Object key, Runnable work) {
+        if (!graphCapture) {
+            work.run();
+            return;
+        }
+        if (graphs == null) {
+            graphs = new StepGraph(ctx.stream(), allocator, on -> capturing = on);
+        }
+        graphs.run(key, work);
+    }
+
+    @Override
+    public void setGraphCapture(boolean on) {
+        graphCapture = on;
+    }
+
+    @Override
+    public boolean graphCapture() {
+        return graphCapture;
+    }
+
+    @Override
+    public void dropCaptures(java.util.function.Predicate<Object> keys) {
+        if (graphs != null) {
+            graphs.drop(keys);
+        }
+    }
+
+    @Override
+    public String captureReport(Object key) {
+        StepGraph.Info info = graphs == null ? null : graphs.info(key);
+        return info == null ? null : info.toString();
+    }
+
+    /** The CUDA graph of region {@code key}, or null when it never ran captured or uncaptured. */
+    public StepGraph.Info captureInfo(Object key) {
+        return graphs == null ? null : graphs.info(key);
+    }
+
+    @Override
+    public CudaGanLoss ganLoss() {
+        if (ganLoss == null) {
+            ganLoss = new CudaGanLoss(this);
+        }
+        return ganLoss;
+    }
+
     @Override
     public void close() {
         if (closed) {
@@ -252,6 +307,10 @@ public final class CudaBackend extends Backend {
         }
         closed = true;
         ctx.synchronize(); // makes the context current on this thread first
+        if (graphs != null) {
+            graphs.close();
+        }
+        staging.close();
         if (condBatchNorm != null) {
             condBatchNorm.close();
         }
@@ -278,18 +337,25 @@ public final class CudaBackend extends Backend {
         return t.storage(CudaStorage.class).ptr();
     }
 
+    // Uploads go through pinned staging (the host array may change as soon as we return, and the stream does
+    // not wait). Inside a captured region an upload would be captured reading the staging slot at replay time,
+    // when it holds another upload's data: refused, which fails the capture (the region then runs uncaptured).
     @Override
     protected void doUpload(Tensor dst, float[] data) {
-        cuMemcpyHtoDAsync(p(dst), Pointer.to(data), dst.bytes(), ctx.stream());
-        DeviceCounters.copyToDevice();
-        ctx.synchronize(); // the host array may change as soon as we return
+        refuseWhileCapturing();
+        staging.upload(p(dst), data, dst.bytes(), ctx.stream());
     }
 
     @Override
     protected void doUpload(Tensor dst, int[] data) {
-        cuMemcpyHtoDAsync(p(dst), Pointer.to(data), dst.bytes(), ctx.stream());
-        DeviceCounters.copyToDevice();
-        ctx.synchronize();
+        refuseWhileCapturing();
+        staging.upload(p(dst), data, dst.bytes(), ctx.stream());
+    }
+
+    private void refuseWhileCapturing() {
+        if (capturing) {
+            throw new IllegalStateException("an upload inside a captured region (copy inputs into fixed tensors before it)");
+        }
     }
 
     @Override

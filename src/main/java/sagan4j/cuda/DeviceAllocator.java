@@ -23,6 +23,16 @@ import jcuda.driver.CUresult;
  * <p>Reuse is safe without events because every op of a backend runs on one stream: a block freed
  * on the host and handed out again is only touched by kernels queued after the ones that used it.
  * When cuMemAlloc runs out of memory, the cache is emptied and the allocation tried once more.
+ *
+ * <p>Captured CUDA graphs ({@link StepGraph}) get a private {@link GraphPool}, as PyTorch's graphs do: while a
+ * capture is under way ({@link #beginCapture}) blocks are served from that pool's free blocks, then from the
+ * cache (a warm step's sizes are all cached after its uncaptured warm-up runs), never from cuMemAlloc (which a
+ * capture forbids): a miss throws. A block handed out during the capture, or used during it (its address
+ * read: {@link Block#ptr()}; a block made before the capture and used inside it, such as a module's scratch
+ * or cuDNN's workspace), belongs to the pool for the graph's life: when its tensor is freed, even long after the capture, it returns to the pool's free list, which only
+ * that graph's (re)captures draw from, so no other tensor is ever given memory the graph's replays write.
+ * Closing the pool (the graph is destroyed) returns its free blocks to the cache and makes its live ones
+ * ordinary blocks again.
  */
 public final class DeviceAllocator implements AutoCloseable {
     private static final long SMALL = 1 << 20;
@@ -35,6 +45,9 @@ public final class DeviceAllocator implements AutoCloseable {
     private final CudaContext ctx;
     private final Map<Long, ArrayDeque<CUdeviceptr>> free = new HashMap<>();
     private final Set<Block> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Map<Block, GraphPool> poolOf = new IdentityHashMap<>();
+    private final Set<GraphPool> pools = Collections.newSetFromMap(new IdentityHashMap<>());
+    private volatile GraphPool capturing;
     private long liveBytes;
     private long cachedBytes;
     private long peakBytes;
@@ -66,19 +79,26 @@ public final class DeviceAllocator implements AutoCloseable {
             throw new IllegalStateException("device allocator already closed");
         }
         long cls = sizeClass(bytes);
-        ArrayDeque<CUdeviceptr> list = free.get(cls);
-        CUdeviceptr p;
-        if (list != null && !list.isEmpty()) {
-            p = list.pop();
+        CUdeviceptr p = capturing != null ? pop(capturing.free, cls) : null;
+        if (p == null) {
+            p = pop(free, cls);
+        }
+        if (p != null) {
             cachedBytes -= cls;
             cacheHits++;
+        } else if (capturing != null) {
+            throw new CaptureMiss("a captured region needs a new device block of " + cls + " bytes, which the "
+                    + "cache does not hold (cuMemAlloc is not allowed during a capture; run the region uncaptured first)");
         } else {
             p = deviceAlloc(cls);
         }
         liveBytes += cls;
         peakBytes = Math.max(peakBytes, liveBytes);
-        Block b = new Block(p, cls);
+        Block b = new Block(p, cls, this);
         live.add(b);
+        if (capturing != null) {
+            poolOf.put(b, capturing);
+        }
         return b;
     }
 
@@ -112,19 +132,63 @@ public final class DeviceAllocator implements AutoCloseable {
         }
         liveBytes -= b.bytes;
         cachedBytes += b.bytes;
-        free.computeIfAbsent(b.bytes, k -> new ArrayDeque<>()).push(b.ptr);
+        GraphPool pool = poolOf.remove(b);
+        (pool != null ? pool.free : free).computeIfAbsent(b.bytes, k -> new ArrayDeque<>()).push(b.ptr);
+    }
+
+    private static CUdeviceptr pop(Map<Long, ArrayDeque<CUdeviceptr>> lists, long cls) {
+        ArrayDeque<CUdeviceptr> list = lists.get(cls);
+        return list != null && !list.isEmpty() ? list.pop() : null;
+    }
+
+    /** A new private pool for one captured graph; close it with {@link #closePool} when the graph is destroyed. */
+    public synchronized GraphPool newPool() {
+        GraphPool pool = new GraphPool();
+        pools.add(pool);
+        return pool;
+    }
+
+    /** From now until {@link #endCapture}, blocks come from {@code pool}, then the cache, never from cuMemAlloc. */
+    public synchronized void beginCapture(GraphPool pool) {
+        if (capturing != null) {
+            throw new IllegalStateException("a capture is already under way");
+        }
+        if (!pools.contains(pool)) {
+            throw new IllegalStateException("the graph pool was closed");
+        }
+        capturing = pool;
+    }
+
+    public synchronized void endCapture() {
+        capturing = null;
+    }
+
+    /** The graph is gone: its free blocks go back to the cache, its live ones become ordinary blocks. */
+    public synchronized void closePool(GraphPool pool) {
+        if (!pools.remove(pool)) {
+            return;
+        }
+        pool.free.forEach((cls, list) -> free.computeIfAbsent(cls, k -> new ArrayDeque<>()).addAll(list));
+        pool.free.clear();
+        poolOf.values().removeIf(p -> p == pool);
+    }
+
+    /** Blocks of {@code pool}: held by live tensors, and free in its list. */
+    public synchronized long poolBlocks(GraphPool pool) {
+        return poolOf.values().stream().filter(p -> p == pool).count()
+                + pool.free.values().stream().mapToLong(ArrayDeque::size).sum();
     }
 
     /** Gives every cached (unused) block back to the driver. */
     public synchronized void releaseCached() {
         ctx.ensureCurrent();
-        for (ArrayDeque<CUdeviceptr> list : free.values()) {
-            for (CUdeviceptr p : list) {
+        for (Map.Entry<Long, ArrayDeque<CUdeviceptr>> e : free.entrySet()) {
+            for (CUdeviceptr p : e.getValue()) {
                 cuMemFree(p);
+                cachedBytes -= e.getKey();
             }
         }
-        free.clear();
-        cachedBytes = 0;
+        free.clear(); // a graph pool's free blocks stay: its graph's replays write them
     }
 
     public synchronized Stats stats() {
@@ -135,9 +199,13 @@ public final class DeviceAllocator implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (!closed) {
+            pools.forEach(pool -> pool.free.values().forEach(list -> list.forEach(p -> cuMemFree(p))));
+            pools.clear();
+            poolOf.clear();
+            capturing = null;
             releaseCached();
             for (Block b : live) {
-                cuMemFree(b.ptr());
+                cuMemFree(b.ptr);
             }
             live.clear();
             liveBytes = 0;
@@ -145,7 +213,40 @@ public final class DeviceAllocator implements AutoCloseable {
         }
     }
 
-    /** A device allocation of {@code bytes} (its size class) at {@code ptr}. */
-    public record Block(CUdeviceptr ptr, long bytes) {
+    /** A capture asked for a block the cache does not hold: running the region uncaptured once more caches it. */
+    public static final class CaptureMiss extends IllegalStateException {
+        CaptureMiss(String message) {
+            super(message);
+        }
+    }
+
+    /** The private memory of one captured graph (see the class comment); opaque outside the allocator. */
+    public static final class GraphPool {
+        private final Map<Long, ArrayDeque<CUdeviceptr>> free = new HashMap<>();
+
+        private GraphPool() {
+        }
+    }
+
+    /** During a capture: the graph uses {@code b}, so it joins the capture's pool (unless a graph has it already). */
+    private void used(Block b) {
+        if (capturing == null) {
+            return;
+        }
+        synchronized (this) {
+            if (capturing != null && live.contains(b) && !poolOf.containsKey(b)) {
+                poolOf.put(b, capturing);
+            }
+        }
+    }
+
+    /** A device allocation of {@code bytes} (its size class) at {@code ptr}, from {@code owner}. */
+    public record Block(CUdeviceptr ptr, long bytes, DeviceAllocator owner) {
+        /** The device address; read during a capture, it gives the block to the graph (see {@link DeviceAllocator}). */
+        @Override
+        public CUdeviceptr ptr() {
+            owner.used(this);
+            return ptr;
+        }
     }
 }

@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Counts what sagan4j asks of the GPU, process-wide (the driver is process-wide too): kernel launches,
  * library calls (cuBLAS GEMMs, cuDNN convolutions), host↔device and device↔device copies, stream
- * synchronisations and device allocations. At SAGAN-32 sizes a train step is hundreds of small kernels whose
+ * synchronisations, device allocations and CUDA graph launches (work captured into a graph counts when it is
+ * captured, a replay counts as one graph launch). At SAGAN-32 sizes a train step is hundreds of small kernels whose
  * launch gaps cost more than their arithmetic, so these counts, not only times, say what a fusion bought. They
  * are exact and machine-independent (the same on the emulator as on a GPU), which is what lets a test hold a
  * step's counts to a ceiling. Take a {@link #snapshot()} before and after the work and subtract.
@@ -18,34 +19,37 @@ public final class DeviceCounters {
     private static final LongAdder COPIES_ON_DEVICE = new LongAdder();
     private static final LongAdder SYNCS = new LongAdder();
     private static final LongAdder ALLOCATIONS = new LongAdder();
+    private static final LongAdder GRAPH_LAUNCHES = new LongAdder();
 
     private DeviceCounters() {
     }
 
     /** The counts at one moment; {@link #minus} gives what happened in between two. */
     public record Snapshot(long kernels, long libraryCalls, long copiesToDevice, long copiesToHost, long copiesOnDevice,
-                           long syncs, long allocations) {
+                           long syncs, long allocations, long graphLaunches) {
         public Snapshot minus(Snapshot before) {
             return new Snapshot(kernels - before.kernels, libraryCalls - before.libraryCalls,
                     copiesToDevice - before.copiesToDevice, copiesToHost - before.copiesToHost,
-                    copiesOnDevice - before.copiesOnDevice, syncs - before.syncs, allocations - before.allocations);
+                    copiesOnDevice - before.copiesOnDevice, syncs - before.syncs, allocations - before.allocations,
+                    graphLaunches - before.graphLaunches);
         }
 
-        /** Kernels plus library calls: what reaches the GPU's queue as separate work. */
+        /** Kernels, library calls and graph launches: what reaches the GPU's queue as separate work. */
         public long launches() {
-            return kernels + libraryCalls;
+            return kernels + libraryCalls + graphLaunches;
         }
 
         @Override
         public String toString() {
             return kernels + " kernels, " + libraryCalls + " library calls, " + copiesToDevice + " H→D / " + copiesToHost
-                    + " D→H / " + copiesOnDevice + " D→D copies, " + syncs + " syncs, " + allocations + " cuMemAlloc";
+                    + " D→H / " + copiesOnDevice + " D→D copies, " + syncs + " syncs, " + allocations + " cuMemAlloc"
+                    + (graphLaunches > 0 ? ", " + graphLaunches + " graph launches" : "");
         }
     }
 
     public static Snapshot snapshot() {
         return new Snapshot(KERNELS.sum(), LIBRARY_CALLS.sum(), COPIES_TO_DEVICE.sum(), COPIES_TO_HOST.sum(),
-                COPIES_ON_DEVICE.sum(), SYNCS.sum(), ALLOCATIONS.sum());
+                COPIES_ON_DEVICE.sum(), SYNCS.sum(), ALLOCATIONS.sum(), GRAPH_LAUNCHES.sum());
     }
 
     static void kernel() {
@@ -75,6 +79,11 @@ public final class DeviceCounters {
 
     static void allocation() {
         ALLOCATIONS.increment();
+    }
+
+    /** One replay of a captured graph (its kernels are not counted one by one: that is what the graph saves). */
+    static void graphLaunch() {
+        GRAPH_LAUNCHES.increment();
     }
 
     /** For the cooperative launch in {@code cuda.spectralnorm}, which does not go through {@link KernelLibrary#launch}. */

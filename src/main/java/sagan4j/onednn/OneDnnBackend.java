@@ -47,6 +47,7 @@ public final class OneDnnBackend extends Backend {
     private final OneDnnAttention attention;
     private final JavaSpectralNorm spectralNorm = new JavaSpectralNorm(this);
     private final JavaOptim optim = new JavaOptim(this);
+    private final JavaGanLoss ganLoss = new JavaGanLoss(this);
     private String isa;
 
     private OneDnnBackend(Dnnl dnnl) {
@@ -157,6 +158,11 @@ public final class OneDnnBackend extends Backend {
     /** oneDNN memory objects and primitives alive (cached per convolution shape; none after close). */
     int liveNativeHandles() {
         return dnnl.liveHandles();
+    }
+
+    @Override
+    public sagan4j.backend.GanLossOps ganLoss() {
+        return ganLoss;
     }
 
     /** Time spent in oneDNN and in copies to and from it so far (bench step's breakdown). */

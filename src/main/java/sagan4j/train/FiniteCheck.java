@@ -25,6 +25,11 @@ final class FiniteCheck {
         this.mode = mode;
     }
 
+    /** Mode {@code all}: layer outputs and gradients are read back during the step. */
+    boolean perLayer() {
+        return mode == TrainConfig.CheckFinite.ALL;
+    }
+
     /** How many tensors were counted on the device so far (0 unless the mode is {@code all}). */
     long deviceChecks() {
         return deviceChecks;

@@ -125,6 +125,8 @@ public final class TrainConfig {
     public String device;
     @Setting("TF32 tensor cores for cuBLAS GEMMs and cuDNN convolutions (CUDA; sagan4j's own kernels stay FP32)")
     public boolean tf32 = true;
+    @Setting("CUDA graphs: capture the D and G steps once per batch shape and replay them (cuda only; a failed capture says so and runs uncaptured)")
+    public boolean cudaGraphs = true;
     @Setting("run folder (default: runs/<preset>-<dataset>-<timestamp>)")
     public String out;
     @Setting("steps between metrics lines")

@@ -4,6 +4,8 @@ import java.util.Arrays;
 import java.util.List;
 
 import sagan4j.backend.Backend;
+import sagan4j.backend.DType;
+import sagan4j.backend.GanLossOps;
 import sagan4j.backend.Tensor;
 import sagan4j.data.Batch;
 import sagan4j.models.Discriminator;
@@ -29,6 +31,12 @@ import sagan4j.nn.Parameter;
  * </ul>
  * Gradient accumulation: each micro-batch's loss gradient is scaled by 1/batch, and the backward passes
  * accumulate weight gradients, so after the micro-batches the gradients are the full batch's.
+ *
+ * <p>The loss, its gradient and the step's summary are computed on the backend ({@link GanLossOps}), into a
+ * device summary that is read back once, after the step: nothing in the middle of a step waits for the host.
+ * Each step's inputs (real images, latents, labels) are uploaded into fixed tensors ({@link StepInputs}) and its
+ * forwards, loss and backwards run as one region through {@link Backend#captureOrRun}: on CUDA a CUDA graph,
+ * captured once per batch shape and replayed.
  */
 public final class TrainStep implements AutoCloseable {
     static final String D_PHASE = "D step", G_PHASE = "G step";
@@ -44,6 +52,10 @@ public final class TrainStep implements AutoCloseable {
     private final OrthogonalRegularization orthoD;
     private final int micro;
     private final FiniteCheck check;
+    private final GanLossOps.Loss loss;
+    private final Tensor sums; // (4,): the step's summary (GanLossOps), written by its first micro-batch
+    private StepInputs dInputs;
+    private StepInputs gInputs;
     private long dSteps;
 
     public TrainStep(Backend be, TrainConfig cfg, GanConfig model) {
@@ -59,6 +71,8 @@ public final class TrainStep implements AutoCloseable {
         this.orthoD = cfg.orthoD > 0 ? new OrthogonalRegularization(be, orthoWeights(d), cfg.orthoD, cfg.orthoForm) : null;
         this.micro = cfg.micro();
         this.check = new FiniteCheck(be, cfg.checkFinite);
+        this.loss = GanLossOps.Loss.valueOf(cfg.loss.name());
+        this.sums = be.zeros(GanLossOps.SUMS);
     }
 
     /** Conv and linear weights (not embeddings, class tables or σ), as BigGAN regularises them. */
@@ -109,83 +123,112 @@ public final class TrainStep implements AutoCloseable {
         this.dSteps = dStepsDone;
     }
 
+    /**
+     * What a step's GPU region depends on, for {@link Backend#captureOrRun}: this TrainStep (its tensors), which
+     * step, the batch shape and the GEMM math. A new key is a new CUDA graph.
+     */
+    private record Region(TrainStep owner, String step, int batch, int micro, Object math) {
+        @Override
+        public String toString() {
+            return step + " (batch " + batch + ", micro-batch " + micro + ")";
+        }
+    }
+
+    /** The D step's region key for {@code batch} images (for reports: {@link Backend#captureReport}). */
+    public Object dRegion(int batch) {
+        return new Region(this, "D step", batch, micro, be.gemmMath());
+    }
+
+    /** The G step's region key for {@code batch} fakes. */
+    public Object gRegion(int batch) {
+        return new Region(this, "G step", batch, micro, be.gemmMath());
+    }
+
     /** One D update on a real batch (B images) against B fakes, micro-batch by micro-batch. */
     public StepResult dStep(Batch real) {
-        int batch = real.size(), per = real.images().length / batch;
-        g.train(true);
-        d.train(true);
-        d.zeroGrad();
-        double lossReal = 0, lossFake = 0, meanReal = 0, meanFake = 0;
+        int batch = real.size(), per = real.images().length / batch, count = batch / micro;
         long step = gSteps() + 1;
-        for (int k = 0; k < batch / micro; k++) {
-            Latents lat = Latents.draw(cfg.seed, Latents.D_STREAM, dSteps * (batch / micro) + k, micro, model.zDim(), model.classes());
+        StepInputs in = dInputs = StepInputs.reuse(dInputs, be, true, count, micro, per, model.zDim());
+        for (int k = 0; k < count; k++) {
+            Latents lat = Latents.draw(cfg.seed, Latents.D_STREAM, dSteps * count + k, micro, model.zDim(), model.classes());
             int[] labels = new int[2 * micro];
             System.arraycopy(real.labels(), k * micro, labels, 0, micro);
             System.arraycopy(lat.labels(), 0, labels, micro, micro);
-            try (Tensor x = be.fromHost(Arrays.copyOfRange(real.images(), k * micro * per, (k + 1) * micro * per), 1, micro * per);
-                 Tensor z = be.fromHost(lat.z(), micro, model.zDim()); Tensor yFake = be.fromHost(lat.labels(), micro);
-                 Tensor y = be.fromHost(labels, 2 * micro); Tensor both = be.empty(sagan4j.backend.DType.FLOAT32, 1, 2 * micro * per)) {
-                Tensor fake = g.forward(z, yFake);
-                check.activations(step, D_PHASE, g);
-                be.concat(List.of(x, fake.reshape(1, micro * per)), both);
-                float[] logits = be.toHostFloats(d.forward(both.reshape(2 * micro, model.imageChannels(), model.resolution(),
-                        model.resolution()), y));
-                check.activations(step, D_PHASE, d);
-                float[] grad = new float[2 * micro];
-                double realPart = Losses.dReal(cfg.loss, logits, 0, micro, batch, grad);
-                double fakePart = Losses.dFake(cfg.loss, logits, micro, micro, batch, grad);
-                check.loss(step, D_PHASE, "D loss on real images", realPart);
-                check.loss(step, D_PHASE, "D loss on fake images", fakePart);
-                lossReal += realPart;
-                lossFake += fakePart;
-                meanReal += Losses.mean(logits, 0, micro) * micro / batch;
-                meanFake += Losses.mean(logits, micro, micro) * micro / batch;
-                try (Tensor dLogits = be.fromHost(grad, 2 * micro, 1)) {
+            be.upload(Arrays.copyOfRange(real.images(), k * micro * per, (k + 1) * micro * per), in.x[k]);
+            be.upload(lat.z(), in.z[k]);
+            be.upload(lat.labels(), in.yFake[k]);
+            be.upload(labels, in.y[k]);
+        }
+        g.train(true);
+        d.train(true);
+        region(dRegion(batch), () -> {
+            d.zeroGrad();
+            for (int k = 0; k < count; k++) {
+                try (Tensor both = be.empty(DType.FLOAT32, 1, 2 * micro * per); Tensor dLogits = be.empty(DType.FLOAT32, 2 * micro, 1)) {
+                    Tensor fake = g.forward(in.z[k], in.yFake[k]);
+                    check.activations(step, D_PHASE, g);
+                    be.concat(List.of(in.x[k], fake.reshape(1, micro * per)), both);
+                    Tensor logits = d.forward(both.reshape(2 * micro, model.imageChannels(), model.resolution(), model.resolution()),
+                            in.y[k]);
+                    check.activations(step, D_PHASE, d);
+                    // rows [0, micro) are the real images', [micro, 2 micro) the fakes'
+                    be.ganLoss().discriminator(loss, logits, micro, batch, dLogits, sums, k > 0);
                     d.backward(dLogits);
                 }
             }
-        }
+        });
+        // The step's one read-back, before the update so that a non-finite loss stops the run with the
+        // weights it was computed from (--check-finite).
+        float[] s = be.toHostFloats(sums);
+        check.loss(step, D_PHASE, "D loss on real images", s[GanLossOps.LOSS_REAL]);
+        check.loss(step, D_PHASE, "D loss on fake images", s[GanLossOps.LOSS_FAKE]);
+        // Outside the captured region for now: the orthogonal regularisation and Adam (and the EMA in the G
+        // step): see docs/training.md.
         if (orthoD != null) {
             orthoD.addGradients();
         }
         check.gradients(step, D_PHASE, d);
         adamD.update();
         dSteps++;
-        return new StepResult(lossReal, lossFake, Double.NaN, meanReal, meanFake);
+        return new StepResult(s[GanLossOps.LOSS_REAL], s[GanLossOps.LOSS_FAKE], Double.NaN, s[GanLossOps.LOGITS_REAL],
+                s[GanLossOps.LOGITS_FAKE]);
     }
 
     /** One G update on {@code batch} fakes, then the EMA. */
     public StepResult gStep(int batch) {
+        int count = batch / micro;
+        long step = gSteps() + 1;
+        StepInputs in = gInputs = StepInputs.reuse(gInputs, be, false, count, micro, 0, model.zDim());
+        for (int k = 0; k < count; k++) {
+            Latents lat = Latents.draw(cfg.seed, Latents.G_STREAM, adamG.step() * count + k, micro, model.zDim(), model.classes());
+            be.upload(lat.z(), in.z[k]);
+            be.upload(lat.labels(), in.yFake[k]);
+        }
         g.train(true);
         d.train(false);
         d.requiresGrad(false);
-        g.zeroGrad();
-        double loss = 0, meanFake = 0;
-        long step = gSteps() + 1;
         try {
-            for (int k = 0; k < batch / micro; k++) {
-                Latents lat = Latents.draw(cfg.seed, Latents.G_STREAM, adamG.step() * (batch / micro) + k, micro, model.zDim(),
-                        model.classes());
-                try (Tensor z = be.fromHost(lat.z(), micro, model.zDim()); Tensor y = be.fromHost(lat.labels(), micro)) {
-                    Tensor fake = g.forward(z, y);
-                    check.activations(step, G_PHASE, g);
-                    float[] logits = be.toHostFloats(d.forward(fake, y));
-                    check.activations(step, G_PHASE, d);
-                    float[] grad = new float[micro];
-                    double part = Losses.g(cfg.loss, logits, batch, grad);
-                    check.loss(step, G_PHASE, "G loss", part);
-                    loss += part;
-                    meanFake += Losses.mean(logits, 0, micro) * micro / batch;
-                    try (Tensor dLogits = be.fromHost(grad, micro, 1)) {
+            region(gRegion(batch), () -> {
+                g.zeroGrad();
+                for (int k = 0; k < count; k++) {
+                    try (Tensor dLogits = be.empty(DType.FLOAT32, micro, 1)) {
+                        Tensor fake = g.forward(in.z[k], in.yFake[k]);
+                        check.activations(step, G_PHASE, g);
+                        Tensor logits = d.forward(fake, in.y[k]);
+                        check.activations(step, G_PHASE, d);
+                        be.ganLoss().generator(loss, logits, batch, dLogits, sums, k > 0);
                         // D's requires-grad switch is off: its backward computes dL/dimages only
                         g.backward(d.backward(dLogits));
                     }
                 }
-            }
+            });
         } finally {
             d.train(true);
             d.requiresGrad(true);
         }
+        float[] s = be.toHostFloats(sums);
+        check.loss(step, G_PHASE, "G loss", s[GanLossOps.LOSS_FAKE]);
+        // outside the captured region for now (see dStep)
         if (orthoG != null) {
             orthoG.addGradients();
         }
@@ -194,11 +237,32 @@ public final class TrainStep implements AutoCloseable {
         if (ema != null) {
             ema.update(adamG.step());
         }
-        return new StepResult(Double.NaN, Double.NaN, loss, Double.NaN, meanFake);
+        return new StepResult(Double.NaN, Double.NaN, s[GanLossOps.LOSS_FAKE], Double.NaN, s[GanLossOps.LOGITS_FAKE]);
+    }
+
+    /**
+     * Runs a step's forwards and backwards: captured and replayed on a backend with graph capture on, except
+     * with {@code --check-finite all}, whose per-layer checks read values back in the middle of the region
+     * (a read-back cannot be captured), so that mode runs the region op by op.
+     */
+    private void region(Object key, Runnable body) {
+        if (check.perLayer()) {
+            body.run();
+        } else {
+            be.captureOrRun(key, body);
+        }
     }
 
     @Override
     public void close() {
+        be.dropCaptures(key -> key instanceof Region r && r.owner == this); // before the tensors its graphs use
+        sums.close();
+        if (dInputs != null) {
+            dInputs.close();
+        }
+        if (gInputs != null) {
+            gInputs.close();
+        }
         if (orthoG != null) {
             orthoG.close();
         }

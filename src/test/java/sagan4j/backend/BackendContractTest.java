@@ -76,6 +76,37 @@ public abstract class BackendContractTest {
         }
     }
 
+    @Test
+    void uploadsOfIntsAndFloatsKeepTheirValuesWhenTheHostArrayChangesAfterwards() {
+        Backend be = backend();
+        int n = 40; // more uploads than CUDA's staging ring has slots, so slots are reused
+        Tensor[] f = new Tensor[n], l = new Tensor[n];
+        try {
+            for (int i = 0; i < n; i++) {
+                float[] data = {i, -i, 0.5f * i};
+                int[] labels = {i, 7 * i};
+                f[i] = be.empty(DType.FLOAT32, 3);
+                l[i] = be.empty(DType.INT32, 2);
+                be.upload(data, f[i]);
+                be.upload(labels, l[i]);
+                java.util.Arrays.fill(data, Float.NaN); // the caller may reuse its arrays at once
+                java.util.Arrays.fill(labels, -1);
+            }
+            for (int i = 0; i < n; i++) {
+                assertArrayEquals(new float[] {i, -i, 0.5f * i}, be.toHostFloats(f[i]), "floats " + i);
+                assertArrayEquals(new int[] {i, 7 * i}, be.toHostInts(l[i]), "ints " + i);
+            }
+            assertThrows(ShapeException.class, () -> be.upload(new int[2], f[0]), "int data into a float tensor");
+        } finally {
+            for (int i = 0; i < n; i++) {
+                if (f[i] != null) {
+                    f[i].close();
+                    l[i].close();
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ elementwise, hand-computed
 
     @Test
