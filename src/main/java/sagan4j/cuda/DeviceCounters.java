@@ -1,5 +1,8 @@
 package sagan4j.cuda;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -18,6 +21,8 @@ public final class DeviceCounters {
     private static final LongAdder COPIES_ON_DEVICE = new LongAdder();
     private static final LongAdder SYNCS = new LongAdder();
     private static final LongAdder ALLOCATIONS = new LongAdder();
+    /** Kernel launches by kernel name: which launches a fusion should go after. */
+    private static final Map<String, LongAdder> BY_KERNEL = new ConcurrentHashMap<>();
 
     private DeviceCounters() {
     }
@@ -48,8 +53,16 @@ public final class DeviceCounters {
                 COPIES_ON_DEVICE.sum(), SYNCS.sum(), ALLOCATIONS.sum());
     }
 
-    static void kernel() {
+    static void kernel(String name) {
         KERNELS.increment();
+        BY_KERNEL.computeIfAbsent(name, k -> new LongAdder()).increment();
+    }
+
+    /** Launches so far per kernel name (sorted by name); subtract two to see one step's mix. */
+    public static Map<String, Long> kernelsByName() {
+        Map<String, Long> out = new TreeMap<>();
+        BY_KERNEL.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
     }
 
     /** A cuBLAS or cuDNN call that queues GPU work (not descriptor or handle calls). */
@@ -78,7 +91,7 @@ public final class DeviceCounters {
     }
 
     /** For the cooperative launch in {@code cuda.spectralnorm}, which does not go through {@link KernelLibrary#launch}. */
-    public static void cooperativeKernel() {
-        KERNELS.increment();
+    public static void cooperativeKernel(String name) {
+        kernel(name);
     }
 }

@@ -22,6 +22,8 @@ public abstract class Module implements AutoCloseable {
     private final List<Parameter> own = new ArrayList<>();
     private final List<Module> children = new ArrayList<>();
     private final Map<String, Tensor> scratch = new HashMap<>();
+    private final List<SpectralNormWeight> spectralNormWeights = new ArrayList<>();
+    private SpectralNormPass spectralNormPass;
     private boolean training = true;
     private boolean requiresGrad = true;
 
@@ -58,6 +60,25 @@ public abstract class Module implements AutoCloseable {
         Parameter p = new Parameter(child(local), Parameter.Kind.BUFFER, be.zeros(dims), null);
         own.add(p);
         return p;
+    }
+
+    /** Called by a {@link SpectralNormWeight} this module owns. */
+    void registerSpectralNorm(SpectralNormWeight w) {
+        spectralNormWeights.add(w);
+    }
+
+    /**
+     * Normalises every spectral-norm weight of this subtree now, together ({@link SpectralNormPass}: on CUDA one
+     * launch), so that each layer's forward in the pass that follows finds its W/σ ready. A network calls it at
+     * the start of its forward; the u, v, σ and W/σ it leaves are those the layers' own forwards would leave.
+     */
+    protected void normaliseSpectralWeights() {
+        if (spectralNormPass == null) {
+            List<SpectralNormWeight> all = new ArrayList<>();
+            modules().forEach(m -> all.addAll(m.spectralNormWeights));
+            spectralNormPass = new SpectralNormPass(be, all);
+        }
+        spectralNormPass.run();
     }
 
     /** The direct submodules, in registration order. */
@@ -169,6 +190,9 @@ public abstract class Module implements AutoCloseable {
 
     @Override
     public void close() {
+        if (spectralNormPass != null) {
+            spectralNormPass.close();
+        }
         children.forEach(Module::close);
         own.forEach(Parameter::close);
         scratch.values().forEach(Tensor::close);

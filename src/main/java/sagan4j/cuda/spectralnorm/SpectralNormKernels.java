@@ -193,7 +193,7 @@ public final class SpectralNormKernels {
         KernelArgs a = KernelArgs.of().ptr(descs).i32(set.entries.size()).i32(iters).f32(eps)
                 .i64(set.total1).i64(set.total2).i64(set.total3).i64(set.totalF);
         cuLaunchCooperativeKernel(lib.function("sn_grouped"), grid, 1, 1, THREADS, 1, 1, 0, stream, a.build());
-        DeviceCounters.cooperativeKernel();
+        DeviceCounters.cooperativeKernel("sn_grouped");
     }
 
     private void chain(WeightSet.Entry e, CUdeviceptr descs, int k, int iters, float eps, CUstream stream) {
