@@ -23,6 +23,7 @@ Versions (one each; both are bandwidth-bound, bytes per element in brackets, flo
   adam_multi_f32  adam_f32 over every tensor of the table in one launch     [28 B/elem + 16 B per chunk]
   ema_multi_f32   ema_f32 over every tensor, or a copy (ema ← x) for the entries marked copy or for all
                   with copy_all                                            [12 B (ema) or 8 B (copy)]
+  zero_multi_f32  x ← 0 for every tensor of the table (a network's gradients)  [4 B]
 
 Roofline: time ≈ n · bytes/elem / DRAM bandwidth (an H100's ~3 TB/s: Adam over BigGAN-128's ~160 M
 parameters of G and D ≈ 4.5 GB ≈ 1.5 ms). The arithmetic is float32 with IEEE division and square root
@@ -72,6 +73,32 @@ struct EmaEntry {
     idx_t n;
     idx_t copy;
 };
+
+// One tensor of a zeroing table (a gradient): pointer and element count.
+struct ZeroEntry {
+    float* x;
+    idx_t n;
+};
+
+// table[k] ← (x, n). Launched once per entry when a group is made (grid 1, block 1).
+extern "C" __global__ void zero_write_entry(ZeroEntry* table, int k, float* x, idx_t n) {
+    if (threadIdx.x == 0 && blockIdx.x == 0) {
+        table[k].x = x;
+        table[k].n = n;
+    }
+}
+
+// table: (T,) entries; chunks: (n_chunks, 2) as for Adam. Every element of every tensor ← 0.
+extern "C" __global__ void zero_multi_f32(const ZeroEntry* table, const int* chunks, int n_chunks) {
+    for (int c = blockIdx.x; c < n_chunks; c += gridDim.x) {
+        const ZeroEntry e = table[chunks[2 * c]];
+        idx_t begin = (idx_t)chunks[2 * c + 1] * OPTIM_CHUNK;
+        idx_t end = begin + OPTIM_CHUNK < e.n ? begin + OPTIM_CHUNK : e.n;
+        for (idx_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
+            e.x[i] = 0.f;
+        }
+    }
+}
 
 // table[k] ← (p, g, m, v, n). Launched once per entry when a group is made (grid 1, block 1).
 extern "C" __global__ void adam_write_entry(AdamEntry* table, int k, float* p, const float* g, float* m, float* v, idx_t n) {

@@ -208,6 +208,54 @@ public abstract class OptimOps extends OpFamily {
         }
     }
 
+    /** Tensors zeroed together (a network's gradients: PyTorch's zero_grad); on CUDA one launch. */
+    public abstract static class ZeroGroup implements AutoCloseable {
+        private final OptimOps owner;
+        private final List<Tensor> tensors;
+        private boolean closed;
+
+        protected ZeroGroup(OptimOps owner, List<Tensor> tensors) {
+            this.owner = owner;
+            this.tensors = List.copyOf(tensors);
+        }
+
+        public List<Tensor> tensors() {
+            return tensors;
+        }
+
+        protected abstract void release();
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                release();
+            }
+        }
+    }
+
+    /** Prepares {@link #zero(ZeroGroup)} for these float tensors. */
+    public final ZeroGroup zeroGroup(List<Tensor> tensors) {
+        if (tensors.isEmpty()) {
+            throw new ShapeException("zero.group: needs at least one tensor, got none");
+        }
+        for (int i = 0; i < tensors.size(); i++) {
+            backend.requireFloat("zero.group", "tensors[" + i + "]", tensors.get(i));
+        }
+        return doZeroGroup(new ArrayList<>(tensors));
+    }
+
+    /** Every element of every tensor of the group ← 0. */
+    public final void zero(ZeroGroup group) {
+        if (group == null || group.owner != this) {
+            throw new ShapeException("zero: the group was made by another backend's optim()");
+        }
+        if (group.closed) {
+            throw new ShapeException("zero: the group was already closed");
+        }
+        doZero(group);
+    }
+
     /** Prepares {@link #adam(AdamGroup)} for these tensors (index i of each list belongs together). */
     public final AdamGroup adamGroup(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, Adam settings) {
         settings.validate();
@@ -310,6 +358,21 @@ public abstract class OptimOps extends OpFamily {
                 // nothing held
             }
         };
+    }
+
+    /** A group that holds nothing: host backends fill its tensors one by one. */
+    protected ZeroGroup doZeroGroup(List<Tensor> tensors) {
+        return new ZeroGroup(this, tensors) {
+            @Override
+            protected void release() {
+                // nothing held
+            }
+        };
+    }
+
+    /** Each tensor filled with 0 in turn; CUDA: one launch. */
+    protected void doZero(ZeroGroup group) {
+        group.tensors().forEach(t -> backend.fill(t, 0f));
     }
 
     /** Each entry in turn (copies as backend copies); CUDA: one launch. */

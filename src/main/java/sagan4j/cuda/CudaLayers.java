@@ -44,6 +44,12 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
     }
 
     @Override
+    protected void addChannelBiasActivation(Tensor x, Tensor bias, Backend.Activation f, float slope, Tensor y) {
+        kernels.launch1d("bias_activation_f32", x.size(), stream, KernelArgs.of().ptr(p(x)).ptr(p(bias)).ptr(p(y))
+                .i32(Epilogues.code(f)).f32(slope).i32(x.dim(1)).i64(inner(x)).i64(x.size()));
+    }
+
+    @Override
     protected void channelBiasGrad(Tensor dy, Tensor dBias) {
         kernels.launch("channel_bias_grad_f32", dy.dim(1), 1, 1, 256, 1, 1, 0, stream,
                 KernelArgs.of().ptr(p(dy)).ptr(p(dBias)).i32(dy.dim(0)).i32(dy.dim(1)).i64(inner(dy)).build());

@@ -137,7 +137,7 @@ public final class Generator extends Module {
         if (bnOut != null) {
             h = reluOut.forward(bnOut.forward(h, zeroLabels(b)));
         }
-        return tanh.forward(convOut.forward(h));
+        return convOut.forward(h, tanh);   // bias + tanh fused
     }
 
     /** dImages (B, C, R, R) → every weight gradient accumulated. */

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.DType;
+import sagan4j.backend.OptimOps;
 import sagan4j.backend.Tensor;
 
 /**
@@ -24,6 +25,8 @@ public abstract class Module implements AutoCloseable {
     private final Map<String, Tensor> scratch = new HashMap<>();
     private final List<SpectralNormWeight> spectralNormWeights = new ArrayList<>();
     private SpectralNormPass spectralNormPass;
+    /** The subtree's gradients, zeroed together (made on the first zeroGrad: one launch on CUDA). */
+    private OptimOps.ZeroGroup gradients;
     private boolean training = true;
     private boolean requiresGrad = true;
 
@@ -116,9 +119,14 @@ public abstract class Module implements AutoCloseable {
     }
 
     public void zeroGrad() {
-        for (Parameter p : weights()) {
-            be.fill(p.grad(), 0f);
+        if (gradients == null) {
+            List<Tensor> grads = weights().stream().map(Parameter::grad).toList();
+            if (grads.isEmpty()) {
+                return;
+            }
+            gradients = be.optim().zeroGroup(grads);
         }
+        be.optim().zero(gradients);
     }
 
     /** Training mode (batch statistics, spectral-norm updates) or evaluation mode, for the whole subtree. */
@@ -192,6 +200,9 @@ public abstract class Module implements AutoCloseable {
     public void close() {
         if (spectralNormPass != null) {
             spectralNormPass.close();
+        }
+        if (gradients != null) {
+            gradients.close();
         }
         children.forEach(Module::close);
         own.forEach(Parameter::close);

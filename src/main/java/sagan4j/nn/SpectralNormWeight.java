@@ -158,10 +158,8 @@ public final class SpectralNormWeight extends Weight {
             super.backward(g);
             return;
         }
-        Tensor w = param.value();
-        Tensor gw = owner.scratch(param.name() + ".grad_sn", w.shape().dims());
-        sn().backward(w, u.value(), v.value(), sigma(), g, gw);
-        owner.be.axpy(1f, gw, param.grad());
+        // dW added straight into the gradient (one launch on CUDA, not a backward into scratch and an axpy)
+        sn().backwardAccumulate(param.value(), u.value(), v.value(), sigma(), g, param.grad());
     }
 
     /** Constraint mode's step after an optimiser update: power iteration(s), then W ← W/σ in place. */

@@ -205,6 +205,30 @@ public abstract class OptimContractTest {
     }
 
     @Test
+    void zeroOverAGroupClearsEveryTensorAndNothingElse() {
+        Backend be = backend();
+        List<Tensor> ts = new ArrayList<>();
+        float[] bystander = random(rng, 5000, 1);
+        try (Tensor other = be.fromHost(bystander, 5000)) {
+            for (int n : GROUP_SIZES) {
+                ts.add(be.fromHost(random(rng, n, 1), n));
+            }
+            try (OptimOps.ZeroGroup group = be.optim().zeroGroup(ts)) {
+                be.optim().zero(group);
+            }
+            for (int j = 0; j < ts.size(); j++) {
+                float[] got = be.toHostFloats(ts.get(j));
+                for (int i = 0; i < got.length; i++) {
+                    assertEquals(0f, got[i], "zero group tensor " + j + " element " + i);
+                }
+            }
+            assertClose("a tensor outside the group", be.toHostFloats(other), bystander, 0);
+        } finally {
+            ts.forEach(Tensor::close);
+        }
+    }
+
+    @Test
     void badGroupArgumentsFailWithOneLine() {
         Backend be = backend();
         OptimOps.Adam ok = OptimOps.Adam.ttur(1e-4f);
@@ -228,6 +252,8 @@ public abstract class OptimContractTest {
                 assertEquals("ema: decay must be in [0, 1], got -0.5",
                         assertThrows(ShapeException.class, () -> be.optim().ema(eg, -0.5f, false)).getMessage());
             }
+            assertEquals("zero.group: needs at least one tensor, got none",
+                    assertThrows(ShapeException.class, () -> be.optim().zeroGroup(List.of())).getMessage());
             assertTrue(be.toHostFloats(p)[0] == 1f && be.toHostFloats(m)[0] == 0f, "nothing was written");
         }
     }

@@ -88,6 +88,42 @@ public final class CudaOptim extends OptimOps {
         }
     }
 
+    /** A zeroing group: its table and chunk list on the device. */
+    private final class CudaZeroGroup extends ZeroGroup {
+        final MultiTensorTable table;
+
+        CudaZeroGroup(List<Tensor> tensors) {
+            super(CudaOptim.this, tensors);
+            table = new MultiTensorTable(cuda, tensors, MultiTensorTable.ZERO_ENTRY_BYTES, false);
+            try {
+                for (int i = 0; i < tensors.size(); i++) {
+                    cuda.kernels().launch("zero_write_entry", 1, 1, 1, 1, 1, 1, 0, cuda.stream(), KernelArgs.of()
+                            .ptr(table.entries()).i32(i).ptr(cuda.pointer(tensors.get(i))).i64(tensors.get(i).size()).build());
+                }
+            } catch (RuntimeException e) {
+                table.close();
+                throw e;
+            }
+        }
+
+        @Override
+        protected void release() {
+            table.close();
+        }
+    }
+
+    @Override
+    protected ZeroGroup doZeroGroup(List<Tensor> tensors) {
+        return new CudaZeroGroup(tensors);
+    }
+
+    @Override
+    protected void doZero(ZeroGroup group) {
+        MultiTensorTable table = ((CudaZeroGroup) group).table;
+        cuda.kernels().launch("zero_multi_f32", table.grid(), 1, 1, MultiTensorTable.BLOCK, 1, 1, 0, cuda.stream(),
+                KernelArgs.of().ptr(table.entries()).ptr(table.chunks()).i32(table.chunkCount()).build());
+    }
+
     @Override
     protected AdamGroup doAdamGroup(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, Adam settings) {
         return new CudaAdamGroup(params, grads, m, v, settings);

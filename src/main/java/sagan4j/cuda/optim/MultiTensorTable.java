@@ -24,6 +24,8 @@ final class MultiTensorTable implements AutoCloseable {
     static final int ADAM_ENTRY_BYTES = 40;
     /** sizeof(EmaEntry): two pointers and two int64. */
     static final int EMA_ENTRY_BYTES = 32;
+    /** sizeof(ZeroEntry): a pointer and an int64. */
+    static final int ZERO_ENTRY_BYTES = 16;
 
     private final CudaBackend cuda;
     private final List<Tensor> owned = new ArrayList<>();
