@@ -92,19 +92,54 @@ public abstract class OptimOps extends OpFamily {
     }
 
     /**
+     * What the three groups share: the optimiser family that made it (a group is used only with it) and the
+     * close-once bookkeeping; {@link #release} frees what the backend holds (not the tensors).
+     */
+    public abstract static class TensorGroup implements AutoCloseable {
+        private final OptimOps owner;
+        private boolean closed;
+
+        protected TensorGroup(OptimOps owner) {
+            this.owner = owner;
+        }
+
+        protected abstract void release();
+
+        /** One line if the group is another backend's or already closed. */
+        final void requireUsable(OptimOps by, String op) {
+            if (owner != by) {
+                throw new ShapeException(op + ": the group was made by another backend's optim()");
+            }
+            if (closed) {
+                throw new ShapeException(op + ": the group was already closed");
+            }
+        }
+
+        final void requireOpen(String op) {
+            requireUsable(owner, op);
+        }
+
+        @Override
+        public final void close() {
+            if (!closed) {
+                closed = true;
+                release();
+            }
+        }
+    }
+
+    /**
      * A network's parameters, gradients and Adam moments, prepared to be updated together (on CUDA: a device
      * table, allocated once). It holds the step count t (0 before the first update). Close it when done (it does
      * not own the tensors).
      */
-    public abstract static class AdamGroup implements AutoCloseable {
-        private final OptimOps owner;
+    public abstract static class AdamGroup extends TensorGroup {
         private final List<Tensor> params, grads, m, v;
         private final Adam settings;
         private long step;
-        private boolean closed;
 
         protected AdamGroup(OptimOps owner, List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, Adam settings) {
-            this.owner = owner;
+            super(owner);
             this.params = List.copyOf(params);
             this.grads = List.copyOf(grads);
             this.m = List.copyOf(m);
@@ -149,22 +184,6 @@ public abstract class OptimOps extends OpFamily {
 
         /** The backend's copy of the step count follows {@link #setStep} (CUDA: the device counters). */
         protected abstract void stepChanged(long t);
-
-        protected abstract void release();
-
-        private void requireOpen(String op) {
-            if (closed) {
-                throw new ShapeException(op + ": the group was already closed");
-            }
-        }
-
-        @Override
-        public void close() {
-            if (!closed) {
-                closed = true;
-                release();
-            }
-        }
     }
 
     /**
@@ -172,14 +191,12 @@ public abstract class OptimOps extends OpFamily {
      * are copied (ema ← x) at every update instead of averaged (buffers such as spectral-norm u and batch-norm
      * statistics). Close it when done (it does not own the tensors).
      */
-    public abstract static class EmaGroup implements AutoCloseable {
-        private final OptimOps owner;
+    public abstract static class EmaGroup extends TensorGroup {
         private final List<Tensor> sources, averages;
         private final boolean[] copied;
-        private boolean closed;
 
         protected EmaGroup(OptimOps owner, List<Tensor> sources, List<Tensor> averages, boolean[] copied) {
-            this.owner = owner;
+            super(owner);
             this.sources = List.copyOf(sources);
             this.averages = List.copyOf(averages);
             this.copied = copied.clone();
@@ -196,41 +213,19 @@ public abstract class OptimOps extends OpFamily {
         public boolean copied(int i) {
             return copied[i];
         }
-
-        protected abstract void release();
-
-        @Override
-        public void close() {
-            if (!closed) {
-                closed = true;
-                release();
-            }
-        }
     }
 
     /** Tensors zeroed together (a network's gradients: PyTorch's zero_grad); on CUDA one launch. */
-    public abstract static class ZeroGroup implements AutoCloseable {
-        private final OptimOps owner;
+    public abstract static class ZeroGroup extends TensorGroup {
         private final List<Tensor> tensors;
-        private boolean closed;
 
         protected ZeroGroup(OptimOps owner, List<Tensor> tensors) {
-            this.owner = owner;
+            super(owner);
             this.tensors = List.copyOf(tensors);
         }
 
         public List<Tensor> tensors() {
             return tensors;
-        }
-
-        protected abstract void release();
-
-        @Override
-        public void close() {
-            if (!closed) {
-                closed = true;
-                release();
-            }
         }
     }
 
@@ -247,12 +242,7 @@ public abstract class OptimOps extends OpFamily {
 
     /** Every element of every tensor of the group ← 0. */
     public final void zero(ZeroGroup group) {
-        if (group == null || group.owner != this) {
-            throw new ShapeException("zero: the group was made by another backend's optim()");
-        }
-        if (group.closed) {
-            throw new ShapeException("zero: the group was already closed");
-        }
+        requireUsable(group, "zero");
         doZero(group);
     }
 
@@ -282,10 +272,7 @@ public abstract class OptimOps extends OpFamily {
      * Tensor, Adam, long)} at step t.
      */
     public final void adam(AdamGroup group) {
-        if (group == null || group.owner != this) {
-            throw new ShapeException("adam: the group was made by another backend's optim()");
-        }
-        group.requireOpen("adam");
+        requireUsable(group, "adam");
         group.step++;
         doAdam(group, group.step);
     }
@@ -311,16 +298,18 @@ public abstract class OptimOps extends OpFamily {
      * all of them when {@code copyAll}.
      */
     public final void ema(EmaGroup group, float decay, boolean copyAll) {
-        if (group == null || group.owner != this) {
-            throw new ShapeException("ema: the group was made by another backend's optim()");
-        }
-        if (group.closed) {
-            throw new ShapeException("ema: the group was already closed");
-        }
+        requireUsable(group, "ema");
         if (!(decay >= 0f && decay <= 1f)) {
             throw new ShapeException("ema: decay must be in [0, 1], got " + decay);
         }
         doEma(group, decay, copyAll);
+    }
+
+    private void requireUsable(TensorGroup group, String op) {
+        if (group == null) {
+            throw new ShapeException(op + ": the group is null");
+        }
+        group.requireUsable(this, op);
     }
 
     // ---------------------------------------------------------------- backend side

@@ -119,12 +119,7 @@ public abstract class SpectralNormOps extends OpFamily {
      * dW = (G − ⟨G, W/σ⟩·u vᵀ)/σ (u, v, σ as the forward left them). {@code gradW} may be {@code gradWSn}.
      */
     public final void backward(Tensor w, Tensor u, Tensor v, Tensor sigma, Tensor gradWSn, Tensor gradW) {
-        String op = "spectralNorm.backward";
-        checkWeight(op, new Weight(w, u, v, sigma, null), "");
-        backend.requireFloat(op, "gradWSn", gradWSn);
-        backend.requireFloat(op, "gradW", gradW);
-        Backend.requireSame(op, "gradWSn", gradWSn, w, "w");
-        Backend.requireSame(op, "gradW", gradW, w, "w");
+        checkBackward("spectralNorm.backward", w, u, v, sigma, gradWSn, gradW);
         doBackward(w, u, v, sigma, gradWSn, gradW, false);
     }
 
@@ -135,11 +130,7 @@ public abstract class SpectralNormOps extends OpFamily {
      */
     public final void backwardAccumulate(Tensor w, Tensor u, Tensor v, Tensor sigma, Tensor gradWSn, Tensor gradW) {
         String op = "spectralNorm.backwardAccumulate";
-        checkWeight(op, new Weight(w, u, v, sigma, null), "");
-        backend.requireFloat(op, "gradWSn", gradWSn);
-        backend.requireFloat(op, "gradW", gradW);
-        Backend.requireSame(op, "gradWSn", gradWSn, w, "w");
-        Backend.requireSame(op, "gradW", gradW, w, "w");
+        checkBackward(op, w, u, v, sigma, gradWSn, gradW);
         if (gradW == gradWSn) {
             throw new ShapeException(op + ": gradW must be another tensor than gradWSn");
         }
@@ -214,6 +205,14 @@ public abstract class SpectralNormOps extends OpFamily {
     protected abstract void doDivide(Tensor w, Tensor sigma, Tensor wSn);
 
     // ---------------------------------------------------------------- checks
+
+    private void checkBackward(String op, Tensor w, Tensor u, Tensor v, Tensor sigma, Tensor gradWSn, Tensor gradW) {
+        checkWeight(op, new Weight(w, u, v, sigma, null), "");
+        backend.requireFloat(op, "gradWSn", gradWSn);
+        backend.requireFloat(op, "gradW", gradW);
+        Backend.requireSame(op, "gradWSn", gradWSn, w, "w");
+        Backend.requireSame(op, "gradW", gradW, w, "w");
+    }
 
     private void checkWeight(String op, Weight wt, String prefix) {
         if (wt == null) {

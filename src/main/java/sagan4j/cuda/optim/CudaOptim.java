@@ -38,18 +38,9 @@ public final class CudaOptim extends OptimOps {
 
         CudaAdamGroup(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, Adam settings) {
             super(CudaOptim.this, params, grads, m, v, settings);
-            table = new MultiTensorTable(cuda, params, MultiTensorTable.ADAM_ENTRY_BYTES, true);
-            try {
-                for (int i = 0; i < params.size(); i++) {
-                    cuda.kernels().launch("adam_write_entry", 1, 1, 1, 1, 1, 1, 0, cuda.stream(), KernelArgs.of()
-                            .ptr(table.entries()).i32(i).ptr(cuda.pointer(params.get(i))).ptr(cuda.pointer(grads.get(i)))
-                            .ptr(cuda.pointer(m.get(i))).ptr(cuda.pointer(v.get(i))).i64(params.get(i).size()).build());
-                }
-                table.setSteps(0);
-            } catch (RuntimeException e) {
-                table.close();
-                throw e;
-            }
+            table = new MultiTensorTable(cuda, params, MultiTensorTable.ADAM_ENTRY_BYTES, true, "adam_write_entry",
+                    (a, i) -> a.ptr(cuda.pointer(params.get(i))).ptr(cuda.pointer(grads.get(i)))
+                            .ptr(cuda.pointer(m.get(i))).ptr(cuda.pointer(v.get(i))).i64(params.get(i).size()));
         }
 
         @Override
@@ -69,17 +60,9 @@ public final class CudaOptim extends OptimOps {
 
         CudaEmaGroup(List<Tensor> sources, List<Tensor> averages, boolean[] copied) {
             super(CudaOptim.this, sources, averages, copied);
-            table = new MultiTensorTable(cuda, sources, MultiTensorTable.EMA_ENTRY_BYTES, false);
-            try {
-                for (int i = 0; i < sources.size(); i++) {
-                    cuda.kernels().launch("ema_write_entry", 1, 1, 1, 1, 1, 1, 0, cuda.stream(), KernelArgs.of()
-                            .ptr(table.entries()).i32(i).ptr(cuda.pointer(sources.get(i))).ptr(cuda.pointer(averages.get(i)))
-                            .i64(sources.get(i).size()).i32(copied[i] ? 1 : 0).build());
-                }
-            } catch (RuntimeException e) {
-                table.close();
-                throw e;
-            }
+            table = new MultiTensorTable(cuda, sources, MultiTensorTable.EMA_ENTRY_BYTES, false, "ema_write_entry",
+                    (a, i) -> a.ptr(cuda.pointer(sources.get(i))).ptr(cuda.pointer(averages.get(i)))
+                            .i64(sources.get(i).size()).i32(copied[i] ? 1 : 0));
         }
 
         @Override
@@ -94,16 +77,8 @@ public final class CudaOptim extends OptimOps {
 
         CudaZeroGroup(List<Tensor> tensors) {
             super(CudaOptim.this, tensors);
-            table = new MultiTensorTable(cuda, tensors, MultiTensorTable.ZERO_ENTRY_BYTES, false);
-            try {
-                for (int i = 0; i < tensors.size(); i++) {
-                    cuda.kernels().launch("zero_write_entry", 1, 1, 1, 1, 1, 1, 0, cuda.stream(), KernelArgs.of()
-                            .ptr(table.entries()).i32(i).ptr(cuda.pointer(tensors.get(i))).i64(tensors.get(i).size()).build());
-                }
-            } catch (RuntimeException e) {
-                table.close();
-                throw e;
-            }
+            table = new MultiTensorTable(cuda, tensors, MultiTensorTable.ZERO_ENTRY_BYTES, false, "zero_write_entry",
+                    (a, i) -> a.ptr(cuda.pointer(tensors.get(i))).i64(tensors.get(i).size()));
         }
 
         @Override

@@ -2,6 +2,7 @@ package sagan4j.cuda.optim;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ObjIntConsumer;
 
 import jcuda.driver.CUdeviceptr;
 import sagan4j.backend.DType;
@@ -35,7 +36,12 @@ final class MultiTensorTable implements AutoCloseable {
     private final int chunkCount;
     private final int grid;
 
-    MultiTensorTable(CudaBackend cuda, List<Tensor> tensors, int entryBytes, boolean withSteps) {
+    /**
+     * @param writer    the kernel (grid 1, block 1) that writes entry i, {@code (table, i, fields...)}
+     * @param fields    adds entry i's fields, the arguments after {@code (table, i)}
+     */
+    MultiTensorTable(CudaBackend cuda, List<Tensor> tensors, int entryBytes, boolean withSteps, String writer,
+                     ObjIntConsumer<KernelArgs> fields) {
         this.cuda = cuda;
         List<int[]> list = new ArrayList<>();
         for (int k = 0; k < tensors.size(); k++) {
@@ -58,6 +64,14 @@ final class MultiTensorTable implements AutoCloseable {
             entries = own(cuda.empty(DType.FLOAT32, tensors.size() * entryBytes / Float.BYTES));
             chunks = own(cuda.fromHost(flat, flat.length));
             steps = withSteps ? own(cuda.empty(DType.INT32, 2 * chunkCount)) : null;
+            for (int i = 0; i < tensors.size(); i++) {
+                KernelArgs args = KernelArgs.of().ptr(cuda.pointer(entries)).i32(i);
+                fields.accept(args, i);
+                cuda.kernels().launch(writer, 1, 1, 1, 1, 1, 1, 0, cuda.stream(), args.build());
+            }
+            if (withSteps) {
+                setSteps(0);
+            }
         } catch (RuntimeException e) {
             close();
             throw e;
