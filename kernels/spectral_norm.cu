@@ -425,11 +425,12 @@ extern "C" __global__ void __launch_bounds__(SN_THREADS) sn_backward_dot(const f
 }
 
 // dw = (g - c u v^T) / sigma with c = <G, W_sn> = (sum of the nparts partials) / sigma. A block per row
-// (grid-stride over rows), threads over the columns. dw may alias g.
+// (grid-stride over rows), threads over the columns. dw may alias g, unless accumulate: then dw += that (the
+// weight-gradient accumulation folded in, the same bits as a separate axpy with alpha 1).
 extern "C" __global__ void __launch_bounds__(SN_THREADS) sn_backward_apply(float* dw, const float* g, const float* u,
                                                                            const float* v, const float* sigma,
                                                                            const float* partials, int nparts, int m,
-                                                                           int n) {
+                                                                           int n, int accumulate) {
     SAGAN_REQUIRE_BLOCK(SN_THREADS);   // loops stride by SN_THREADS, reductions assume SN_WARPS
     __shared__ float red[SN_WARPS];
     float s = sigma[0];
@@ -438,6 +439,10 @@ extern "C" __global__ void __launch_bounds__(SN_THREADS) sn_backward_apply(float
         float cu = c * u[i];
         const float* gr = g + (idx_t)i * n;
         float* dr = dw + (idx_t)i * n;
-        for (int j = threadIdx.x; j < n; j += SN_THREADS) dr[j] = (gr[j] - cu * v[j]) / s;
+        if (accumulate) {
+            for (int j = threadIdx.x; j < n; j += SN_THREADS) dr[j] += (gr[j] - cu * v[j]) / s;
+        } else {
+            for (int j = threadIdx.x; j < n; j += SN_THREADS) dr[j] = (gr[j] - cu * v[j]) / s;
+        }
     }
 }

@@ -224,6 +224,20 @@ class SpectralNormNativeTest {
             assertClose("backward " + Arrays.toString(dims), got, want, TOL);
             assertArrayEquals(got, backward(cuda, dims, w, f[0], f[1], f[2][0], g, false), "run-to-run");
             assertArrayEquals(got, backward(cuda, dims, w, f[0], f[1], f[2][0], g, true), "in place");
+            // the accumulating form: gradW += dW, the same bits as dW then an axpy (a float add per element)
+            float[] acc0 = random(rng, m * n, 1), acc;
+            try (Tensor tw = cuda.fromHost(w, dims); Tensor tu = cuda.fromHost(f[0], m); Tensor tv = cuda.fromHost(f[1], n);
+                 Tensor ts = cuda.fromHost(new float[] {f[2][0]}, 1); Tensor tg = cuda.fromHost(g, dims);
+                 Tensor ta = cuda.fromHost(acc0, dims)) {
+                cuda.spectralNorm().backwardAccumulate(tw, tu, tv, ts, tg, ta);
+                acc = cuda.toHostFloats(ta);
+            }
+            for (int i = 0; i < acc.length; i++) {
+                if (acc[i] != acc0[i] + got[i]) {
+                    throw new AssertionError("backwardAccumulate " + Arrays.toString(dims) + " element " + i + ": " + acc[i]
+                            + ", expected " + (acc0[i] + got[i]));
+                }
+            }
         }
     }
 

@@ -187,6 +187,24 @@ public abstract class Backend implements AutoCloseable {
         layers().addChannelBias(x, bias);
     }
 
+    /**
+     * A bias + activation epilogue: x[b, c, ...] += bias[c] in place (kept, as the activation's backward reads
+     * its input), then y ← f(x) — {@link #addChannelBias} followed by {@link #relu} / {@link #leakyRelu} /
+     * {@link #tanh}, in one pass (on CUDA one launch instead of two). y has x's shape and is not x.
+     */
+    public final void addChannelBiasActivation(Tensor x, Tensor bias, Activation f, float slope, Tensor y) {
+        String op = "addChannelBiasActivation";
+        requireFloat(op, "x", x);
+        requireFloat(op, "bias", bias);
+        requireRankIn(op, "x", x, 2, 4);
+        requireShape(op, "bias", bias, x.dim(1));
+        unary(op, x, y);
+        if (x == y) {
+            throw new ShapeException(op + ": y must be another tensor than x (x keeps the pre-activation)");
+        }
+        layers().addChannelBiasActivation(x, bias, f, slope, y);
+    }
+
     /** dBias[c] ← Σ over b (and h, w) of dy[b, c, ...]; a fixed-order (deterministic) reduction. */
     public final void channelBiasGrad(Tensor dy, Tensor dBias) {
         requireFloat("channelBiasGrad", "dy", dy);

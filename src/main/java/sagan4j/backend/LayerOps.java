@@ -18,6 +18,15 @@ public abstract class LayerOps extends OpFamily {
 
     protected abstract void addChannelBias(Tensor x, Tensor bias);
 
+    /**
+     * x += bias per channel, then y ← f(x): here the two ops one after the other (the reference, and the host
+     * backends); CUDA fuses them (kernels/epilogue.cu).
+     */
+    protected void addChannelBiasActivation(Tensor x, Tensor bias, Backend.Activation f, float slope, Tensor y) {
+        addChannelBias(x, bias);
+        backend.doActivation(f, slope, x, y);
+    }
+
     protected abstract void channelBiasGrad(Tensor dy, Tensor dBias);
 
     protected abstract void resample(Resample op, Tensor x, Tensor y, Tensor argmax);

@@ -1,5 +1,6 @@
 package sagan4j.backend;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,6 +18,12 @@ import java.util.List;
  *       backend as floats, so every backend rounds them the same way.</li>
  *   <li>{@link #ema}: an exponential moving average, ema ← decay·ema + (1 − decay)·x (EMA of G's weights).</li>
  * </ul>
+ *
+ * <p>A whole network at once: {@link #adamGroup} / {@link #adam(AdamGroup)} and {@link #emaGroup} /
+ * {@link #ema(EmaGroup, float, boolean)} update every tensor of a list in one call — on CUDA one launch
+ * (a multi-tensor apply over a device table of pointers and sizes), with Adam's step count kept on the device
+ * and advanced by the launch itself, so that a captured CUDA graph can replay it. The host backends loop over
+ * the tensors with the single-tensor updates: the same numbers, element for element.
  */
 public abstract class OptimOps extends OpFamily {
     protected OptimOps(Backend backend, List<String> impls) {
@@ -82,6 +89,290 @@ public abstract class OptimOps extends OpFamily {
             throw new ShapeException("ema: decay must be in [0, 1], got " + decay);
         }
         doEma(x, ema, decay);
+    }
+
+    /**
+     * What the three groups share: the optimiser family that made it (a group is used only with it) and the
+     * close-once bookkeeping; {@link #release} frees what the backend holds (not the tensors).
+     */
+    public abstract static class TensorGroup implements AutoCloseable {
+        private final OptimOps owner;
+        private boolean closed;
+
+        protected TensorGroup(OptimOps owner) {
+            this.owner = owner;
+        }
+
+        protected abstract void release();
+
+        /** One line if the group is another backend's or already closed. */
+        final void requireUsable(OptimOps by, String op) {
+            if (owner != by) {
+                throw new ShapeException(op + ": the group was made by another backend's optim()");
+            }
+            if (closed) {
+                throw new ShapeException(op + ": the group was already closed");
+            }
+        }
+
+        final void requireOpen(String op) {
+            requireUsable(owner, op);
+        }
+
+        @Override
+        public final void close() {
+            if (!closed) {
+                closed = true;
+                release();
+            }
+        }
+    }
+
+    /**
+     * A network's parameters, gradients and Adam moments, prepared to be updated together (on CUDA: a device
+     * table, allocated once). It holds the step count t (0 before the first update). Close it when done (it does
+     * not own the tensors).
+     */
+    public abstract static class AdamGroup extends TensorGroup {
+        private final List<Tensor> params, grads, m, v;
+        private final Adam settings;
+        private long step;
+
+        protected AdamGroup(OptimOps owner, List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, Adam settings) {
+            super(owner);
+            this.params = List.copyOf(params);
+            this.grads = List.copyOf(grads);
+            this.m = List.copyOf(m);
+            this.v = List.copyOf(v);
+            this.settings = settings;
+        }
+
+        public List<Tensor> params() {
+            return params;
+        }
+
+        public List<Tensor> grads() {
+            return grads;
+        }
+
+        public List<Tensor> m() {
+            return m;
+        }
+
+        public List<Tensor> v() {
+            return v;
+        }
+
+        public Adam settings() {
+            return settings;
+        }
+
+        /** The updates made so far (t of the last one; 0 before the first). */
+        public long step() {
+            return step;
+        }
+
+        /** Sets the step count (a resumed run's), so that the next update is step t + 1. */
+        public final void setStep(long t) {
+            if (t < 0) {
+                throw new ShapeException("adam: step count must be >= 0, got " + t);
+            }
+            requireOpen("adam.setStep");
+            step = t;
+            stepChanged(t);
+        }
+
+        /** The backend's copy of the step count follows {@link #setStep} (CUDA: the device counters). */
+        protected abstract void stepChanged(long t);
+    }
+
+    /**
+     * Sources and their averages (EMA-G's weights and G's), updated together; entries marked in {@code copied}
+     * are copied (ema ← x) at every update instead of averaged (buffers such as spectral-norm u and batch-norm
+     * statistics). Close it when done (it does not own the tensors).
+     */
+    public abstract static class EmaGroup extends TensorGroup {
+        private final List<Tensor> sources, averages;
+        private final boolean[] copied;
+
+        protected EmaGroup(OptimOps owner, List<Tensor> sources, List<Tensor> averages, boolean[] copied) {
+            super(owner);
+            this.sources = List.copyOf(sources);
+            this.averages = List.copyOf(averages);
+            this.copied = copied.clone();
+        }
+
+        public List<Tensor> sources() {
+            return sources;
+        }
+
+        public List<Tensor> averages() {
+            return averages;
+        }
+
+        public boolean copied(int i) {
+            return copied[i];
+        }
+    }
+
+    /** Tensors zeroed together (a network's gradients: PyTorch's zero_grad); on CUDA one launch. */
+    public abstract static class ZeroGroup extends TensorGroup {
+        private final List<Tensor> tensors;
+
+        protected ZeroGroup(OptimOps owner, List<Tensor> tensors) {
+            super(owner);
+            this.tensors = List.copyOf(tensors);
+        }
+
+        public List<Tensor> tensors() {
+            return tensors;
+        }
+    }
+
+    /** Prepares {@link #zero(ZeroGroup)} for these float tensors. */
+    public final ZeroGroup zeroGroup(List<Tensor> tensors) {
+        if (tensors.isEmpty()) {
+            throw new ShapeException("zero.group: needs at least one tensor, got none");
+        }
+        for (int i = 0; i < tensors.size(); i++) {
+            backend.requireFloat("zero.group", "tensors[" + i + "]", tensors.get(i));
+        }
+        return doZeroGroup(new ArrayList<>(tensors));
+    }
+
+    /** Every element of every tensor of the group ← 0. */
+    public final void zero(ZeroGroup group) {
+        requireUsable(group, "zero");
+        doZero(group);
+    }
+
+    /** Prepares {@link #adam(AdamGroup)} for these tensors (index i of each list belongs together). */
+    public final AdamGroup adamGroup(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, Adam settings) {
+        settings.validate();
+        int n = params.size();
+        if (n == 0 || grads.size() != n || m.size() != n || v.size() != n) {
+            throw new ShapeException("adam.group: expected the same number (>= 1) of params, grads, m and v, got " + n + ", "
+                    + grads.size() + ", " + m.size() + ", " + v.size());
+        }
+        for (int i = 0; i < n; i++) {
+            String at = "[" + i + "]";
+            backend.requireFloat("adam.group", "params" + at, params.get(i));
+            backend.requireFloat("adam.group", "grads" + at, grads.get(i));
+            backend.requireFloat("adam.group", "m" + at, m.get(i));
+            backend.requireFloat("adam.group", "v" + at, v.get(i));
+            Backend.requireSameSize("adam.group", "grads" + at, grads.get(i), params.get(i), "params" + at);
+            Backend.requireSameSize("adam.group", "m" + at, m.get(i), params.get(i), "params" + at);
+            Backend.requireSameSize("adam.group", "v" + at, v.get(i), params.get(i), "params" + at);
+        }
+        return doAdamGroup(new ArrayList<>(params), new ArrayList<>(grads), new ArrayList<>(m), new ArrayList<>(v), settings);
+    }
+
+    /**
+     * One Adam update of every tensor of the group: t ← t + 1, then each as {@link #adam(Tensor, Tensor, Tensor,
+     * Tensor, Adam, long)} at step t.
+     */
+    public final void adam(AdamGroup group) {
+        requireUsable(group, "adam");
+        group.step++;
+        doAdam(group, group.step);
+    }
+
+    /** Prepares {@link #ema(EmaGroup, float, boolean)} for these tensors; {@code copied[i]}: entry i is copied, not averaged. */
+    public final EmaGroup emaGroup(List<Tensor> sources, List<Tensor> averages, boolean[] copied) {
+        int n = sources.size();
+        if (n == 0 || averages.size() != n || copied.length != n) {
+            throw new ShapeException("ema.group: expected the same number (>= 1) of sources, averages and copy flags, got " + n
+                    + ", " + averages.size() + ", " + copied.length);
+        }
+        for (int i = 0; i < n; i++) {
+            String at = "[" + i + "]";
+            backend.requireFloat("ema.group", "sources" + at, sources.get(i));
+            backend.requireFloat("ema.group", "averages" + at, averages.get(i));
+            Backend.requireSameSize("ema.group", "averages" + at, averages.get(i), sources.get(i), "sources" + at);
+        }
+        return doEmaGroup(new ArrayList<>(sources), new ArrayList<>(averages), copied.clone());
+    }
+
+    /**
+     * Every entry of the group: ema ← decay·ema + (1 − decay)·x, or ema ← x for the entries marked copied, or for
+     * all of them when {@code copyAll}.
+     */
+    public final void ema(EmaGroup group, float decay, boolean copyAll) {
+        requireUsable(group, "ema");
+        if (!(decay >= 0f && decay <= 1f)) {
+            throw new ShapeException("ema: decay must be in [0, 1], got " + decay);
+        }
+        doEma(group, decay, copyAll);
+    }
+
+    private void requireUsable(TensorGroup group, String op) {
+        if (group == null) {
+            throw new ShapeException(op + ": the group is null");
+        }
+        group.requireUsable(this, op);
+    }
+
+    // ---------------------------------------------------------------- backend side
+
+    /** A group that holds nothing: host backends update its tensors one by one ({@link #doAdam(AdamGroup, long)}). */
+    protected AdamGroup doAdamGroup(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, Adam settings) {
+        return new AdamGroup(this, params, grads, m, v, settings) {
+            @Override
+            protected void stepChanged(long t) {
+                // the host reads group.step() at each update
+            }
+
+            @Override
+            protected void release() {
+                // nothing held
+            }
+        };
+    }
+
+    /** Each tensor in turn at step t (corrections formed here, as the single-tensor op does); CUDA: one launch. */
+    protected void doAdam(AdamGroup group, long t) {
+        Adam s = group.settings();
+        float bc1 = (float) (1 - Math.pow(s.beta1(), t));
+        float bc2 = (float) (1 - Math.pow(s.beta2(), t));
+        for (int i = 0; i < group.params().size(); i++) {
+            doAdam(group.params().get(i), group.grads().get(i), group.m().get(i), group.v().get(i), s, bc1, bc2);
+        }
+    }
+
+    /** A group that holds nothing: host backends update its tensors one by one. */
+    protected EmaGroup doEmaGroup(List<Tensor> sources, List<Tensor> averages, boolean[] copied) {
+        return new EmaGroup(this, sources, averages, copied) {
+            @Override
+            protected void release() {
+                // nothing held
+            }
+        };
+    }
+
+    /** A group that holds nothing: host backends fill its tensors one by one. */
+    protected ZeroGroup doZeroGroup(List<Tensor> tensors) {
+        return new ZeroGroup(this, tensors) {
+            @Override
+            protected void release() {
+                // nothing held
+            }
+        };
+    }
+
+    /** Each tensor filled with 0 in turn; CUDA: one launch. */
+    protected void doZero(ZeroGroup group) {
+        group.tensors().forEach(t -> backend.fill(t, 0f));
+    }
+
+    /** Each entry in turn (copies as backend copies); CUDA: one launch. */
+    protected void doEma(EmaGroup group, float decay, boolean copyAll) {
+        for (int i = 0; i < group.sources().size(); i++) {
+            if (copyAll || group.copied(i)) {
+                backend.copy(group.sources().get(i), group.averages().get(i));
+            } else {
+                doEma(group.sources().get(i), group.averages().get(i), decay);
+            }
+        }
     }
 
     /** The update with the corrections bc1 = 1 − β1^t and bc2 = 1 − β2^t already formed. */

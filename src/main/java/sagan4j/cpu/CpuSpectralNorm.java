@@ -130,7 +130,7 @@ public final class CpuSpectralNorm extends SpectralNormOps {
     }
 
     @Override
-    protected void doBackward(Tensor wT, Tensor uT, Tensor vT, Tensor sigmaT, Tensor gT, Tensor dwT) {
+    protected void doBackward(Tensor wT, Tensor uT, Tensor vT, Tensor sigmaT, Tensor gT, Tensor dwT, boolean accumulate) {
         float[] w = CpuBackend.f(wT), u = CpuBackend.f(uT), v = CpuBackend.f(vT), g = CpuBackend.f(gT);
         float[] dw = CpuBackend.f(dwT);
         int m = rows(wT), n = cols(wT);
@@ -145,7 +145,8 @@ public final class CpuSpectralNorm extends SpectralNormOps {
                 double cu = c * u[i];
                 int base = i * n;
                 for (int j = 0; j < n; j++) {
-                    dw[base + j] = (float) ((g[base + j] - cu * v[j]) / sigma);
+                    float d = (float) ((g[base + j] - cu * v[j]) / sigma);
+                    dw[base + j] = accumulate ? dw[base + j] + d : d;
                 }
             }
         });

@@ -60,6 +60,12 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
      * in order.
      */
     @Override
+    protected void addChannelBiasActivation(Tensor x, Tensor bias, Backend.Activation f, float slope, Tensor y) {
+        kernels.launch1d("bias_activation_f32", x.size(), stream, KernelArgs.of().ptr(p(x)).ptr(p(bias)).ptr(p(y))
+                .i32(Epilogues.code(f)).f32(slope).i32(x.dim(1)).i64(inner(x)).i64(x.size()));
+    }
+
+    @Override
     protected void channelBiasGrad(Tensor dy, Tensor dBias) {
         int batch = dy.dim(0), channels = dy.dim(1);
         long inner = inner(dy);

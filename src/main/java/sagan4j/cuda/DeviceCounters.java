@@ -1,5 +1,8 @@
 package sagan4j.cuda;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -20,6 +23,8 @@ public final class DeviceCounters {
     private static final LongAdder SYNCS = new LongAdder();
     private static final LongAdder ALLOCATIONS = new LongAdder();
     private static final LongAdder GRAPH_LAUNCHES = new LongAdder();
+    /** Kernel launches by kernel name: which launches a fusion should go after. */
+    private static final Map<String, LongAdder> BY_KERNEL = new ConcurrentHashMap<>();
 
     private DeviceCounters() {
     }
@@ -52,8 +57,16 @@ public final class DeviceCounters {
                 COPIES_ON_DEVICE.sum(), SYNCS.sum(), ALLOCATIONS.sum(), GRAPH_LAUNCHES.sum());
     }
 
-    static void kernel() {
+    static void kernel(String name) {
         KERNELS.increment();
+        BY_KERNEL.computeIfAbsent(name, k -> new LongAdder()).increment();
+    }
+
+    /** Launches so far per kernel name (sorted by name); subtract two to see one step's mix. */
+    public static Map<String, Long> kernelsByName() {
+        Map<String, Long> out = new TreeMap<>();
+        BY_KERNEL.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
     }
 
     /** A cuBLAS or cuDNN call that queues GPU work (not descriptor or handle calls). */
@@ -87,7 +100,7 @@ public final class DeviceCounters {
     }
 
     /** For the cooperative launch in {@code cuda.spectralnorm}, which does not go through {@link KernelLibrary#launch}. */
-    public static void cooperativeKernel() {
-        KERNELS.increment();
+    public static void cooperativeKernel(String name) {
+        kernel(name);
     }
 }

@@ -98,7 +98,7 @@ public final class KernelLibrary implements AutoCloseable {
     public void launch(String name, int gx, int gy, int gz, int bx, int by, int bz, int sharedBytes,
                        CUstream stream, Pointer params) {
         cuLaunchKernel(function(name), gx, gy, gz, bx, by, bz, sharedBytes, stream, params, null);
-        DeviceCounters.kernel();
+        DeviceCounters.kernel(name);
     }
 
     @Override

@@ -45,7 +45,7 @@ final class BigGanDBlock extends Layer {
     @Override
     public Tensor forward(Tensor x) {
         inDims = x.shape().dims();
-        Tensor h = conv2.forward(act.forward(conv1.forward(pre == null ? x : pre.forward(x))));
+        Tensor h = conv2.forward(conv1.forward(pre == null ? x : pre.forward(x), act));   // bias + ReLU fused
         if (pool != null) {
             h = pool.forward(h);
         }

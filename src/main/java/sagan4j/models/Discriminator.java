@@ -93,6 +93,7 @@ public final class Discriminator extends Module {
         require(labels.dim(0) == images.dim(0), "labels: " + labels.dim(0) + " labels for a batch of " + images.dim(0));
         this.labels = labels;
         this.batch = images.dim(0);
+        normaliseSpectralWeights(); // every W/σ of this pass in one go (one launch on CUDA)
         Tensor h = images;
         for (int j = 0; j < blocks.size(); j++) {
             h = blocks.get(j).forward(h);

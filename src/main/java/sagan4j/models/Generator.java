@@ -119,6 +119,7 @@ public final class Generator extends Module {
         require(labels.dim(0) == b, "labels: " + labels.dim(0) + " labels for a batch of " + b);
         this.z = z;
         this.labels = labels;
+        normaliseSpectralWeights(); // every W/σ of this pass in one go (one launch on CUDA)
         List<Tensor> chunks = cfg.shared() ? splitZ(z) : List.of(z);
         Tensor h = linear.forward(chunks.get(0)).reshape(b, cfg.gTop(), 4, 4);
         Tensor shared = sharedEmbedding == null ? null : sharedEmbedding.forward(labels);
@@ -136,7 +137,7 @@ public final class Generator extends Module {
         if (bnOut != null) {
             h = reluOut.forward(bnOut.forward(h, zeroLabels(b)));
         }
-        return tanh.forward(convOut.forward(h));
+        return convOut.forward(h, tanh);   // bias + tanh fused
     }
 
     /** dImages (B, C, R, R) → every weight gradient accumulated. */

@@ -45,11 +45,11 @@ final class SeedDBlock extends Layer {
     @Override
     public Tensor forward(Tensor x) {
         inDims = x.shape().dims();
-        Tensor h = act2.forward(conv2.forward(act1.forward(conv1.forward(x))));
+        Tensor h = conv2.forward(conv1.forward(x, act1), act2);   // bias + leaky ReLU fused into each conv
         if (pool != null) {
             h = pool.forward(h);
         }
-        Tensor skip = convSc == null ? x : actSc.forward(convSc.forward(x));
+        Tensor skip = convSc == null ? x : convSc.forward(x, actSc);
         if (poolSc != null) {
             skip = poolSc.forward(skip);
         }

@@ -45,6 +45,25 @@ public final class Activation extends Layer {
         return y;
     }
 
+    /**
+     * forward(x + bias) with the bias add done in the same pass (x, (B, C, ...), becomes x + bias in place and
+     * is what the backward reads): the epilogue of a convolution, one launch on CUDA instead of two.
+     */
+    public Tensor forwardBiased(Tensor x, Tensor bias) {
+        this.x = x;
+        y = scratch("y", x.shape().dims());
+        be.addChannelBiasActivation(x, bias, backendKind(), slope, y);
+        return y;
+    }
+
+    private Backend.Activation backendKind() {
+        return switch (kind) {
+            case RELU -> Backend.Activation.RELU;
+            case LEAKY_RELU -> Backend.Activation.LEAKY_RELU;
+            case TANH -> Backend.Activation.TANH;
+        };
+    }
+
     /** Which inputs of the last forward were positive: the side of the kink each element is on (for tests). */
     int kinkSignature() {
         if (x == null || kind == Kind.TANH) {

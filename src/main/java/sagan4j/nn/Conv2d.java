@@ -44,13 +44,28 @@ public class Conv2d extends Layer {
 
     @Override
     public Tensor forward(Tensor x) {
+        Tensor y = convolve(x);
+        if (bias != null) {
+            be.addChannelBias(y, bias.value());
+        }
+        return y;
+    }
+
+    /**
+     * {@code act.forward(forward(x))} with the bias add fused into the activation (one pass, one launch on CUDA
+     * instead of two); the same numbers, and {@code act}'s backward works as after its own forward.
+     */
+    public Tensor forward(Tensor x, Activation act) {
+        Tensor y = convolve(x);
+        return bias != null ? act.forwardBiased(y, bias.value()) : act.forward(y);
+    }
+
+    /** The convolution alone: y (B, cout, H, W), owned. */
+    private Tensor convolve(Tensor x) {
         require(x.rank() == 4 && x.dim(1) == cin, "expected input (B, " + cin + ", H, W), got " + x.shape());
         this.x = x;
         Tensor y = scratch("y", x.dim(0), cout, x.dim(2), x.dim(3));
         be.conv().forward(x, weight.forward(), k / 2, y);
-        if (bias != null) {
-            be.addChannelBias(y, bias.value());
-        }
         return y;
     }
 

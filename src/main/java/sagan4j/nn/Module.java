@@ -8,6 +8,7 @@ import java.util.Map;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.DType;
+import sagan4j.backend.OptimOps;
 import sagan4j.backend.Tensor;
 
 /**
@@ -22,6 +23,10 @@ public abstract class Module implements AutoCloseable {
     private final List<Parameter> own = new ArrayList<>();
     private final List<Module> children = new ArrayList<>();
     private final Map<String, Tensor> scratch = new HashMap<>();
+    private final List<SpectralNormWeight> spectralNormWeights = new ArrayList<>();
+    private SpectralNormPass spectralNormPass;
+    /** The subtree's gradients, zeroed together (made on the first zeroGrad: one launch on CUDA). */
+    private OptimOps.ZeroGroup gradients;
     private boolean training = true;
     private boolean requiresGrad = true;
 
@@ -60,6 +65,25 @@ public abstract class Module implements AutoCloseable {
         return p;
     }
 
+    /** Called by a {@link SpectralNormWeight} this module owns. */
+    void registerSpectralNorm(SpectralNormWeight w) {
+        spectralNormWeights.add(w);
+    }
+
+    /**
+     * Normalises every spectral-norm weight of this subtree now, together ({@link SpectralNormPass}: on CUDA one
+     * launch), so that each layer's forward in the pass that follows finds its W/σ ready. A network calls it at
+     * the start of its forward; the u, v, σ and W/σ it leaves are those the layers' own forwards would leave.
+     */
+    protected void normaliseSpectralWeights() {
+        if (spectralNormPass == null) {
+            List<SpectralNormWeight> all = new ArrayList<>();
+            modules().forEach(m -> all.addAll(m.spectralNormWeights));
+            spectralNormPass = new SpectralNormPass(be, all);
+        }
+        spectralNormPass.run();
+    }
+
     /** The direct submodules, in registration order. */
     public List<Module> children() {
         return List.copyOf(children);
@@ -95,9 +119,14 @@ public abstract class Module implements AutoCloseable {
     }
 
     public void zeroGrad() {
-        for (Parameter p : weights()) {
-            be.fill(p.grad(), 0f);
+        if (gradients == null) {
+            List<Tensor> grads = weights().stream().map(Parameter::grad).toList();
+            if (grads.isEmpty()) {
+                return;
+            }
+            gradients = be.optim().zeroGroup(grads);
         }
+        be.optim().zero(gradients);
     }
 
     /** Training mode (batch statistics, spectral-norm updates) or evaluation mode, for the whole subtree. */
@@ -177,6 +206,12 @@ public abstract class Module implements AutoCloseable {
 
     @Override
     public void close() {
+        if (spectralNormPass != null) {
+            spectralNormPass.close();
+        }
+        if (gradients != null) {
+            gradients.close();
+        }
         children.forEach(Module::close);
         own.forEach(Parameter::close);
         scratch.values().forEach(Tensor::close);

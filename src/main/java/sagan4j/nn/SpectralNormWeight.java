@@ -28,6 +28,8 @@ public final class SpectralNormWeight extends Weight {
     private boolean constraint;
     private float eps = SpectralNormOps.DEFAULT_EPS;
     private Tensor current;
+    /** Set by {@link SpectralNormPass}: W/σ of this pass is already in the scratch, forward just returns it. */
+    private boolean prepared;
 
     SpectralNormWeight(Module owner, Parameter param, SplittableRandom rng) {
         super(param);
@@ -42,6 +44,7 @@ public final class SpectralNormWeight extends Weight {
         owner.be.upload(unit(SpectralNormOps.normalVector(this.rng, SpectralNormOps.rows(w))), u.value());
         owner.be.upload(unit(SpectralNormOps.normalVector(this.rng, SpectralNormOps.cols(w))), v.value());
         this.current = w;
+        owner.registerSpectralNorm(this);
     }
 
     private static float[] unit(float[] x) {
@@ -92,6 +95,36 @@ public final class SpectralNormWeight extends Weight {
         return owner.be.spectralNorm();
     }
 
+    // ---------------------------------------------------------------- for SpectralNormPass
+
+    /** Whether this weight is normalised in the forward (reparameterised), i.e. can join a pass's group. */
+    boolean reparameterised() {
+        return !constraint;
+    }
+
+    /** Power iterations of the coming forward: 0 in eval (σ from the stored u, v). */
+    int passIterations() {
+        return owner.training() ? iterations : 0;
+    }
+
+    float eps() {
+        return eps;
+    }
+
+    /** This weight as a spectral-norm group entry (w, u, v, σ, W/σ), after the seed variant's fresh u where it applies. */
+    SpectralNormOps.Weight groupEntry() {
+        Tensor w = param.value();
+        if (owner.training() && freshU) {
+            owner.be.upload(SpectralNormOps.normalVector(rng, SpectralNormOps.rows(w)), u.value());
+        }
+        return new SpectralNormOps.Weight(w, u.value(), v.value(), sigma(), owner.scratch(param.name() + ".sn", w.shape().dims()));
+    }
+
+    /** The pass normalised this weight: the next forward returns that W/σ without running anything. */
+    void markPrepared() {
+        prepared = true;
+    }
+
     @Override
     public Tensor forward() {
         if (constraint) {
@@ -100,7 +133,9 @@ public final class SpectralNormWeight extends Weight {
         }
         Tensor w = param.value();
         Tensor wSn = owner.scratch(param.name() + ".sn", w.shape().dims());
-        if (owner.training()) {
+        if (prepared) {
+            prepared = false;
+        } else if (owner.training()) {
             if (freshU) {
                 owner.be.upload(SpectralNormOps.normalVector(rng, SpectralNormOps.rows(w)), u.value());
             }
@@ -123,10 +158,8 @@ public final class SpectralNormWeight extends Weight {
             super.backward(g);
             return;
         }
-        Tensor w = param.value();
-        Tensor gw = owner.scratch(param.name() + ".grad_sn", w.shape().dims());
-        sn().backward(w, u.value(), v.value(), sigma(), g, gw);
-        owner.be.axpy(1f, gw, param.grad());
+        // dW added straight into the gradient (one launch on CUDA, not a backward into scratch and an axpy)
+        sn().backwardAccumulate(param.value(), u.value(), v.value(), sigma(), g, param.grad());
     }
 
     /** Constraint mode's step after an optimiser update: power iteration(s), then W ← W/σ in place. */

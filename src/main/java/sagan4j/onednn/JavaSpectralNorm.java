@@ -127,7 +127,7 @@ final class JavaSpectralNorm extends SpectralNormOps {
     }
 
     @Override
-    protected void doBackward(Tensor wT, Tensor uT, Tensor vT, Tensor sigmaT, Tensor gT, Tensor dwT) {
+    protected void doBackward(Tensor wT, Tensor uT, Tensor vT, Tensor sigmaT, Tensor gT, Tensor dwT, boolean accumulate) {
         float[] w = f(wT), u = f(uT), v = f(vT), g = f(gT), dw = f(dwT);
         int m = rows(wT), n = cols(wT);
         double sigma = f(sigmaT)[0];
@@ -138,7 +138,8 @@ final class JavaSpectralNorm extends SpectralNormOps {
                 float cu = (float) (c * u[i]);
                 int base = i * n;
                 for (int j = 0; j < n; j++) {
-                    dw[base + j] = (g[base + j] - cu * v[j]) * inv;
+                    float d = (g[base + j] - cu * v[j]) * inv;
+                    dw[base + j] = accumulate ? dw[base + j] + d : d;
                 }
             }
         });

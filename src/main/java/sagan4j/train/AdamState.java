@@ -14,37 +14,35 @@ import sagan4j.nn.Parameter;
 
 /**
  * One network's Adam: the first and second moments beside each trainable parameter (zeros at the start)
- * and the step count t, updated by one {@link OptimOps#adam} call per parameter tensor.
+ * and the step count t, all updated by one {@link OptimOps#adam(OptimOps.AdamGroup)} call (on CUDA one launch
+ * for the whole network, the step count kept on the device).
  */
 final class AdamState implements AutoCloseable {
     private final Backend be;
     private final List<Parameter> params;
     private final List<Tensor> m = new ArrayList<>();
     private final List<Tensor> v = new ArrayList<>();
-    private final OptimOps.Adam settings;
-    private long step;
+    private final OptimOps.AdamGroup group;
 
     AdamState(Backend be, Module net, OptimOps.Adam settings) {
         this.be = be;
         this.params = net.weights();
-        this.settings = settings.validate();
+        settings.validate();
         for (Parameter p : params) {
             m.add(be.zeros(p.value().shape().dims()));
             v.add(be.zeros(p.value().shape().dims()));
         }
+        this.group = be.optim().adamGroup(params.stream().map(Parameter::value).toList(),
+                params.stream().map(Parameter::grad).toList(), m, v, settings);
     }
 
     long step() {
-        return step;
+        return group.step();
     }
 
     /** p ← Adam(p, its gradient), for every parameter of the network. */
     void update() {
-        step++;
-        for (int i = 0; i < params.size(); i++) {
-            Parameter p = params.get(i);
-            be.optim().adam(p.value(), p.grad(), m.get(i), v.get(i), settings, step);
-        }
+        be.optim().adam(group);
     }
 
     /** The moments under {@code prefix + parameter name + ".m"/".v"}, for checkpoints. */
@@ -73,11 +71,12 @@ final class AdamState implements AutoCloseable {
             be.upload(tensors.get(prefix + params.get(i).name() + ".m").floats(), m.get(i));
             be.upload(tensors.get(prefix + params.get(i).name() + ".v").floats(), v.get(i));
         }
-        step = savedStep;
+        group.setStep(savedStep);
     }
 
     @Override
     public void close() {
+        group.close();
         m.forEach(Tensor::close);
         v.forEach(Tensor::close);
     }

@@ -5,6 +5,7 @@ import java.util.SplittableRandom;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.CondBatchNormOps;
+import sagan4j.backend.OptimOps;
 import sagan4j.backend.Tensor;
 import sagan4j.models.Generator;
 import sagan4j.nn.ConditionalBatchNorm2d;
@@ -35,6 +36,8 @@ final class Ema implements AutoCloseable {
     private final Generator ema;
     private final float decay;
     private final long start;
+    /** G's tensors → EMA-G's: weights averaged, buffers copied, in one call (one launch on CUDA). */
+    private final OptimOps.EmaGroup group;
 
     Ema(Backend be, Generator g, float decay, long start) {
         this.be = be;
@@ -42,7 +45,14 @@ final class Ema implements AutoCloseable {
         this.ema = new Generator(be, g.config());
         this.decay = decay;
         this.start = start;
-        copyAll();
+        List<Parameter> src = g.parameters(), dst = ema.parameters();
+        boolean[] copied = new boolean[src.size()];
+        for (int i = 0; i < copied.length; i++) {
+            copied[i] = !src.get(i).trainable();
+        }
+        this.group = be.optim().emaGroup(src.stream().map(Parameter::value).toList(),
+                dst.stream().map(Parameter::value).toList(), copied);
+        be.optim().ema(group, decay, true);
     }
 
     Generator generator() {
@@ -51,22 +61,7 @@ final class Ema implements AutoCloseable {
 
     /** After G's update number {@code gStep} (1-based). */
     void update(long gStep) {
-        List<Parameter> src = g.parameters(), dst = ema.parameters();
-        for (int i = 0; i < src.size(); i++) {
-            Parameter s = src.get(i);
-            if (s.trainable() && gStep > start) {
-                be.optim().ema(s.value(), dst.get(i).value(), decay);
-            } else {
-                be.copy(s.value(), dst.get(i).value());
-            }
-        }
-    }
-
-    private void copyAll() {
-        List<Parameter> src = g.parameters(), dst = ema.parameters();
-        for (int i = 0; i < src.size(); i++) {
-            be.copy(src.get(i).value(), dst.get(i).value());
-        }
+        be.optim().ema(group, decay, gStep <= start);
     }
 
     /**
@@ -106,6 +101,7 @@ final class Ema implements AutoCloseable {
 
     @Override
     public void close() {
+        group.close();
         ema.close();
     }
 }

@@ -1,5 +1,7 @@
 package sagan4j.backend;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
@@ -94,6 +96,165 @@ public abstract class OptimContractTest {
             }
             float[] vs = be.toHostFloats(v);
             assertEquals(0.1 * 16, vs[1], 1e-6, "v = (1 − β2)·g²");
+        }
+    }
+
+    /** Sizes either side of the multi-tensor apply's 4096-element chunks, and one that spans many of them. */
+    private static final int[] GROUP_SIZES = {1, 4095, 4096, 4097, 70001, 3};
+
+    @ParameterizedTest(name = "beta1={0} beta2={1} steps from {2}")
+    @CsvSource({"0.0, 0.9, 0", "0.5, 0.999, 0", "0.9, 0.99, 997"})
+    void adamOverAGroupMatchesTheDoubleLoopPerTensorOverSeveralSteps(float beta1, float beta2, long stepsBefore) {
+        Backend be = backend();
+        OptimOps.Adam s = new OptimOps.Adam(2e-3f, beta1, beta2, 1e-8f);
+        int k = GROUP_SIZES.length;
+        List<Tensor> ps = new ArrayList<>(), gs = new ArrayList<>(), ms = new ArrayList<>(), vs = new ArrayList<>();
+        try {
+            for (int n : GROUP_SIZES) {
+                float[] v = random(rng, n, 0.01);
+                for (int i = 0; i < n; i++) {
+                    v[i] = Math.abs(v[i]);
+                }
+                ps.add(be.fromHost(random(rng, n, 1), n));
+                gs.add(be.empty(DType.FLOAT32, n));
+                ms.add(be.fromHost(random(rng, n, 0.1), n));
+                vs.add(be.fromHost(v, n));
+            }
+            try (OptimOps.AdamGroup group = be.optim().adamGroup(ps, gs, ms, vs, s)) {
+                assertEquals(0, group.step(), "a new group has taken no step");
+                if (stepsBefore > 0) {
+                    group.setStep(stepsBefore); // a resumed run: the next update is stepsBefore + 1
+                }
+                for (int step = 1; step <= 3; step++) {
+                    long t = stepsBefore + step;
+                    float[][] g = new float[k][], p0 = new float[k][], m0 = new float[k][], v0 = new float[k][];
+                    for (int j = 0; j < k; j++) {
+                        g[j] = random(rng, GROUP_SIZES[j], 0.5);
+                        be.upload(g[j], gs.get(j));
+                        p0[j] = be.toHostFloats(ps.get(j));
+                        m0[j] = be.toHostFloats(ms.get(j));
+                        v0[j] = be.toHostFloats(vs.get(j));
+                    }
+                    be.optim().adam(group);
+                    assertEquals(t, group.step(), "the group counts its updates");
+                    for (int j = 0; j < k; j++) {
+                        int n = GROUP_SIZES[j];
+                        float[] p1 = be.toHostFloats(ps.get(j));
+                        double[] em = new double[n], ev = new double[n];
+                        for (int i = 0; i < n; i++) {
+                            double[] r = adamReference(p0[j][i], g[j][i], m0[j][i], v0[j][i], s, t);
+                            em[i] = r[1];
+                            ev[i] = r[2];
+                            double allowed = 2 * Math.ulp((float) r[0]) + 1e-5 * Math.abs(r[0] - p0[j][i]);
+                            if (!(Math.abs(p1[i] - r[0]) <= allowed)) {
+                                fail("adam group step " + t + ": tensor " + j + " p[" + i + "] is " + p1[i] + ", expected "
+                                        + r[0] + " (from " + p0[j][i] + ", within " + allowed + ")");
+                            }
+                        }
+                        assertClose("adam group step " + t + " tensor " + j + " m", be.toHostFloats(ms.get(j)), em, tolerance());
+                        assertClose("adam group step " + t + " tensor " + j + " v", be.toHostFloats(vs.get(j)), ev, tolerance());
+                    }
+                }
+            }
+        } finally {
+            for (List<Tensor> l : List.of(ps, gs, ms, vs)) {
+                l.forEach(Tensor::close);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "decay={0} copy all={1}")
+    @CsvSource({"0.999, false", "0.5, false", "0.5, true"})
+    void emaOverAGroupAveragesWeightsAndCopiesBuffers(float decay, boolean copyAll) {
+        Backend be = backend();
+        int k = GROUP_SIZES.length;
+        boolean[] copied = new boolean[k];
+        List<Tensor> xs = new ArrayList<>(), es = new ArrayList<>();
+        float[][] x = new float[k][], e = new float[k][];
+        try {
+            for (int j = 0; j < k; j++) {
+                int n = GROUP_SIZES[j];
+                copied[j] = j % 3 == 1; // some entries are buffers
+                x[j] = random(rng, n, 1);
+                e[j] = random(rng, n, 1);
+                xs.add(be.fromHost(x[j], n));
+                es.add(be.fromHost(e[j], n));
+            }
+            try (OptimOps.EmaGroup group = be.optim().emaGroup(xs, es, copied)) {
+                be.optim().ema(group, decay, copyAll);
+            }
+            for (int j = 0; j < k; j++) {
+                int n = GROUP_SIZES[j];
+                double[] want = new double[n];
+                for (int i = 0; i < n; i++) {
+                    want[i] = copyAll || copied[j] ? x[j][i] : (double) decay * e[j][i] + (1 - (double) decay) * x[j][i];
+                }
+                float[] got = be.toHostFloats(es.get(j));
+                if (copyAll || copied[j]) {
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(x[j][i], got[i], "ema group tensor " + j + " is copied exactly, element " + i);
+                    }
+                } else {
+                    assertClose("ema group tensor " + j, got, want, tolerance());
+                }
+            }
+        } finally {
+            xs.forEach(Tensor::close);
+            es.forEach(Tensor::close);
+        }
+    }
+
+    @Test
+    void zeroOverAGroupClearsEveryTensorAndNothingElse() {
+        Backend be = backend();
+        List<Tensor> ts = new ArrayList<>();
+        float[] bystander = random(rng, 5000, 1);
+        try (Tensor other = be.fromHost(bystander, 5000)) {
+            for (int n : GROUP_SIZES) {
+                ts.add(be.fromHost(random(rng, n, 1), n));
+            }
+            try (OptimOps.ZeroGroup group = be.optim().zeroGroup(ts)) {
+                be.optim().zero(group);
+            }
+            for (int j = 0; j < ts.size(); j++) {
+                float[] got = be.toHostFloats(ts.get(j));
+                for (int i = 0; i < got.length; i++) {
+                    assertEquals(0f, got[i], "zero group tensor " + j + " element " + i);
+                }
+            }
+            assertClose("a tensor outside the group", be.toHostFloats(other), bystander, 0);
+        } finally {
+            ts.forEach(Tensor::close);
+        }
+    }
+
+    @Test
+    void badGroupArgumentsFailWithOneLine() {
+        Backend be = backend();
+        OptimOps.Adam ok = OptimOps.Adam.ttur(1e-4f);
+        try (Tensor p = be.fromHost(new float[] {1, 2, 3}, 3); Tensor g = be.fromHost(new float[] {1, 1}, 2);
+             Tensor m = be.zeros(3); Tensor v = be.zeros(3)) {
+            assertEquals("adam.group: expected the same number (>= 1) of params, grads, m and v, got 1, 1, 0, 1",
+                    assertThrows(ShapeException.class, () -> be.optim().adamGroup(List.of(p), List.of(m), List.of(), List.of(v), ok))
+                            .getMessage());
+            assertEquals("adam.group: grads[0] has shape [2] (2 elements), expected 3 elements (the size of params[0] [3])",
+                    assertThrows(ShapeException.class, () -> be.optim().adamGroup(List.of(p), List.of(g), List.of(m), List.of(v), ok))
+                            .getMessage());
+            OptimOps.AdamGroup group = be.optim().adamGroup(List.of(p), List.of(m), List.of(m), List.of(v), ok);
+            assertEquals("adam: step count must be >= 0, got -1",
+                    assertThrows(ShapeException.class, () -> group.setStep(-1)).getMessage());
+            group.close();
+            assertEquals("adam: the group was already closed",
+                    assertThrows(ShapeException.class, () -> be.optim().adam(group)).getMessage());
+            assertEquals("ema.group: expected the same number (>= 1) of sources, averages and copy flags, got 1, 1, 2",
+                    assertThrows(ShapeException.class, () -> be.optim().emaGroup(List.of(p), List.of(m), new boolean[2])).getMessage());
+            try (OptimOps.EmaGroup eg = be.optim().emaGroup(List.of(p), List.of(m), new boolean[1])) {
+                assertEquals("ema: decay must be in [0, 1], got -0.5",
+                        assertThrows(ShapeException.class, () -> be.optim().ema(eg, -0.5f, false)).getMessage());
+            }
+            assertEquals("zero.group: needs at least one tensor, got none",
+                    assertThrows(ShapeException.class, () -> be.optim().zeroGroup(List.of())).getMessage());
+            assertTrue(be.toHostFloats(p)[0] == 1f && be.toHostFloats(m)[0] == 0f, "nothing was written");
         }
     }
 

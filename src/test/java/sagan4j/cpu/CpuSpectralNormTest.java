@@ -254,6 +254,23 @@ class CpuSpectralNormTest {
         assertArrayEquals(cpu.toHostFloats(dw), cpu.toHostFloats(g2));
     }
 
+    @Test
+    void backwardAccumulateAddsTheBackwardToTheGradient() {
+        int m = 6, n = 7;
+        float[] w = Reference.random(rng, m * n, 1), r = Reference.random(rng, m * n, 1), acc0 = Reference.random(rng, m * n, 1);
+        Tensor tw = cpu.fromHost(w, m, n), u = cpu.fromHost(Reference.random(rng, m, 1), m);
+        Tensor v = cpu.fromHost(Reference.random(rng, n, 1), n), sigma = cpu.fromHost(new float[] {1.3f}, 1);
+        Tensor g = cpu.fromHost(r, m, n), dw = cpu.fromHost(Reference.nans(m * n), m, n), acc = cpu.fromHost(acc0, m, n);
+        sn.backward(tw, u, v, sigma, g, dw);
+        sn.backwardAccumulate(tw, u, v, sigma, g, acc);
+        float[] d = cpu.toHostFloats(dw), got = cpu.toHostFloats(acc);
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(acc0[i] + d[i], got[i], "element " + i + ": the gradient plus dW, as an axpy would leave it");
+        }
+        ShapeException e = assertThrows(ShapeException.class, () -> sn.backwardAccumulate(tw, u, v, sigma, g, g));
+        assertEquals("spectralNorm.backwardAccumulate: gradW must be another tensor than gradWSn", e.getMessage());
+    }
+
     // ---------------------------------------------------------------- checks and helpers
 
     @Test

@@ -72,6 +72,22 @@ class KernelConstantsTest {
     }
 
     @Test
+    void multiTensorApplyAndEpilogues() throws ClassNotFoundException {
+        KernelSource optim = KernelSource.of("optim.cu");
+        Class<?> table = Class.forName("sagan4j.cuda.optim.MultiTensorTable"); // package-private there
+        assertEquals(optim.define("OPTIM_CHUNK"), javaConstant(table, "CHUNK"), "elements per chunk");
+        assertEquals(KernelSource.of("common.cuh").define("SAGAN_BLOCK"), javaConstant(table, "BLOCK"), "threads per block");
+        // every entry field is one 64-bit word
+        assertEquals(optim.structFields("AdamEntry") * 8, javaConstant(table, "ADAM_ENTRY_BYTES"), "sizeof(AdamEntry)");
+        assertEquals(optim.structFields("EmaEntry") * 8, javaConstant(table, "EMA_ENTRY_BYTES"), "sizeof(EmaEntry)");
+        assertEquals(optim.structFields("ZeroEntry") * 8, javaConstant(table, "ZERO_ENTRY_BYTES"), "sizeof(ZeroEntry)");
+        KernelSource epi = KernelSource.of("epilogue.cu");
+        assertEquals(epi.define("EPI_RELU"), javaConstant(Epilogues.class, "RELU"));
+        assertEquals(epi.define("EPI_LEAKY_RELU"), javaConstant(Epilogues.class, "LEAKY_RELU"));
+        assertEquals(epi.define("EPI_TANH"), javaConstant(Epilogues.class, "TANH"));
+    }
+
+    @Test
     void condBatchNormAndTiledGemm() {
         KernelSource cbn = KernelSource.of("cond_batchnorm.cu");
         assertEquals(cbn.define("CBN_BLOCK"), javaConstant(CondBatchNormKernels.class, "BLOCK"));

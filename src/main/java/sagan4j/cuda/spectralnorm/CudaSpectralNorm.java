@@ -104,9 +104,9 @@ public final class CudaSpectralNorm extends SpectralNormOps {
     }
 
     @Override
-    protected void doBackward(Tensor w, Tensor u, Tensor v, Tensor sigma, Tensor gradWSn, Tensor gradW) {
+    protected void doBackward(Tensor w, Tensor u, Tensor v, Tensor sigma, Tensor gradWSn, Tensor gradW, boolean accumulate) {
         kernels.backward(p(w), rows(w), cols(w), p(u), p(v), p(sigma), p(gradWSn), p(gradW),
-                p(backwardScratch), cuda.stream());
+                p(backwardScratch), accumulate, cuda.stream());
     }
 
     @Override

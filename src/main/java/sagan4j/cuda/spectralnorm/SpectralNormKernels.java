@@ -193,7 +193,7 @@ public final class SpectralNormKernels {
         KernelArgs a = KernelArgs.of().ptr(descs).i32(set.entries.size()).i32(iters).f32(eps)
                 .i64(set.total1).i64(set.total2).i64(set.total3).i64(set.totalF);
         cuLaunchCooperativeKernel(lib.function("sn_grouped"), grid, 1, 1, THREADS, 1, 1, 0, stream, a.build());
-        DeviceCounters.cooperativeKernel();
+        DeviceCounters.cooperativeKernel("sn_grouped");
     }
 
     private void chain(WeightSet.Entry e, CUdeviceptr descs, int k, int iters, float eps, CUstream stream) {
@@ -232,6 +232,12 @@ public final class SpectralNormKernels {
      */
     public void backward(CUdeviceptr w, int out, int rest, CUdeviceptr u, CUdeviceptr v, CUdeviceptr sigma,
                          CUdeviceptr gradWSn, CUdeviceptr gradW, CUdeviceptr scratch, CUstream stream) {
+        backward(w, out, rest, u, v, sigma, gradWSn, gradW, scratch, false, stream);
+    }
+
+    /** {@link #backward} with {@code accumulate}: gradW += dW (gradW must not alias gradWSn then). */
+    public void backward(CUdeviceptr w, int out, int rest, CUdeviceptr u, CUdeviceptr v, CUdeviceptr sigma,
+                         CUdeviceptr gradWSn, CUdeviceptr gradW, CUdeviceptr scratch, boolean accumulate, CUstream stream) {
         long n = (long) out * rest;
         int parts = backwardPartials(n);
         lib.launch("sn_backward_dot", parts, 1, 1, THREADS, 1, 1, 0, stream,
@@ -239,7 +245,7 @@ public final class SpectralNormKernels {
         int grid = Math.max(1, Math.min(out, lib.multiprocessors() * 8));
         lib.launch("sn_backward_apply", grid, 1, 1, THREADS, 1, 1, 0, stream,
                 KernelArgs.of().ptr(gradW).ptr(gradWSn).ptr(u).ptr(v).ptr(sigma).ptr(scratch).i32(parts)
-                        .i32(out).i32(rest).build());
+                        .i32(out).i32(rest).i32(accumulate ? 1 : 0).build());
     }
 
     /** Blocks of the ⟨G, W⟩ reduction: a function of the size only, so the sum order never changes. */
