@@ -182,8 +182,8 @@ public final class TrainStep implements AutoCloseable {
         float[] s = be.toHostFloats(sums);
         check.loss(step, D_PHASE, "D loss on real images", s[GanLossOps.LOSS_REAL]);
         check.loss(step, D_PHASE, "D loss on fake images", s[GanLossOps.LOSS_FAKE]);
-        // Outside the captured region for now: the orthogonal regularisation and Adam (and the EMA in the G
-        // step): see docs/training.md.
+        // Outside the captured region, on purpose: the orthogonal regularisation and Adam (and the EMA in the G
+        // step) run after the summary is checked (docs/training.md, "The seams for the GPU step").
         if (orthoD != null) {
             orthoD.addGradients();
         }
@@ -228,7 +228,7 @@ public final class TrainStep implements AutoCloseable {
         }
         float[] s = be.toHostFloats(sums);
         check.loss(step, G_PHASE, "G loss", s[GanLossOps.LOSS_FAKE]);
-        // outside the captured region for now (see dStep)
+        // outside the captured region (see dStep)
         if (orthoG != null) {
             orthoG.addGradients();
         }
