@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import sagan4j.cuda.natives.ChildProcess;
+
 /**
  * {@code sagan4j train} as users start it: without OMP_WAIT_POLICY the launcher runs the command in a child
  * JVM (OpenMpLaunch). Killing the launcher with SIGKILL, which runs no hook, must not leave that child
@@ -32,7 +34,7 @@ class LauncherKillTest {
         pb.environment().remove(OpenMpLaunch.MARK);
         Process launcher = pb.start();
         ProcessHandle child = null;
-        long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(ChildProcess.HANG_BOUND_MINUTES); // only a hang gets near it
         // the child is running the command once the run folder's config.json exists
         while (System.nanoTime() < until && (child == null || !Files.exists(tmp.resolve("run/config.json")))) {
             assertTrue(launcher.isAlive(), () -> "the launcher ended early: " + read(tmp.resolve("log")));
@@ -41,8 +43,8 @@ class LauncherKillTest {
         }
         assertTrue(child != null && Files.exists(tmp.resolve("run/config.json")), "no training child: " + read(tmp.resolve("log")));
         launcher.destroyForcibly();
-        assertTrue(launcher.waitFor(1, TimeUnit.MINUTES));
-        assertTrue(child.onExit().get(2, TimeUnit.MINUTES) != null && !child.isAlive(), "the child trains on as an orphan");
+        assertTrue(launcher.waitFor(ChildProcess.HANG_BOUND_MINUTES, TimeUnit.MINUTES), "a SIGKILLed launcher did not end");
+        assertTrue(child.onExit().get(ChildProcess.HANG_BOUND_MINUTES, TimeUnit.MINUTES) != null && !child.isAlive(), "the child trains on as an orphan");
         assertTrue(read(tmp.resolve("log")).contains("sagan4j: the launcher (pid " + launcher.pid() + ") ended; stopping"),
                 read(tmp.resolve("log")));
         assertEquals(137, launcher.exitValue(), "SIGKILL");

@@ -53,7 +53,7 @@ class KillResumeTest {
     private static final int KILLS = 20;
     private static final long SEED = 20261201L;
     /** Only a hang gets near it: a life of this test runs for seconds. */
-    private static final long HANG_BOUND_MS = TimeUnit.MINUTES.toMillis(5);
+    private static final long HANG_BOUND_MS = TimeUnit.MINUTES.toMillis(sagan4j.cuda.natives.ChildProcess.HANG_BOUND_MINUTES);
 
     @TempDir
     Path tmp;
@@ -226,7 +226,7 @@ class KillResumeTest {
 
     private static String kill(Process p, String where) throws InterruptedException {
         p.destroyForcibly();
-        assertTrue(p.waitFor(1, TimeUnit.MINUTES), "a killed child did not end");
+        assertTrue(p.waitFor(HANG_BOUND_MS, TimeUnit.MILLISECONDS), "a killed child did not end");
         return where;
     }
 
