@@ -17,6 +17,7 @@ public final class Benches {
         AttentionBench.cases().forEach(Benches::register);
         register(new SpectralNormBench());
         register(new CondBatchNormBench());
+        register(new OptimBench());
     }
 
     private Benches() {

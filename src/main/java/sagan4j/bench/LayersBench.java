@@ -12,11 +12,14 @@ import sagan4j.backend.Tensor;
  * {@code bench layers}: the memory-bound NCHW primitives of kernels/layers.cu on one (B, C, H, W) map,
  * each against the copy bandwidth (they have no baseline composition: each is one pass). Bytes per
  * primitive, n = B·C·H·W: upsample 4·(n + 4n); average and max pooling 4·(n + n/4) (+ n for the argmax);
- * transpose 8n; sum over H, W 4·(n + B·C); bias add 8n.
+ * transpose 8n; sum over H, W 4·(n + B·C); bias add 8n; the bias + leaky-ReLU epilogue (kernels/epilogue.cu) 12n
+ * (read x, write x and y) against its unfused composition, bias add then leaky ReLU, 16n; the bias gradient
+ * (layers.cu's split channel_bias_grad) 4·(n + C).
  */
 final class LayersBench implements BenchCase {
     private static final List<String> PRIMITIVES = List.of("upsample2x", "avgpool2x2", "maxpool2x2", "transpose", "sum-hw",
-            "add-bias");
+            "add-bias", "add-bias-leaky-relu", "add-bias+leaky-relu", "bias-grad");
+    private static final float SLOPE = 0.2f;
 
     @Override
     public String name() {
@@ -25,7 +28,7 @@ final class LayersBench implements BenchCase {
 
     @Override
     public String description() {
-        return "NCHW primitives (up/down-sampling, transpose, sum over H,W, bias): GB/s against the copy bandwidth";
+        return "NCHW primitives (up/down-sampling, transpose, sum over H,W, bias, bias + activation, bias gradient): GB/s against the copy bandwidth";
     }
 
     @Override
@@ -69,6 +72,7 @@ final class LayersBench implements BenchCase {
         Tensor up = be.empty(DType.FLOAT32, b, c, 2 * h, 2 * w), pooled = be.empty(DType.FLOAT32, b, c, h / 2, w / 2);
         Tensor argmax = be.empty(DType.INT32, b, c, h / 2, w / 2), transposed = be.empty(DType.FLOAT32, b, h * w, c);
         Tensor sums = be.empty(DType.FLOAT32, b, c), bias = be.fromHost(GemmBench.random(rng, c), c);
+        Tensor activated = be.empty(DType.FLOAT32, b, c, h, w), dBias = be.empty(DType.FLOAT32, c);
         return new Instance() {
             @Override
             public void run(String impl, int copy) {
@@ -80,6 +84,12 @@ final class LayersBench implements BenchCase {
                     case "transpose" -> be.transpose(x.reshape(b, c, h * w), transposed);
                     case "sum-hw" -> be.sumHW(x, sums);
                     case "add-bias" -> be.addChannelBias(x, bias);
+                    case "add-bias-leaky-relu" -> be.addChannelBiasActivation(x, bias, Backend.Activation.LEAKY_RELU, SLOPE, activated);
+                    case "add-bias+leaky-relu" -> {
+                        be.addChannelBias(x, bias);
+                        be.leakyRelu(x, SLOPE, activated);
+                    }
+                    case "bias-grad" -> be.channelBiasGrad(x, dBias);
                     default -> throw new IllegalArgumentException("layers bench has no primitive " + impl);
                 }
             }
@@ -91,6 +101,9 @@ final class LayersBench implements BenchCase {
                     case "avgpool2x2" -> 4 * (n + n / 4);
                     case "maxpool2x2" -> 4 * (n + n / 4 + n / 4);
                     case "sum-hw" -> 4 * (n + (long) b * c);
+                    case "add-bias-leaky-relu" -> 12 * n;
+                    case "add-bias+leaky-relu" -> 16 * n;
+                    case "bias-grad" -> 4 * (n + c);
                     default -> 8 * n;
                 };
             }
@@ -98,7 +111,8 @@ final class LayersBench implements BenchCase {
             @Override
             public double flops(String impl) {
                 return switch (impl) {
-                    case "avgpool2x2", "maxpool2x2", "sum-hw", "add-bias" -> n;
+                    case "avgpool2x2", "maxpool2x2", "sum-hw", "add-bias", "bias-grad" -> n;
+                    case "add-bias-leaky-relu", "add-bias+leaky-relu" -> 2 * n;
                     default -> 0;
                 };
             }
@@ -106,7 +120,7 @@ final class LayersBench implements BenchCase {
             @Override
             public void close() {
                 xs.forEach(Tensor::close);
-                for (Tensor t : new Tensor[] {up, pooled, argmax, transposed, sums, bias}) {
+                for (Tensor t : new Tensor[] {up, pooled, argmax, transposed, sums, bias, activated, dBias}) {
                     t.close();
                 }
             }

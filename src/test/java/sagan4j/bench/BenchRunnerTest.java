@@ -140,7 +140,11 @@ class BenchRunnerTest {
             BenchCase layers = Benches.get("layers");
             List<BenchResult> rows = new BenchRunner(cpu, 0, 2).run(layers, List.of(layers.parseShape("B=2,C=3,H=4,W=6")),
                     List.of(), 1);
-            assertEquals(6, rows.size());
+            assertEquals(List.of("upsample2x", "avgpool2x2", "maxpool2x2", "transpose", "sum-hw", "add-bias", "add-bias-leaky-relu",
+                    "add-bias+leaky-relu", "bias-grad"), rows.stream().map(BenchResult::impl).toList());
+            assertEquals(4L * 3 * 144, rows.get(6).bytes(), "bias + leaky ReLU: read x, write x and y");
+            assertEquals(4L * 4 * 144, rows.get(7).bytes(), "unfused: 8n for the bias add, 8n for the activation");
+            assertEquals(4L * (144 + 3), rows.get(8).bytes(), "bias gradient: read dy, write C");
             assertEquals(4L * 5 * 144, rows.get(0).bytes(), "upsample: read n, write 4n");
             assertTrue(Double.isNaN(rows.get(0).speedupOverBaseline()), "no baseline, no speed-up");
         }
