@@ -17,6 +17,7 @@
 //   gather_rows_f32             out[b,:] = table[labels[b],:]                   [8 B per out]
 //   scatter_add_rows_sorted_f32 dtable[k,:] += Σ_{b: labels[b]=k} dout[b,:], batch order, one thread per (k, d),
 //                               walking only class k's samples (cbn_labels_by_class's sorted order)
+//                               [4 B per dout element read, + 8 B per dtable element: read + write once]
 //   transpose_f32               y[b] = x[b]ᵀ through 32×32 shared-memory tiles (coalesced both ways)   [8 B]
 //   zero_diagonal_f32           m[b, i, i] = 0 in place, one thread per diagonal element   [4 B per N]
 //   axpy_scalar_f32             y += s[0]·x, s read on the device               [12 B]
