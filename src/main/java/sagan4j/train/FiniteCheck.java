@@ -7,7 +7,8 @@ import sagan4j.nn.Parameter;
 
 /**
  * {@code --check-finite}: throws {@link NonFiniteException} at the first NaN or ±∞ it is shown. The losses
- * are host numbers already (checked in every mode but {@code off}: no device work); in mode {@code all} the
+ * come from the step's loss summary, which TrainStep reads back once per step anyway (checked in every mode
+ * but {@code off}: no extra device work); in mode {@code all} the
  * layer outputs and weight gradients are counted on the device through {@link Backend#countNonFinite}, the
  * only seam it needs, so nn and models know nothing of it.
  *
