@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import sagan4j.backend.Backend;
 import sagan4j.backend.GemmMath;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 
 /**
  * CUDA against the CPU reference at sizes where launch geometry matters (grid-stride tails, many
@@ -26,7 +26,7 @@ import sagan4j.cpu.CpuBackend;
  */
 @Tag("native")
 class CudaVsCpuNativeTest {
-    private static final Backend CPU = new CpuBackend();
+    private static final Backend CPU = new ReferenceBackend();
     private static CudaBackend cuda;
     private final SplittableRandom rng = new SplittableRandom(7);
 

@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.Gpu;
 import sagan4j.io.NpyArray;
@@ -32,7 +32,7 @@ class AttentionOpNativeTest {
         in.put("k", NpyArray.ofFloats(random(rng, b * m * d, 1), b, m, d));
         in.put("v", NpyArray.ofFloats(random(rng, b * m * c, 1), b, m, c));
         Params scale = new Params(Map.of("scale", "0.7"));
-        try (CudaBackend cuda = Gpu.open(CudaBackend.Options.defaults()); CpuBackend cpu = new CpuBackend()) {
+        try (CudaBackend cuda = Gpu.open(CudaBackend.Options.defaults()); ReferenceBackend cpu = new ReferenceBackend()) {
             compare(OpRunner.run(Ops.get("attention"), cuda, in, scale), OpRunner.run(Ops.get("attention"), cpu, in, scale));
             in.put("grad_o", NpyArray.ofFloats(random(rng, b * n * c, 1), b, n, c));
             compare(OpRunner.run(Ops.get("attention-backward"), cuda, in, scale),

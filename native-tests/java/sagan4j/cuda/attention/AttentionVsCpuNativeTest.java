@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.Gpu;
 
@@ -30,7 +30,7 @@ import sagan4j.cuda.Gpu;
  */
 @Tag("native")
 class AttentionVsCpuNativeTest {
-    private static final Backend CPU = new CpuBackend();
+    private static final Backend CPU = new ReferenceBackend();
     private static CudaBackend cuda;
     private final SplittableRandom rng = new SplittableRandom(17);
 

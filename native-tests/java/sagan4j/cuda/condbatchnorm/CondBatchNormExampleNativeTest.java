@@ -22,7 +22,7 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 import sagan4j.backend.Backend;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.Gpu;
 import sagan4j.examples.CondBatchNormExample;
@@ -74,7 +74,7 @@ class CondBatchNormExampleNativeTest {
                 CondBatchNormExample.trainStep(b, c, h, w, k, upload(x), upload(labels), upload(gamma), upload(beta),
                         drm, drv, y, mean, var, upload(dy), dx, dg, db, stream);
 
-                Backend cpu = new CpuBackend();
+                Backend cpu = new ReferenceBackend();
                 try (Tensor tx = cpu.fromHost(x, b, c, h, w); Tensor tl = cpu.fromHost(labels, b);
                      Tensor tg = cpu.fromHost(gamma, k, c); Tensor tb = cpu.fromHost(beta, k, c);
                      Tensor trm = cpu.fromHost(rm, c); Tensor trv = cpu.fromHost(rv, c); Tensor ty = cpu.zeros(b, c, h, w);

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.Gpu;
 
@@ -31,7 +31,7 @@ import sagan4j.cuda.Gpu;
  */
 @Tag("native")
 class CondBatchNormVsCpuNativeTest {
-    private static final Backend CPU = new CpuBackend();
+    private static final Backend CPU = new ReferenceBackend();
     private static CudaBackend cuda;
 
     @BeforeAll

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.Gpu;
 import sagan4j.models.Discriminator;
@@ -96,7 +96,7 @@ class ModelsNativeTest {
         SplittableRandom rng = new SplittableRandom(23);
         float[] z = Reference.random(rng, batch * cfg.zDim(), 1), zEval = Reference.random(rng, batch * cfg.zDim(), 1);
         int[] labels = {0, 3, 1, 3};
-        try (CudaBackend cuda = Gpu.open(CudaBackend.Options.defaults()); CpuBackend cpu = new CpuBackend()) {
+        try (CudaBackend cuda = Gpu.open(CudaBackend.Options.defaults()); ReferenceBackend cpu = new ReferenceBackend()) {
             float[][] want = evalRun(cpu, cfg, z, zEval, labels), got = evalRun(cuda, cfg, z, zEval, labels);
             List<String> failures = new java.util.ArrayList<>();
             check(failures, "G images", got[0], want[0], false);
@@ -148,7 +148,7 @@ class ModelsNativeTest {
         }
         int r = cfg.resolution(), imgSize = batch * cfg.imageChannels() * r * r;
         float[] dImg = Reference.random(rng, imgSize, 1), dOut = Reference.random(rng, batch, 1);
-        try (CudaBackend cuda = Gpu.open(CudaBackend.Options.defaults()); CpuBackend cpu = new CpuBackend()) {
+        try (CudaBackend cuda = Gpu.open(CudaBackend.Options.defaults()); ReferenceBackend cpu = new ReferenceBackend()) {
             cuda.conv().setImpl(convImpl);
             Run want = run(cpu, cfg, z, labels, dImg, dOut, batch);
             Run got = run(cuda, cfg, z, labels, dImg, dOut, batch);

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.Gpu;
 import sagan4j.nn.Activation;
@@ -43,7 +43,7 @@ import sagan4j.testing.Reference;
  */
 @Tag("native")
 class LayersNativeTest {
-    private static final Backend CPU = new CpuBackend();
+    private static final Backend CPU = new ReferenceBackend();
     private static final Gpu.Shared CUDA = new Gpu.Shared(CudaBackend.Options.defaults());
     private static final double TOL = 1e-5;
 

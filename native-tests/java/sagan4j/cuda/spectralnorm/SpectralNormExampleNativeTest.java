@@ -23,7 +23,7 @@ import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 import sagan4j.backend.DType;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.Gpu;
 import sagan4j.examples.SpectralNormExample;
@@ -63,7 +63,7 @@ class SpectralNormExampleNativeTest {
                 CUdeviceptr dwsn = upload(nans(out * rest)), dg = upload(g), dgw = upload(nans(out * rest));
                 SpectralNormExample.run(dw, out, rest, du, dv, ds, dwsn, dg, dgw, stream);
 
-                CpuBackend cpu = new CpuBackend();
+                ReferenceBackend cpu = new ReferenceBackend();
                 try (Tensor cw = cpu.fromHost(w, out, rest); Tensor cu = cpu.fromHost(u0, out);
                      Tensor cv = cpu.empty(DType.FLOAT32, rest); Tensor cs = cpu.empty(DType.FLOAT32, 1);
                      Tensor cwsn = cpu.empty(DType.FLOAT32, out, rest); Tensor cg = cpu.fromHost(g, out, rest);

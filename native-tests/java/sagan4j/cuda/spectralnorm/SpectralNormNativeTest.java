@@ -23,7 +23,7 @@ import sagan4j.backend.Backend;
 import sagan4j.backend.SpectralNormOps;
 import sagan4j.backend.SpectralNormOps.Weight;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.Gpu;
 
@@ -36,7 +36,7 @@ import sagan4j.cuda.Gpu;
  */
 @Tag("native")
 class SpectralNormNativeTest {
-    private static final Backend CPU = new CpuBackend();
+    private static final Backend CPU = new ReferenceBackend();
     private static final float EPS = SpectralNormOps.DEFAULT_EPS;
     private static final double TOL = 1e-5;
     private static CudaBackend cuda;

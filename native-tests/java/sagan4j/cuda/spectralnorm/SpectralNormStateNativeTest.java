@@ -16,7 +16,7 @@ import sagan4j.backend.Backend;
 import sagan4j.backend.SpectralNormOps;
 import sagan4j.backend.SpectralNormOps.Weight;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.Gpu;
 import sagan4j.models.GanConfig;
@@ -40,7 +40,7 @@ class SpectralNormStateNativeTest {
     @Test
     void moreWeightsThanTheSingleWeightCacheHolds() {
         SplittableRandom rng = new SplittableRandom(64);
-        try (CudaBackend cuda = Gpu.open(CudaBackend.Options.defaults()); CpuBackend cpu = new CpuBackend()) {
+        try (CudaBackend cuda = Gpu.open(CudaBackend.Options.defaults()); ReferenceBackend cpu = new ReferenceBackend()) {
             List<Weight> gpu = new ArrayList<>(), ref = new ArrayList<>();
             try {
                 for (int k = 0; k < WEIGHTS; k++) {
@@ -71,7 +71,7 @@ class SpectralNormStateNativeTest {
         GanConfig p = GanConfig.preset("sagan32");
         GanConfig cfg = new GanConfig(p.preset() + "-small", p.blocks(), p.shared(), p.resolution(), p.imageChannels(), p.classes(),
                 16, p.zDim(), p.sharedDim(), p.attentionG(), p.attentionD(), true, p.snD(), p.gainOffset(), p.orthoInit(), p.seed());
-        try (CudaBackend cuda = Gpu.open(CudaBackend.Options.defaults()); CpuBackend cpu = new CpuBackend();
+        try (CudaBackend cuda = Gpu.open(CudaBackend.Options.defaults()); ReferenceBackend cpu = new ReferenceBackend();
              Generator gGpu = new Generator(cuda, cfg); Generator gCpu = new Generator(cpu, cfg)) {
             List<Weight> gpu = snWeights(cuda, gGpu), ref = snWeights(cpu, gCpu);
             try (SpectralNormOps.Group a = cuda.spectralNorm().group(gpu); SpectralNormOps.Group b = cpu.spectralNorm().group(ref)) {

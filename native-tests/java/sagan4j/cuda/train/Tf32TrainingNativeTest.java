@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.GemmMath;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.Gpu;
 import sagan4j.data.Batch;
@@ -75,7 +75,7 @@ class Tf32TrainingNativeTest {
     void tf32OnDiffersFromOffAndOffMatchesTheReference() {
         CudaBackend cuda = (CudaBackend) CUDA.get();
         assertEquals(GemmMath.FP32, cuda.gemmMath(), "the test backends open in FP32");
-        try (CpuBackend cpu = new CpuBackend()) {
+        try (ReferenceBackend cpu = new ReferenceBackend()) {
             Outcome ref = oneStep(cpu, config(false));
             PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
             new Trainer(cuda, config(true), Path.of("unused"), quiet);

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.Backend;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.Gpu;
 import sagan4j.data.Batch;
@@ -79,7 +79,7 @@ class TrainingNativeTest {
         TrainConfig cfg = config();
         ImageSet set = Datasets.open(cfg.dataset, true, 32);
         var model = cfg.model(set.classes());
-        try (CpuBackend cpu = new CpuBackend(); TrainStep ref = new TrainStep(cpu, cfg, model); TrainStep gpu = new TrainStep(cuda, cfg, model);
+        try (ReferenceBackend cpu = new ReferenceBackend(); TrainStep ref = new TrainStep(cpu, cfg, model); TrainStep gpu = new TrainStep(cuda, cfg, model);
              Loader loader = new Loader(set, new Fit(model.imageChannels(), model.resolution()), cfg.batch, cfg.seed, false, 0, 0, 2)) {
             Set<String> noise = new HashSet<>();
             double worst = 0;

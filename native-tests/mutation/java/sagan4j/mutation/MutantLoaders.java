@@ -16,7 +16,7 @@ import java.util.List;
  */
 final class MutantLoaders implements AutoCloseable {
     /** Packages shared by every mutant: none of them imports sagan4j.nn or sagan4j.models. */
-    private static final List<String> SHARED = List.of("sagan4j.backend.", "sagan4j.cpu.", "sagan4j.io.");
+    private static final List<String> SHARED = List.of("sagan4j.backend.", "sagan4j.host.", "sagan4j.reference.", "sagan4j.io.");
 
     private final Path classes;
     private final Path testClasses;

@@ -11,7 +11,7 @@ import sagan4j.backend.DType;
 import sagan4j.backend.SpectralNormOps;
 import sagan4j.backend.SpectralNormOps.Weight;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.spectralnorm.SpectralNormKernels;
 import sagan4j.models.Discriminator;
@@ -209,7 +209,7 @@ final class SpectralNormBench implements BenchCase {
     static int[][] modelWeights(String preset) {
         GanConfig cfg = GanConfig.preset(preset).withOrthoInit(false);   // shapes only: skip the orthogonalisation
         List<int[]> out = new ArrayList<>();
-        try (CpuBackend cpu = new CpuBackend(); Generator g = new Generator(cpu, cfg); Discriminator d = new Discriminator(cpu, cfg)) {
+        try (ReferenceBackend cpu = new ReferenceBackend(); Generator g = new Generator(cpu, cfg); Discriminator d = new Discriminator(cpu, cfg)) {
             for (Module net : List.of(g, d)) {
                 Map<String, Parameter> byName = new HashMap<>();
                 net.parameters().forEach(p -> byName.put(p.name(), p));

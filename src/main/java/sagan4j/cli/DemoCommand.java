@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import sagan4j.backend.Backend;
 import sagan4j.backend.DType;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.CudaUnavailableException;
 
@@ -37,7 +37,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         double[] ref = reference(w, x, n);
         List<Backend> backends = new ArrayList<>();
-        backends.add(new CpuBackend());
+        backends.add(new ReferenceBackend());
         backends.add(Devices.open("cpu"));
         try {
             backends.add(CudaBackend.open());

@@ -3,7 +3,7 @@ package sagan4j.cli;
 import java.util.Locale;
 
 import sagan4j.backend.Backend;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.onednn.OneDnnBackend;
 import sagan4j.onednn.OneDnnUnavailableException;
@@ -21,7 +21,7 @@ final class Devices {
     static Backend open(String device) {
         return switch (device.toLowerCase(Locale.ROOT)) {
             case "cpu" -> openCpu();
-            case "reference", "ref" -> new CpuBackend();
+            case "reference", "ref" -> new ReferenceBackend();
             case "cuda", "gpu" -> CudaBackend.open();
             default -> throw new OpInputException("--device: expected cpu, reference or cuda, got '" + device + "'");
         };
@@ -32,7 +32,7 @@ final class Devices {
             return OneDnnBackend.open();
         } catch (OneDnnUnavailableException e) {
             System.err.println("sagan4j: --device cpu runs on the reference backend (slow): " + e.getMessage());
-            return new CpuBackend();
+            return new ReferenceBackend();
         }
     }
 }

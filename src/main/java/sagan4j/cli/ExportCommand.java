@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.io.NpyArray;
 import sagan4j.io.SafeTensors;
 import sagan4j.models.Discriminator;
@@ -33,7 +33,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         GanConfig cfg = options.config();
-        try (CpuBackend cpu = new CpuBackend(); Generator g = new Generator(cpu, cfg); Discriminator d = new Discriminator(cpu, cfg)) {
+        try (ReferenceBackend cpu = new ReferenceBackend(); Generator g = new Generator(cpu, cfg); Discriminator d = new Discriminator(cpu, cfg)) {
             Map<String, NpyArray> tensors = Weights.state(g, d);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("format", "pt");

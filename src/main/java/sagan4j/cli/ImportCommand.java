@@ -6,7 +6,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.io.SafeTensors;
 import sagan4j.models.Discriminator;
 import sagan4j.models.GanConfig;
@@ -29,7 +29,7 @@ final class ImportCommand implements Callable<Integer> {
     public Integer call() {
         SafeTensors.Contents c = SafeTensors.read(file);
         GanConfig cfg = options.config().withOrthoInit(false);
-        try (CpuBackend cpu = new CpuBackend(); Generator g = new Generator(cpu, cfg); Discriminator d = new Discriminator(cpu, cfg)) {
+        try (ReferenceBackend cpu = new ReferenceBackend(); Generator g = new Generator(cpu, cfg); Discriminator d = new Discriminator(cpu, cfg)) {
             Weights.load(c.tensors(), g, d);
             System.out.println(file + ": loaded " + c.tensors().size() + " tensors into " + cfg.preset() + " (G "
                     + g.parameterCount() + " + D " + d.parameterCount() + " parameters)");

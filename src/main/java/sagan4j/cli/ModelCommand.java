@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.models.Discriminator;
 import sagan4j.models.GanConfig;
 import sagan4j.models.Generator;
@@ -29,7 +29,7 @@ final class ModelCommand implements Callable<Integer> {
     public Integer call() {
         // Shapes and counts do not depend on the initialisation: skip the (slow, host-side) orthogonalisation.
         GanConfig cfg = options.config().withOrthoInit(false);
-        try (CpuBackend cpu = new CpuBackend(); Generator g = new Generator(cpu, cfg); Discriminator d = new Discriminator(cpu, cfg)) {
+        try (ReferenceBackend cpu = new ReferenceBackend(); Generator g = new Generator(cpu, cfg); Discriminator d = new Discriminator(cpu, cfg)) {
             System.out.println("preset " + cfg.preset() + ": " + cfg);
             System.out.println();
             System.out.print(g.summary().table("G", g.parameterCount()));

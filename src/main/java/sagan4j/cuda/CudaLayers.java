@@ -11,7 +11,7 @@ import sagan4j.backend.Tensor;
 
 /**
  * Launches of kernels/layers.cu for the backend's NCHW layer primitives; the CPU reference of each is
- * sagan4j.cpu.CpuLayers. Owns the small scratch buffers of the two-stage reductions (dot product, bias
+ * sagan4j.reference.ReferenceLayers. Owns the small scratch buffers of the two-stage reductions (dot product, bias
  * gradient) and of the class-sorted label order; each grows to the largest shape seen and is then reused.
  */
 final class CudaLayers extends LayerOps implements AutoCloseable {

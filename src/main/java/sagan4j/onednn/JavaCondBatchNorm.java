@@ -6,8 +6,9 @@ import static sagan4j.onednn.OneDnnBackend.ints;
 import java.util.List;
 
 import sagan4j.backend.CondBatchNormOps;
-import sagan4j.backend.HostArrays;
+import sagan4j.host.HostArrays;
 import sagan4j.backend.Tensor;
+import sagan4j.host.RangeRunner;
 
 /**
  * Conditional batch norm in Java: the statistics and the backward's per-plane sums in double (four
@@ -25,11 +26,11 @@ final class JavaCondBatchNorm extends CondBatchNormOps {
 
     /** Channels per share: at least GRAIN elements (B·H·W per channel). */
     private static int channelGrain(Dims d) {
-        return (int) Math.max(1, OneDnnBackend.GRAIN / Math.max(1, d.n()));
+        return (int) Math.max(1, RangeRunner.GRAIN / Math.max(1, d.n()));
     }
 
     private static int planeGrain(Dims d) {
-        return Math.max(1, OneDnnBackend.GRAIN / Math.max(1, d.hw()));
+        return Math.max(1, RangeRunner.GRAIN / Math.max(1, d.hw()));
     }
 
     @Override

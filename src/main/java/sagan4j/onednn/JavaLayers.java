@@ -6,9 +6,10 @@ import static sagan4j.onednn.OneDnnBackend.ints;
 import java.util.List;
 
 import sagan4j.backend.Backend.Resample;
-import sagan4j.backend.HostArrays;
+import sagan4j.host.HostArrays;
 import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
+import sagan4j.host.RangeRunner;
 
 /**
  * The NCHW layer primitives as loops over whole planes (no per-element index division, so C2 vectorises
@@ -25,7 +26,7 @@ final class JavaLayers extends LayerOps {
 
     /** Planes (b, c) per share so that a share holds at least GRAIN elements. */
     private static int planeGrain(int inner) {
-        return Math.max(1, OneDnnBackend.GRAIN / Math.max(1, inner));
+        return Math.max(1, RangeRunner.GRAIN / Math.max(1, inner));
     }
 
     /** Elements per (b, c) pair: 1 for (B, C), H·W for (B, C, H, W). */
@@ -218,7 +219,7 @@ final class JavaLayers extends LayerOps {
     protected void axpyScalar(Tensor s, Tensor x, Tensor y) {
         float a = f(s)[0];
         float[] xs = f(x), ys = f(y);
-        lanes.forRange(x.shape().sizeAsInt(), OneDnnBackend.GRAIN, (lo, hi) -> {
+        lanes.forRange(x.shape().sizeAsInt(), RangeRunner.GRAIN, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 ys[i] = Math.fma(a, xs[i], ys[i]);
             }

@@ -6,6 +6,7 @@ import java.util.List;
 
 import sagan4j.backend.SpectralNormOps;
 import sagan4j.backend.Tensor;
+import sagan4j.host.RangeRunner;
 
 /**
  * Spectral normalisation in Java, W viewed as a row-major (m, n) = (out, rest) matrix. The mat-vecs are
@@ -60,7 +61,7 @@ final class JavaSpectralNorm extends SpectralNormOps {
     /** Wv, rows spread over the lanes (each row's sum is the same whatever the split). */
     private double[] matVec(float[] w, int m, int n, double[] v) {
         double[] t = new double[m];
-        lanes.forRange(m, Math.max(1, OneDnnBackend.GRAIN / n), (lo, hi) -> matVecRows(w, n, v, t, lo, hi));
+        lanes.forRange(m, Math.max(1, RangeRunner.GRAIN / n), (lo, hi) -> matVecRows(w, n, v, t, lo, hi));
         return t;
     }
 
@@ -84,7 +85,7 @@ final class JavaSpectralNorm extends SpectralNormOps {
     /** Wᵀu, column ranges spread over the lanes, each accumulated row by row (the same for any split). */
     private double[] matTVec(float[] w, int m, int n, double[] u) {
         double[] r = new double[n];
-        lanes.forRange(n, Math.max(1, OneDnnBackend.GRAIN / m), (lo, hi) -> {
+        lanes.forRange(n, Math.max(1, RangeRunner.GRAIN / m), (lo, hi) -> {
             for (int i = 0; i < m; i++) {
                 double ui = u[i];
                 int base = i * n;
@@ -119,7 +120,7 @@ final class JavaSpectralNorm extends SpectralNormOps {
      * floats rounded through double is the correctly rounded float quotient — and a loop C2 vectorises.
      */
     private void divide(float[] w, float sigma, float[] out) {
-        lanes.forRange(w.length, OneDnnBackend.GRAIN, (lo, hi) -> {
+        lanes.forRange(w.length, RangeRunner.GRAIN, (lo, hi) -> {
             for (int e = lo; e < hi; e++) {
                 out[e] = w[e] / sigma;
             }
@@ -133,7 +134,7 @@ final class JavaSpectralNorm extends SpectralNormOps {
         double sigma = f(sigmaT)[0];
         double c = lanes.sum(w.length, (lo, hi) -> JavaLayers.dot(g, w, lo, hi)) / sigma;                          // <G, W/σ>
         float inv = (float) (1.0 / sigma);
-        lanes.forRange(m, Math.max(1, OneDnnBackend.GRAIN / n), (lo, hi) -> {
+        lanes.forRange(m, Math.max(1, RangeRunner.GRAIN / n), (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 float cu = (float) (c * u[i]);
                 int base = i * n;

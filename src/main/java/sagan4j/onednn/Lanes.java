@@ -5,6 +5,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import sagan4j.host.RangeRunner;
+
 /**
  * Splits a Java loop over as many threads as OpenMP has (the caller plus helpers), only while no oneDNN
  * call runs: the caller runs one share and waits for the others before it returns, so Java and OpenMP work
@@ -12,12 +14,7 @@ import java.util.concurrent.Future;
  * oneDNN calls, so these helpers do not compete with them. Shares are fixed by the range alone, and every
  * index belongs to exactly one share, so results do not depend on scheduling.
  */
-final class Lanes implements AutoCloseable {
-    /** A loop body over the half-open range [from, to). */
-    @FunctionalInterface
-    interface Range {
-        void run(int from, int to);
-    }
+final class Lanes implements RangeRunner, AutoCloseable {
 
     private final int threads;
     private final ExecutorService helpers;
@@ -31,8 +28,8 @@ final class Lanes implements AutoCloseable {
         });
     }
 
-    /** body over [0, n), in shares of at least {@code grain} indices; on the caller alone when n is small. */
-    void forRange(int n, int grain, Range body) {
+    @Override
+    public void forRange(int n, int grain, Range body) {
         int shares = helpers == null ? 1 : Math.min(threads, n / Math.max(1, grain));
         if (shares <= 1) {
             body.run(0, n);

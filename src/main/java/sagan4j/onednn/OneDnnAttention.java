@@ -9,6 +9,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import sagan4j.backend.AttentionOps;
 import sagan4j.backend.Backend.GemmShape;
 import sagan4j.backend.Tensor;
+import sagan4j.host.RangeRunner;
 
 /**
  * Attention as oneDNN GEMMs over the whole batch with the row-wise parts in Java: S = scale·q kᵀ and
@@ -54,7 +55,7 @@ final class OneDnnAttention extends AttentionOps {
         rows = scratch(rows, (long) rowsTotal * m);
         float[] p = rows, ls = f(lse);
         sc.get(p, 0, rowsTotal * m);
-        lanes.forRange(rowsTotal, Math.max(1, OneDnnBackend.GRAIN / m), (lo, hi) -> {
+        lanes.forRange(rowsTotal, Math.max(1, RangeRunner.GRAIN / m), (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 ls[r] = (float) softmaxRow(p, r * m, m);
             }
@@ -100,7 +101,7 @@ final class OneDnnAttention extends AttentionOps {
         sc.get(rows, 0, rowsTotal * m);
         dp.get(rows2, 0, rowsTotal * m);
         float[] ls = f(lse), os = f(o), gos = f(gradO), p = rows, ds = rows2;
-        lanes.forRange(rowsTotal, Math.max(1, OneDnnBackend.GRAIN / m), (lo, hi) -> {
+        lanes.forRange(rowsTotal, Math.max(1, RangeRunner.GRAIN / m), (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double dsum = 0;
                 for (int x = r * c; x < (r + 1) * c; x++) {

@@ -1,5 +1,11 @@
 package sagan4j.onednn;
 
+import sagan4j.host.HostBackend;
+import sagan4j.host.HostGanLossOps;
+import sagan4j.host.HostOptimOps;
+import sagan4j.host.HostStorage;
+import sagan4j.host.RangeRunner;
+
 import java.util.Arrays;
 
 import sagan4j.backend.AttentionOps;
@@ -18,7 +24,7 @@ import sagan4j.backend.WallClockTimer;
 /**
  * The fast CPU backend ({@code --device cpu}): oneDNN for convolutions and every matrix product, plain
  * Java loops (float arithmetic, double only where a long sum must match the reference to 1e-5) for the
- * rest. It is checked against the double-precision reference ({@code sagan4j.cpu.CpuBackend}).
+ * rest. It is checked against the double-precision reference ({@code sagan4j.reference.ReferenceBackend}).
  *
  * <p>Tensors live in Java arrays, staged into native buffers only at oneDNN's edges. Why not native
  * memory throughout: a staging copy costs what a reorder costs (~0.13 ms per 4 MB, facts.md), the
@@ -33,9 +39,7 @@ import sagan4j.backend.WallClockTimer;
  * workers sleep (OMP_WAIT_POLICY=passive, set by the launcher). Every op is complete when it returns;
  * results are deterministic for a fixed OpenMP thread count, and do not depend on the Java thread count.
  */
-public final class OneDnnBackend extends Backend {
-    /** Elementwise work below this many elements stays on the calling thread. */
-    static final int GRAIN = 1 << 15;
+public final class OneDnnBackend extends HostBackend {
 
     private final Dnnl dnnl;
     private final Lanes lanes = new Lanes(Integer.getInteger("sagan4j.javaThreads", threads()));
@@ -46,8 +50,8 @@ public final class OneDnnBackend extends Backend {
     private final JavaCondBatchNorm condBatchNorm = new JavaCondBatchNorm(this);
     private final OneDnnAttention attention;
     private final JavaSpectralNorm spectralNorm = new JavaSpectralNorm(this);
-    private final JavaOptim optim = new JavaOptim(this);
-    private final JavaGanLoss ganLoss = new JavaGanLoss(this);
+    private final HostOptimOps optim = new HostOptimOps(this, "java", lanes);
+    private final HostGanLossOps ganLoss = new HostGanLossOps(this, "java");
     private String isa;
 
     private OneDnnBackend(Dnnl dnnl) {
@@ -103,11 +107,6 @@ public final class OneDnnBackend extends Backend {
     public String describe() {
         return "CPU oneDNN " + onednnVersion() + " " + isa() + ", " + threads() + " threads ("
                 + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ")";
-    }
-
-    @Override
-    public void synchronize() {
-        // Every op is complete when it returns (each oneDNN call waits on its stream).
     }
 
     @Override
@@ -180,11 +179,11 @@ public final class OneDnnBackend extends Backend {
     }
 
     static float[] f(Tensor t) {
-        return t.storage(HeapStorage.class).floats;
+        return HostStorage.floats(t);
     }
 
     static int[] ints(Tensor t) {
-        return t == null ? null : t.storage(HeapStorage.class).ints;
+        return HostStorage.ints(t);
     }
 
     OneDnnGemm gemm() {
@@ -195,62 +194,18 @@ public final class OneDnnBackend extends Backend {
         return lanes;
     }
 
-    // ---------------------------------------------------------------- memory
-
-    @Override
-    protected Tensor.Storage allocate(Shape shape, DType dtype) {
-        int n = shape.sizeAsInt();
-        return dtype == DType.FLOAT32 ? new HeapStorage(new float[n], null) : new HeapStorage(null, new int[n]);
-    }
-
-    @Override
-    protected void doUpload(Tensor dst, float[] data) {
-        System.arraycopy(data, 0, f(dst), 0, data.length);
-    }
-
-    @Override
-    protected void doUpload(Tensor dst, int[] data) {
-        System.arraycopy(data, 0, ints(dst), 0, data.length);
-    }
-
-    @Override
-    protected long doCountNonFinite(Tensor x) {
-        return sagan4j.backend.HostArrays.countNonFinite(f(x), x.shape().sizeAsInt());
-    }
-
-    @Override
-    protected float[] doDownloadFloats(Tensor t) {
-        return Arrays.copyOf(f(t), t.shape().sizeAsInt());
-    }
-
-    @Override
-    protected int[] doDownloadInts(Tensor t) {
-        return Arrays.copyOf(ints(t), t.shape().sizeAsInt());
-    }
-
-    @Override
-    protected void doCopy(Tensor src, Tensor dst) {
-        HeapStorage s = src.storage(HeapStorage.class), d = dst.storage(HeapStorage.class);
-        int n = src.shape().sizeAsInt();
-        if (s.floats != null) {
-            System.arraycopy(s.floats, 0, d.floats, 0, n);
-        } else {
-            System.arraycopy(s.ints, 0, d.ints, 0, n);
-        }
-    }
-
     // ---------------------------------------------------------------- elementwise (one pass, vectorised by C2)
 
     @Override
     protected void doFill(Tensor x, float value) {
         float[] xs = f(x);
-        lanes.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> Arrays.fill(xs, lo, hi, value));
+        lanes.forRange(x.shape().sizeAsInt(), RangeRunner.GRAIN, (lo, hi) -> Arrays.fill(xs, lo, hi, value));
     }
 
     @Override
     protected void doAxpy(float alpha, Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
-        lanes.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> {
+        lanes.forRange(x.shape().sizeAsInt(), RangeRunner.GRAIN, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 ys[i] = Math.fma(alpha, xs[i], ys[i]);
             }
@@ -260,7 +215,7 @@ public final class OneDnnBackend extends Backend {
     @Override
     protected void doScale(Tensor x, float alpha) {
         float[] xs = f(x);
-        lanes.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> {
+        lanes.forRange(x.shape().sizeAsInt(), RangeRunner.GRAIN, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 xs[i] *= alpha;
             }
@@ -282,7 +237,7 @@ public final class OneDnnBackend extends Backend {
     @Override
     protected void doActivation(Activation fn, float slope, Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
-        lanes.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> activation(fn, slope, xs, ys, lo, hi));
+        lanes.forRange(x.shape().sizeAsInt(), RangeRunner.GRAIN, (lo, hi) -> activation(fn, slope, xs, ys, lo, hi));
     }
 
     private static void activation(Activation fn, float slope, float[] xs, float[] ys, int lo, int hi) {
@@ -309,7 +264,7 @@ public final class OneDnnBackend extends Backend {
     @Override
     protected void doActivationBackward(Activation fn, float slope, Tensor saved, Tensor dy, Tensor dx) {
         float[] s = f(saved), g = f(dy), out = f(dx);
-        lanes.forRange(saved.shape().sizeAsInt(), GRAIN, (lo, hi) -> activationBackward(fn, slope, s, g, out, lo, hi));
+        lanes.forRange(saved.shape().sizeAsInt(), RangeRunner.GRAIN, (lo, hi) -> activationBackward(fn, slope, s, g, out, lo, hi));
     }
 
     private static void activationBackward(Activation fn, float slope, float[] s, float[] g, float[] out, int lo, int hi) {

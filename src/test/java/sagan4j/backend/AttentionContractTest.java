@@ -18,7 +18,7 @@ import sagan4j.testing.AttentionReference;
 /**
  * What every backend's {@link AttentionOps} must do, for every version it has: hand-computed values, the
  * double-precision reference on random inputs (outputs poisoned with NaN first), and one-line shape
- * errors. {@code CpuAttentionTest} runs it in {@code mvn verify}, {@code CudaAttentionContractNativeTest}
+ * errors. {@code ReferenceAttentionTest} runs it in {@code mvn verify}, {@code CudaAttentionContractNativeTest}
  * on a GPU.
  */
 public abstract class AttentionContractTest {

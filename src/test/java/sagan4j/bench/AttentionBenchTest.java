@@ -8,13 +8,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.Backend;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 
 /** {@code bench attention} and {@code bench attention-backward} run on the CPU backend; bytes and FLOPs by formula. */
 class AttentionBenchTest {
     @Test
     void bothCasesRunOnTheCpu() {
-        try (Backend be = new CpuBackend()) {
+        try (Backend be = new ReferenceBackend()) {
             BenchRunner r = new BenchRunner(be, 1, 2);
             for (String name : List.of("attention", "attention-backward")) {
                 BenchCase c = Benches.get(name);

@@ -8,14 +8,14 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.ops.OpInputException;
 
 /** The harness on the CPU backend: derived numbers follow from the measured median and the formulas. */
 class BenchRunnerTest {
     @Test
     void gemmOnCpuReportsConsistentNumbers() {
-        try (CpuBackend cpu = new CpuBackend()) {
+        try (ReferenceBackend cpu = new ReferenceBackend()) {
             BenchRunner r = new BenchRunner(cpu, 1, 5);
             double copy = r.copyBandwidth(8 << 20);   // its value depends on the machine's load: not asserted
             BenchCase gemm = Benches.get("gemm");
@@ -40,7 +40,7 @@ class BenchRunnerTest {
      */
     @Test
     void speedUpIsTheBaselinesMedianOverTheRowsOwn() {
-        try (CpuBackend cpu = new CpuBackend()) {
+        try (ReferenceBackend cpu = new ReferenceBackend()) {
             BenchCase two = new TwoImplCase();
             BenchRunner r = new BenchRunner(cpu, 0, 3);
             List<BenchResult> both = r.run(two, two.defaultShapes(), List.of(), 1);
@@ -124,7 +124,7 @@ class BenchRunnerTest {
 
     @Test
     void convOnCpuUsesTheFormulas() {
-        try (CpuBackend cpu = new CpuBackend()) {
+        try (ReferenceBackend cpu = new ReferenceBackend()) {
             BenchRunner r = new BenchRunner(cpu, 0, 2);
             BenchCase conv = Benches.get("conv");
             List<BenchResult> rows = r.run(conv, List.of(conv.parseShape("B=2,Cin=3,Cout=4,H=5,W=6")), List.of(), 1);
@@ -136,7 +136,7 @@ class BenchRunnerTest {
 
     @Test
     void layerPrimitivesWithoutABaseline() {
-        try (CpuBackend cpu = new CpuBackend()) {
+        try (ReferenceBackend cpu = new ReferenceBackend()) {
             BenchCase layers = Benches.get("layers");
             List<BenchResult> rows = new BenchRunner(cpu, 0, 2).run(layers, List.of(layers.parseShape("B=2,C=3,H=4,W=6")),
                     List.of(), 1);
@@ -157,7 +157,7 @@ class BenchRunnerTest {
         assertEquals("--shape: missing K (expected keys batch,M,N,K), got 'batch=1,M=2,N=3'", e.getMessage());
         e = assertThrows(OpInputException.class, () -> gemm.parseShape("batch=1,M=0,N=3,K=1"));
         assertEquals("--shape: M must be a positive integer, got '0'", e.getMessage());
-        try (CpuBackend cpu = new CpuBackend()) {
+        try (ReferenceBackend cpu = new ReferenceBackend()) {
             e = assertThrows(OpInputException.class, () -> new BenchRunner(cpu, 0, 1)
                     .run(gemm, gemm.defaultShapes(), List.of("tiled"), 1));
             assertEquals("--impl: gemm on reference has [cpu-reference], not 'tiled'", e.getMessage());

@@ -6,13 +6,13 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 
 /** {@code bench cond-batchnorm} runs on the CPU backend, with the bytes of its formula. */
 class CondBatchNormBenchTest {
     @Test
     void runsOnTheCpuBackend() {
-        try (CpuBackend cpu = new CpuBackend()) {
+        try (ReferenceBackend cpu = new ReferenceBackend()) {
             BenchRunner r = new BenchRunner(cpu, 1, 3);
             BenchCase cbn = Benches.get("cond-batchnorm");
             List<BenchResult> rows = r.run(cbn, List.of(cbn.parseShape("B=4,C=3,H=5,W=5,K=2")), List.of(), 10);

@@ -6,13 +6,13 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 
 /** {@code bench optim} runs every implementation on the CPU backend, with the bytes of its formulas. */
 class OptimBenchTest {
     @Test
     void runsEveryImplementationOnTheCpuBackend() {
-        try (CpuBackend cpu = new CpuBackend()) {
+        try (ReferenceBackend cpu = new ReferenceBackend()) {
             BenchCase optim = Benches.get("optim");
             List<BenchResult> rows = new BenchRunner(cpu, 1, 3).run(optim, List.of(optim.parseShape("T=3,S=10")), List.of(), 2);
             assertEquals(List.of("adam-multi", "adam-per-tensor", "ema-multi", "zero-multi", "gan-loss"),

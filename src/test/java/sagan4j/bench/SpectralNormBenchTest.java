@@ -8,14 +8,14 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.ops.OpInputException;
 
 /** {@code bench spectral-norm} runs on the CPU backend (the reference), with bytes from its formula. */
 class SpectralNormBenchTest {
     @Test
     void runsOnTheCpuWithTheFormulaBytes() {
-        try (CpuBackend cpu = new CpuBackend()) {
+        try (ReferenceBackend cpu = new ReferenceBackend()) {
             BenchRunner r = new BenchRunner(cpu, 1, 3);
             double copy = r.copyBandwidth(4 << 20);
             BenchCase sn = Benches.get("spectral-norm");

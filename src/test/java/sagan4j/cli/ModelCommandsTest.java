@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.io.SafeTensors;
 import sagan4j.models.GanConfig;
 import sagan4j.models.Generator;
@@ -63,7 +63,7 @@ class ModelCommandsTest {
         cfg = new GanConfig(cfg.preset(), cfg.blocks(), cfg.shared(), cfg.resolution(), cfg.imageChannels(), cfg.classes(), 16,
                 cfg.zDim(), cfg.sharedDim(), cfg.attentionG(), cfg.attentionD(), cfg.snG(), cfg.snD(), cfg.gainOffset(),
                 cfg.orthoInit(), cfg.seed());
-        try (CpuBackend cpu = new CpuBackend(); Generator g = new Generator(cpu, cfg)) {
+        try (ReferenceBackend cpu = new ReferenceBackend(); Generator g = new Generator(cpu, cfg)) {
             assertArrayEquals(cpu.toHostFloats(g.parameters().get(1).value()),
                     c.tensors().get(g.parameters().get(1).name()).floats());
         }

@@ -4,13 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 import sagan4j.backend.Backend;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.onednn.OneDnnBackend;
 import sagan4j.testing.TinyTraining;
 
 /**
  * tiny (width 8, batch 4, seed 1) trained {@code steps} steps on a CPU backend; the run-state digest after
- * each step. Also the child JVM's main of {@link CpuDeterminismTest}: {@code TrainDigest reference|cpu STEPS}
+ * each step. Also the child JVM's main of {@link HostDeterminismTest}: {@code TrainDigest reference|cpu STEPS}
  * prints one line per step, "digest=HEX".
  */
 public final class TrainDigest {
@@ -18,7 +18,7 @@ public final class TrainDigest {
     }
 
     static Backend open(String name) {
-        return name.equals("reference") ? new CpuBackend() : OneDnnBackend.open();
+        return name.equals("reference") ? new ReferenceBackend() : OneDnnBackend.open();
     }
 
     static List<String> run(Backend be, int steps) {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import sagan4j.backend.Backend;
 import sagan4j.backend.DType;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.onednn.OneDnnBackend;
 import sagan4j.testing.HeapProbe;
 import sagan4j.testing.Reference;
@@ -69,7 +69,7 @@ class HeapFlatTest {
 
     @Test
     void referenceHeapIsFlat() {
-        try (CpuBackend be = new CpuBackend()) {
+        try (ReferenceBackend be = new ReferenceBackend()) {
             HeapProbe p = cycles(be, 0, null);
             System.out.println("HeapFlatTest reference: used heap after GC every " + EVERY + " cycles (KiB): " + p.kib());
             p.assertFlat("reference, " + CYCLES + " cycles", SLACK);
@@ -88,7 +88,7 @@ class HeapFlatTest {
     @Test
     void theProbeSeesOneKibibyteKeptPerCycle() {
         List<float[]> kept = new ArrayList<>();
-        try (CpuBackend be = new CpuBackend()) {
+        try (ReferenceBackend be = new ReferenceBackend()) {
             HeapProbe p = cycles(be, 256, kept);
             assertTrue(p.growth() > SLACK, "10 000 × 1 KiB kept, yet the growth was " + p.growth() / 1024 + " KiB: " + p.kib());
         }

@@ -2,7 +2,7 @@ package sagan4j.leaks;
 
 import org.junit.jupiter.api.Test;
 
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.testing.HeapProbe;
 import sagan4j.testing.TinyTraining;
 
@@ -23,7 +23,7 @@ class ReferenceTrainingLeakTest {
     void trainStepsKeepTheHeapFlat() {
         HeapProbe heap = new HeapProbe();
         long ns;
-        try (CpuBackend be = new CpuBackend(); TinyTraining run = new TinyTraining(be, TinyTraining.config(8, 2))) {
+        try (ReferenceBackend be = new ReferenceBackend(); TinyTraining run = new TinyTraining(be, TinyTraining.config(8, 2))) {
             ns = run.train(WARM_UP, STEPS, EVERY, heap::sample);
         }
         System.out.println("ReferenceTrainingLeakTest: " + STEPS + " steps of tiny width 8 batch 2 in " + ns / 1_000_000_000

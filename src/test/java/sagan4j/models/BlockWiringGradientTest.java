@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.nn.Condition;
 import sagan4j.nn.ConditionalNorm;
 import sagan4j.nn.GradCheck;
@@ -28,7 +28,7 @@ class BlockWiringGradientTest {
     private static final double EPS = 1e-4;
     private static final double TOL = 2e-3;
     private static final int SAMPLES = 30;
-    private final Backend cpu = new CpuBackend();
+    private final Backend cpu = new ReferenceBackend();
     private final SplittableRandom rng = new SplittableRandom(12);
 
     private Tensor input(int... dims) {

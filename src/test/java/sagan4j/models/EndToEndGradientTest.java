@@ -8,7 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.nn.GradCheck;
 import sagan4j.nn.Parameter;
 import sagan4j.testing.OpenAttention;
@@ -35,7 +35,7 @@ class EndToEndGradientTest {
     /** Random directions per tensor, on top of the one along the gradient. */
     private static final int RANDOM_DIRECTIONS = 3;
 
-    private final Backend cpu = new CpuBackend();
+    private final Backend cpu = new ReferenceBackend();
 
     static GanConfig tiny(String kind) {
         return switch (kind) {

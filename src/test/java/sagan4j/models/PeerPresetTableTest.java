@@ -11,7 +11,7 @@ import java.util.Locale;
 
 import org.junit.jupiter.api.Test;
 
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.io.AtomicFiles;
 
 /**
@@ -37,7 +37,7 @@ class PeerPresetTableTest {
     /** One JSON object per preset, one per line, keys in snake_case as the Python side reads them. */
     static String table() {
         StringBuilder sb = new StringBuilder("{\n");
-        try (CpuBackend cpu = new CpuBackend()) {
+        try (ReferenceBackend cpu = new ReferenceBackend()) {
             for (int i = 0; i < PRESETS.size(); i++) {
                 // counts do not depend on the initialisation: skip the (slow) orthogonalisation
                 GanConfig c = GanConfig.preset(PRESETS.get(i)).withOrthoInit(false);

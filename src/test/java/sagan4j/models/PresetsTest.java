@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.ShapeException;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 
 /**
  * The three presets' shapes and parameter counts, against counts worked out here by hand from the
@@ -18,7 +18,7 @@ import sagan4j.cpu.CpuBackend;
  * statistics are buffers, not parameters).
  */
 class PresetsTest {
-    private final Backend cpu = new CpuBackend();
+    private final Backend cpu = new ReferenceBackend();
 
     private static long conv(int cin, int cout, int k) {
         return (long) cin * cout * k * k + cout;

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.nn.Init;
 import sagan4j.nn.Module;
 import sagan4j.nn.Parameter;
@@ -24,7 +24,7 @@ import sagan4j.nn.Parameter;
  * when each layer normalised its own weight. A weight skipped or iterated twice fails.
  */
 class SpectralNormPerNetworkTest {
-    private final Backend cpu = new CpuBackend();
+    private final Backend cpu = new ReferenceBackend();
 
     /** u and W of every spectral-norm weight, by weight name, as host arrays. */
     private Map<String, float[][]> state(Module net) {

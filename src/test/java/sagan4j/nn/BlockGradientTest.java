@@ -6,12 +6,12 @@ import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.testing.Reference;
 
 /** Gradient checks of the composite layers (self-attention, conditional batch norm) on the CPU reference. */
 class BlockGradientTest {
-    private final Backend cpu = new CpuBackend();
+    private final Backend cpu = new ReferenceBackend();
     private final SplittableRandom rng = new SplittableRandom(31);
 
     private Tensor input(int... dims) {

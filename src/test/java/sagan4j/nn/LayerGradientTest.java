@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Test;
 import sagan4j.backend.Backend;
 import sagan4j.backend.ShapeException;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.testing.Reference;
 
 /** Gradient checks (central differences) of every single-input layer on the CPU reference. */
 class LayerGradientTest {
-    private final Backend cpu = new CpuBackend();
+    private final Backend cpu = new ReferenceBackend();
     private final SplittableRandom rng = new SplittableRandom(8);
 
     private Tensor input(int... dims) {

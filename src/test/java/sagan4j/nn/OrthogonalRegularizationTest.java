@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.ShapeException;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.nn.OrthogonalRegularization.Form;
 import sagan4j.testing.Reference;
 
@@ -20,7 +20,7 @@ import sagan4j.testing.Reference;
  * orthonormal rows giving no gradient.
  */
 class OrthogonalRegularizationTest {
-    private final Backend cpu = new CpuBackend();
+    private final Backend cpu = new ReferenceBackend();
     private final SplittableRandom rng = new SplittableRandom(77);
 
     /** β·‖(W Wᵀ) ⊙ (1 − I)‖_F in double, W (out, rest) row-major. */

@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.models.Discriminator;
 import sagan4j.models.GanConfig;
 import sagan4j.testing.Reference;
@@ -23,7 +23,7 @@ class RequiresGradTest {
     void offComputesTheSameInputGradientAndNoWeightGradient() {
         GanConfig cfg = new GanConfig("t", GanConfig.Blocks.SEED, false, 32, 1, 3, 8, 16, 0, 0, 16, true, true, 0f, false, 5);
         SplittableRandom rng = new SplittableRandom(2);
-        try (CpuBackend be = new CpuBackend(); Discriminator d = new Discriminator(be, cfg);
+        try (ReferenceBackend be = new ReferenceBackend(); Discriminator d = new Discriminator(be, cfg);
              Tensor x = be.fromHost(Reference.random(rng, 2 * 32 * 32, 1), 2, 1, 32, 32); Tensor y = be.fromHost(new int[] {2, 0}, 2);
              Tensor dOut = be.fromHost(new float[] {0.5f, -1.5f}, 2, 1)) {
             d.train(false); // the same W/σ in both passes

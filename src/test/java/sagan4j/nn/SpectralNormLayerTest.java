@@ -10,12 +10,12 @@ import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.testing.Reference;
 
 /** Spectral-norm wrappers of Linear, Conv2d and Embedding on the CPU reference. */
 class SpectralNormLayerTest {
-    private final Backend cpu = new CpuBackend();
+    private final Backend cpu = new ReferenceBackend();
     private final SplittableRandom rng = new SplittableRandom(21);
 
     /** The largest singular value of a (rows × cols) matrix, by 500 power iterations on WᵀW in double. */

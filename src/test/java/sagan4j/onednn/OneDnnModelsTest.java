@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.models.Discriminator;
 import sagan4j.models.GanConfig;
 import sagan4j.models.Generator;
@@ -36,7 +36,7 @@ class OneDnnModelsTest {
     private static final double TOL_OUT = 1e-5;
     private static final double TOL_GRAD = 1e-4;
 
-    private static final Backend REF = new CpuBackend();
+    private static final Backend REF = new ReferenceBackend();
     private static final Backend CPU = OneDnnTestBackend.CPU;
 
     @AfterAll

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import sagan4j.backend.Backend;
 import sagan4j.backend.SpectralNormOps;
 import sagan4j.backend.Tensor;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 
 /**
  * {@code cpu} against {@code reference} on fresh random inputs, outputs NaN-poisoned: convolutions at the
@@ -24,7 +24,7 @@ import sagan4j.cpu.CpuBackend;
  * runs twice: the second call reuses the cached primitive and native buffers, and must give identical bits.
  */
 class OneDnnVersusReferenceTest {
-    private static final Backend REF = new CpuBackend();
+    private static final Backend REF = new ReferenceBackend();
     private static final Backend CPU = OneDnnTestBackend.CPU;
     private final SplittableRandom rng = new SplittableRandom(909);
 

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import sagan4j.backend.ShapeException;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.io.NpyArray;
 import sagan4j.io.NpyFormatException;
 import sagan4j.io.StreamedSafeTensors;
@@ -168,7 +168,7 @@ class CheckpointFuzzTest {
     @Test
     void damagedMetadataAndTensorsAreRefusedBeforeARealStepIsTouched() {
         TrainConfig cfg = new TrainConfig().set("dataset", "synthetic").set("ch", "8").set("batch", "4");
-        try (CpuBackend be = new CpuBackend(); TrainStep step = new TrainStep(be, cfg, cfg.model(10))) {
+        try (ReferenceBackend be = new ReferenceBackend(); TrainStep step = new TrainStep(be, cfg, cfg.model(10))) {
             Map<String, NpyArray> tensors = RunState.tensors(step);
             Map<String, String> meta = RunState.metadata(step, cfg, 10);
             List<String> keys = new ArrayList<>(tensors.keySet());

@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.Backend;
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.data.Batch;
 import sagan4j.models.GanConfig;
 import sagan4j.nn.Module;
@@ -23,7 +23,7 @@ import sagan4j.testing.Reference;
  * layer that owns it.
  */
 class FiniteCheckTest {
-    private static final Backend CPU = new CpuBackend();
+    private static final Backend CPU = new ReferenceBackend();
 
     private static TrainStep step(TrainConfig.CheckFinite mode) {
         TrainConfig cfg = new TrainConfig();

@@ -15,7 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import sagan4j.cpu.CpuBackend;
+import sagan4j.reference.ReferenceBackend;
 import sagan4j.eval.Evaluation;
 import sagan4j.io.Json;
 
@@ -52,7 +52,7 @@ class TrainingLearnsTest {
         c.evalSamples = 200;
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Evaluation e;
-        try (CpuBackend be = new CpuBackend()) {
+        try (ReferenceBackend be = new ReferenceBackend()) {
             e = new Trainer(be, c, tmp, new PrintStream(log, true, StandardCharsets.UTF_8)).run(false);
         }
         assertNotNull(e);

@@ -1,4 +1,4 @@
-package sagan4j.cpu;
+package sagan4j.reference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,8 +11,8 @@ import sagan4j.backend.ShapeException;
 import sagan4j.backend.Tensor;
 
 /** The layer primitives on the CPU reference, plus the label check only the CPU can make synchronously. */
-class CpuLayerPrimitivesTest extends LayerPrimitivesContractTest {
-    private static final Backend CPU = new CpuBackend();
+class ReferenceLayerPrimitivesTest extends LayerPrimitivesContractTest {
+    private static final Backend CPU = new ReferenceBackend();
 
     @Override
     protected Backend backend() {

@@ -1,4 +1,4 @@
-package sagan4j.cpu;
+package sagan4j.reference;
 
 import java.util.List;
 
@@ -10,11 +10,11 @@ import sagan4j.backend.Tensor;
  * float only when stored), W viewed as a row-major (m, n) = (out, rest) matrix. Matvecs are spread over
  * threads (columns for Wᵀu, rows for Wv); each dot product is summed in a fixed order.
  */
-public final class CpuSpectralNorm extends SpectralNormOps {
+public final class ReferenceSpectralNorm extends SpectralNormOps {
     /** Matrices below this many elements stay on the calling thread. */
     private static final int GRAIN = 1 << 16;
 
-    CpuSpectralNorm(CpuBackend backend) {
+    ReferenceSpectralNorm(ReferenceBackend backend) {
         super(backend, List.of("reference"));
     }
 
@@ -101,7 +101,7 @@ public final class CpuSpectralNorm extends SpectralNormOps {
 
     @Override
     protected void doForward(Weight wt, int iters, float eps) {
-        float[] w = CpuBackend.f(wt.w()), u = CpuBackend.f(wt.u()), v = CpuBackend.f(wt.v());
+        float[] w = ReferenceBackend.f(wt.w()), u = ReferenceBackend.f(wt.u()), v = ReferenceBackend.f(wt.v());
         int m = rows(wt.w()), n = cols(wt.w());
         Result r = powerIteration(w, m, n, u, v, iters, eps);
         if (iters > 0) {
@@ -109,9 +109,9 @@ public final class CpuSpectralNorm extends SpectralNormOps {
             store(r.v(), v);
         }
         float sigma = (float) r.sigma();
-        CpuBackend.f(wt.sigma())[0] = sigma;
+        ReferenceBackend.f(wt.sigma())[0] = sigma;
         if (wt.wSn() != null) {
-            divide(w, sigma, CpuBackend.f(wt.wSn()));   // by the σ returned, so that W/σ is exactly w_sn / sigma
+            divide(w, sigma, ReferenceBackend.f(wt.wSn()));   // by the σ returned, so that W/σ is exactly w_sn / sigma
         }
     }
 
@@ -131,10 +131,10 @@ public final class CpuSpectralNorm extends SpectralNormOps {
 
     @Override
     protected void doBackward(Tensor wT, Tensor uT, Tensor vT, Tensor sigmaT, Tensor gT, Tensor dwT, boolean accumulate) {
-        float[] w = CpuBackend.f(wT), u = CpuBackend.f(uT), v = CpuBackend.f(vT), g = CpuBackend.f(gT);
-        float[] dw = CpuBackend.f(dwT);
+        float[] w = ReferenceBackend.f(wT), u = ReferenceBackend.f(uT), v = ReferenceBackend.f(vT), g = ReferenceBackend.f(gT);
+        float[] dw = ReferenceBackend.f(dwT);
         int m = rows(wT), n = cols(wT);
-        double sigma = CpuBackend.f(sigmaT)[0];
+        double sigma = ReferenceBackend.f(sigmaT)[0];
         double gw = 0;
         for (int e = 0; e < w.length; e++) {
             gw += (double) g[e] * w[e];
@@ -154,6 +154,6 @@ public final class CpuSpectralNorm extends SpectralNormOps {
 
     @Override
     protected void doDivide(Tensor w, Tensor sigma, Tensor wSn) {
-        divide(CpuBackend.f(w), CpuBackend.f(sigma)[0], CpuBackend.f(wSn));
+        divide(ReferenceBackend.f(w), ReferenceBackend.f(sigma)[0], ReferenceBackend.f(wSn));
     }
 }

@@ -1,6 +1,8 @@
-package sagan4j.backend;
+package sagan4j.host;
 
 import java.util.List;
+
+import sagan4j.backend.ShapeException;
 
 /**
  * Row copies over Java arrays that both CPU backends (the reference and oneDNN's) need and compute the

@@ -1,4 +1,4 @@
-package sagan4j.cpu;
+package sagan4j.reference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,8 +11,8 @@ import sagan4j.backend.ShapeException;
 import sagan4j.backend.Tensor;
 
 /** The conditional batch norm contract on the CPU reference, plus its label check. */
-class CpuCondBatchNormTest extends CondBatchNormContractTest {
-    private static final Backend CPU = new CpuBackend();
+class ReferenceCondBatchNormTest extends CondBatchNormContractTest {
+    private static final Backend CPU = new ReferenceBackend();
 
     @Override
     protected Backend backend() {

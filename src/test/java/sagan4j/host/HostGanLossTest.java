@@ -1,7 +1,9 @@
-package sagan4j.backend;
+package sagan4j.host;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import sagan4j.backend.GanLossOps;
 
 import org.junit.jupiter.api.Test;
 

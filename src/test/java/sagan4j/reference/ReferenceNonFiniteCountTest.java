@@ -1,11 +1,11 @@
-package sagan4j.cpu;
+package sagan4j.reference;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.NonFiniteCountContractTest;
 
 /** countNonFinite on the CPU reference. */
-class CpuNonFiniteCountTest extends NonFiniteCountContractTest {
-    private static final Backend CPU = new CpuBackend();
+class ReferenceNonFiniteCountTest extends NonFiniteCountContractTest {
+    private static final Backend CPU = new ReferenceBackend();
 
     @Override
     protected Backend backend() {

@@ -1,27 +1,27 @@
-package sagan4j.cpu;
+package sagan4j.reference;
 
 import java.util.List;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.Backend.Resample;
-import sagan4j.backend.HostArrays;
+import sagan4j.host.HostArrays;
 import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
+import sagan4j.host.RangeRunner;
 
 /** The CPU reference of the NCHW layer primitives (kernels/layers.cu on CUDA); sums in double. */
-final class CpuLayers extends LayerOps {
-    private static final int GRAIN = 1 << 15;
+final class ReferenceLayers extends LayerOps {
 
-    CpuLayers(Backend backend) {
+    ReferenceLayers(Backend backend) {
         super(backend, List.of("reference"));
     }
 
     private static float[] f(Tensor t) {
-        return CpuBackend.f(t);
+        return ReferenceBackend.f(t);
     }
 
     private static int[] ints(Tensor t) {
-        return t.storage(CpuStorage.class).ints;
+        return sagan4j.host.HostStorage.ints(t);
     }
 
     /** Elements per (b, c) pair: 1 for (B, C), H·W for (B, C, H, W). */
@@ -33,7 +33,7 @@ final class CpuLayers extends LayerOps {
     protected void addChannelBias(Tensor x, Tensor bias) {
         float[] xs = f(x), bs = f(bias);
         int c = x.dim(1), inner = inner(x);
-        Parallel.forRange(xs.length, GRAIN, (lo, hi) -> {
+        Parallel.forRange(xs.length, RangeRunner.GRAIN, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 xs[i] += bs[(i / inner) % c];
             }
@@ -63,7 +63,7 @@ final class CpuLayers extends LayerOps {
         int h = small.dim(2), w = small.dim(3), w2 = 2 * w, h2 = 2 * h;
         float[] xs = f(x), ys = f(y);
         int[] am = argmax == null ? null : ints(argmax);
-        Parallel.forRange(ys.length, GRAIN, (lo, hi) -> {
+        Parallel.forRange(ys.length, RangeRunner.GRAIN, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 if (op == Resample.UPSAMPLE) {
                     int bc = i / (h2 * w2), r = i % (h2 * w2);
@@ -103,7 +103,7 @@ final class CpuLayers extends LayerOps {
         int h = small.dim(2), w = small.dim(3), w2 = 2 * w, h2 = 2 * h;
         float[] g = f(dy), out = f(dx);
         int[] am = argmax == null ? null : ints(argmax);
-        Parallel.forRange(out.length, GRAIN, (lo, hi) -> {
+        Parallel.forRange(out.length, RangeRunner.GRAIN, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 if (op == Resample.UPSAMPLE) {
                     int bc = i / (h * w), r = i % (h * w);
@@ -127,7 +127,7 @@ final class CpuLayers extends LayerOps {
     protected void sumHW(Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
         int hw = inner(x);
-        Parallel.forRange(ys.length, Math.max(1, GRAIN / hw), (lo, hi) -> {
+        Parallel.forRange(ys.length, Math.max(1, RangeRunner.GRAIN / hw), (lo, hi) -> {
             for (int row = lo; row < hi; row++) {
                 double s = 0;
                 for (int j = 0; j < hw; j++) {
@@ -142,7 +142,7 @@ final class CpuLayers extends LayerOps {
     protected void sumHWBackward(Tensor dy, Tensor dx) {
         float[] g = f(dy), out = f(dx);
         int hw = inner(dx);
-        Parallel.forRange(out.length, GRAIN, (lo, hi) -> {
+        Parallel.forRange(out.length, RangeRunner.GRAIN, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 out[i] = g[i / hw];
             }
@@ -169,7 +169,7 @@ final class CpuLayers extends LayerOps {
     protected void axpyScalar(Tensor s, Tensor x, Tensor y) {
         float a = f(s)[0];
         float[] xs = f(x), ys = f(y);
-        Parallel.forRange(xs.length, GRAIN, (lo, hi) -> {
+        Parallel.forRange(xs.length, RangeRunner.GRAIN, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 ys[i] += a * xs[i];
             }
@@ -195,7 +195,7 @@ final class CpuLayers extends LayerOps {
     protected void transpose(Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
         int batch = x.rank() == 3 ? x.dim(0) : 1, r = x.dim(-2), c = x.dim(-1);
-        Parallel.forRange(batch * c, Math.max(1, GRAIN / r), (lo, hi) -> {
+        Parallel.forRange(batch * c, Math.max(1, RangeRunner.GRAIN / r), (lo, hi) -> {
             for (int bc = lo; bc < hi; bc++) {
                 int b = bc / c, j = bc % c;
                 for (int i = 0; i < r; i++) {

@@ -1,4 +1,4 @@
-package sagan4j.cpu;
+package sagan4j.reference;
 
 import java.util.List;
 
@@ -11,8 +11,8 @@ import sagan4j.backend.Tensor;
  * backward's per-sample sums and per-channel means in double, class tables summed in ascending sample
  * order. Channels are independent, so they are spread over threads.
  */
-final class CpuCondBatchNorm extends CondBatchNormOps {
-    CpuCondBatchNorm(CpuBackend backend) {
+final class ReferenceCondBatchNorm extends CondBatchNormOps {
+    ReferenceCondBatchNorm(ReferenceBackend backend) {
         super(backend, List.of("reference"));
     }
 
@@ -21,7 +21,7 @@ final class CpuCondBatchNorm extends CondBatchNormOps {
         if (labels == null) {
             return;
         }
-        int[] l = labels.storage(CpuStorage.class).ints;
+        int[] l = sagan4j.host.HostStorage.ints(labels);
         for (int i = 0; i < labels.size(); i++) {
             if (l[i] < 0 || l[i] >= k) {
                 throw new ShapeException(op + ": labels[" + i + "] is " + l[i] + ", expected a class in [0, " + k + ")");
@@ -36,16 +36,16 @@ final class CpuCondBatchNorm extends CondBatchNormOps {
     }
 
     private static int[] ints(Tensor t) {
-        return t == null ? null : t.storage(CpuStorage.class).ints;
+        return t == null ? null : sagan4j.host.HostStorage.ints(t);
     }
 
     @Override
     protected void doForwardTraining(Dims d, Tensor x, Tensor labels, Tensor gamma, Tensor beta, float eps,
                                      float momentum, Tensor runningMean, Tensor runningVar, Tensor y, Tensor mean,
                                      Tensor var) {
-        float[] xs = CpuBackend.f(x), ms = CpuBackend.f(mean), vs = CpuBackend.f(var);
-        float[] rm = runningMean == null ? null : CpuBackend.f(runningMean);
-        float[] rv = runningVar == null ? null : CpuBackend.f(runningVar);
+        float[] xs = ReferenceBackend.f(x), ms = ReferenceBackend.f(mean), vs = ReferenceBackend.f(var);
+        float[] rm = runningMean == null ? null : ReferenceBackend.f(runningMean);
+        float[] rv = runningVar == null ? null : ReferenceBackend.f(runningVar);
         double n = d.n();
         double[] mu = new double[d.c()], variance = new double[d.c()];
         Parallel.forRange(d.c(), 1, (lo, hi) -> {
@@ -75,20 +75,20 @@ final class CpuCondBatchNorm extends CondBatchNormOps {
                 }
             }
         });
-        normalize(d, xs, ints(labels), CpuBackend.f(gamma), CpuBackend.f(beta), mu, variance, eps, CpuBackend.f(y));
+        normalize(d, xs, ints(labels), ReferenceBackend.f(gamma), ReferenceBackend.f(beta), mu, variance, eps, ReferenceBackend.f(y));
     }
 
     @Override
     protected void doForwardEval(Dims d, Tensor x, Tensor labels, Tensor gamma, Tensor beta, Tensor runningMean,
                                  Tensor runningVar, float eps, Tensor y) {
-        float[] rm = CpuBackend.f(runningMean), rv = CpuBackend.f(runningVar);
+        float[] rm = ReferenceBackend.f(runningMean), rv = ReferenceBackend.f(runningVar);
         double[] mu = new double[d.c()], variance = new double[d.c()];
         for (int c = 0; c < d.c(); c++) {
             mu[c] = rm[c];
             variance[c] = rv[c];
         }
-        normalize(d, CpuBackend.f(x), ints(labels), CpuBackend.f(gamma), CpuBackend.f(beta), mu, variance, eps,
-                CpuBackend.f(y));
+        normalize(d, ReferenceBackend.f(x), ints(labels), ReferenceBackend.f(gamma), ReferenceBackend.f(beta), mu, variance, eps,
+                ReferenceBackend.f(y));
     }
 
     /** y = γ_bc·(x − μ_c)/sqrt(var_c + eps) + β_bc in double, rounded once. */
@@ -110,8 +110,8 @@ final class CpuCondBatchNorm extends CondBatchNormOps {
     @Override
     protected void doBackward(Dims d, Tensor x, Tensor labels, Tensor gamma, Tensor mean, Tensor var, float eps,
                               Tensor gradY, Tensor gradX, Tensor gradGamma, Tensor gradBeta) {
-        float[] xs = CpuBackend.f(x), dy = CpuBackend.f(gradY), dx = CpuBackend.f(gradX);
-        float[] gt = CpuBackend.f(gamma), ms = CpuBackend.f(mean), vs = CpuBackend.f(var);
+        float[] xs = ReferenceBackend.f(x), dy = ReferenceBackend.f(gradY), dx = ReferenceBackend.f(gradX);
+        float[] gt = ReferenceBackend.f(gamma), ms = ReferenceBackend.f(mean), vs = ReferenceBackend.f(var);
         int[] l = ints(labels);
         int planes = d.b() * d.c();
         double n = d.n();
@@ -153,7 +153,7 @@ final class CpuCondBatchNorm extends CondBatchNormOps {
                 }
             }
         });
-        float[] gg = CpuBackend.f(gradGamma), gb = CpuBackend.f(gradBeta);
+        float[] gg = ReferenceBackend.f(gradGamma), gb = ReferenceBackend.f(gradBeta);
         if (l == null) {
             for (int p = 0; p < planes; p++) {
                 gg[p] = (float) rowG[p];

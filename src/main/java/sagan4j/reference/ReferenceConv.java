@@ -1,4 +1,4 @@
-package sagan4j.cpu;
+package sagan4j.reference;
 
 import java.util.List;
 
@@ -8,7 +8,7 @@ import sagan4j.backend.Tensor;
 
 /**
  * The CPU reference convolution: im2col into a (Cin·k·k, B·Ho·Wo) matrix, then one GEMM of the
- * double-accumulating reference (CpuGemm) per pass. Batches whose column matrix would exceed
+ * double-accumulating reference (ReferenceGemm) per pass. Batches whose column matrix would exceed
  * {@link #MAX_COLUMN_FLOATS} are processed in chunks.
  *
  * <pre>
@@ -17,13 +17,13 @@ import sagan4j.backend.Tensor;
  *   backwardFilter: dW (Cout, CK)   += dY' · colᵀ                               summed over chunks
  * </pre>
  */
-final class CpuConv extends ConvOps {
+final class ReferenceConv extends ConvOps {
     static final int MAX_COLUMN_FLOATS = 1 << 24;
 
     private final int maxColumnFloats;
 
     /** {@code maxColumnFloats}: batches whose column matrix would be larger run in chunks. */
-    CpuConv(CpuBackend backend, int maxColumnFloats) {
+    ReferenceConv(ReferenceBackend backend, int maxColumnFloats) {
         super(backend, List.of("reference"));
         this.maxColumnFloats = maxColumnFloats;
     }
@@ -117,13 +117,13 @@ final class CpuConv extends ConvOps {
     @Override
     protected void doForward(Tensor x, Tensor w, int padding, Tensor y) {
         Geometry g = Geometry.of(x, w, padding);
-        float[] xs = CpuBackend.f(x), ws = CpuBackend.f(w), ys = CpuBackend.f(y);
+        float[] xs = ReferenceBackend.f(x), ws = ReferenceBackend.f(w), ys = ReferenceBackend.f(y);
         int chunk = g.chunk(maxColumnFloats);
         float[] col = new float[g.ck() * chunk * g.hw()], out = new float[g.cout * chunk * g.hw()];
         for (int b0 = 0; b0 < g.b; b0 += chunk) {
             int nb = Math.min(chunk, g.b - b0), cols = nb * g.hw();
             im2col(xs, g, b0, nb, col);
-            CpuGemm.run(new GemmShape(false, false, 1, g.cout, cols, g.ck(), false, false), 1f, ws, col, 0f, out);
+            ReferenceGemm.run(new GemmShape(false, false, 1, g.cout, cols, g.ck(), false, false), 1f, ws, col, 0f, out);
             toChannelMajor(ys, b0, nb, g.cout, g.hw(), out, false);
         }
     }
@@ -131,13 +131,13 @@ final class CpuConv extends ConvOps {
     @Override
     protected void doBackwardData(Tensor dy, Tensor w, int padding, Tensor dx) {
         Geometry g = Geometry.of(dx, w, padding);
-        float[] gs = CpuBackend.f(dy), ws = CpuBackend.f(w), dxs = CpuBackend.f(dx);
+        float[] gs = ReferenceBackend.f(dy), ws = ReferenceBackend.f(w), dxs = ReferenceBackend.f(dx);
         int chunk = g.chunk(maxColumnFloats);
         float[] dyT = new float[g.cout * chunk * g.hw()], dcol = new float[g.ck() * chunk * g.hw()];
         for (int b0 = 0; b0 < g.b; b0 += chunk) {
             int nb = Math.min(chunk, g.b - b0), cols = nb * g.hw();
             toChannelMajor(gs, b0, nb, g.cout, g.hw(), dyT, true);
-            CpuGemm.run(new GemmShape(true, false, 1, g.ck(), cols, g.cout, false, false), 1f, ws, dyT, 0f, dcol);
+            ReferenceGemm.run(new GemmShape(true, false, 1, g.ck(), cols, g.cout, false, false), 1f, ws, dyT, 0f, dcol);
             col2im(dcol, g, b0, nb, dxs);
         }
     }
@@ -145,14 +145,14 @@ final class CpuConv extends ConvOps {
     @Override
     protected void doBackwardFilter(Tensor x, Tensor dy, int padding, Tensor dw) {
         Geometry g = Geometry.of(x, dw, padding);
-        float[] xs = CpuBackend.f(x), gs = CpuBackend.f(dy), dws = CpuBackend.f(dw);
+        float[] xs = ReferenceBackend.f(x), gs = ReferenceBackend.f(dy), dws = ReferenceBackend.f(dw);
         int chunk = g.chunk(maxColumnFloats);
         float[] col = new float[g.ck() * chunk * g.hw()], dyT = new float[g.cout * chunk * g.hw()];
         for (int b0 = 0; b0 < g.b; b0 += chunk) {
             int nb = Math.min(chunk, g.b - b0), cols = nb * g.hw();
             im2col(xs, g, b0, nb, col);
             toChannelMajor(gs, b0, nb, g.cout, g.hw(), dyT, true);
-            CpuGemm.run(new GemmShape(false, true, 1, g.cout, g.ck(), cols, false, false), 1f, dyT, col,
+            ReferenceGemm.run(new GemmShape(false, true, 1, g.cout, g.ck(), cols, false, false), 1f, dyT, col,
                     b0 == 0 ? 0f : 1f, dws);
         }
     }

@@ -1,4 +1,4 @@
-package sagan4j.cpu;
+package sagan4j.reference;
 
 import sagan4j.backend.Backend;
 import org.junit.jupiter.api.Nested;
@@ -6,8 +6,8 @@ import org.junit.jupiter.api.Nested;
 import sagan4j.backend.ConvContractTest;
 
 /** The convolution contract on the CPU reference (im2col + the double-accumulating GEMM). */
-class CpuConvTest extends ConvContractTest {
-    private static final Backend CPU = new CpuBackend();
+class ReferenceConvTest extends ConvContractTest {
+    private static final Backend CPU = new ReferenceBackend();
 
     @Override
     protected Backend backend() {
@@ -17,7 +17,7 @@ class CpuConvTest extends ConvContractTest {
     /** The same contract with a column limit so small that every batch runs one image at a time. */
     @Nested
     class Chunked extends ConvContractTest {
-        private final CpuBackend chunked = new CpuBackend(1);
+        private final ReferenceBackend chunked = new ReferenceBackend(1);
 
         @Override
         protected Backend backend() {

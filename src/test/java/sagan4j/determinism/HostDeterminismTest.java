@@ -24,7 +24,7 @@ import sagan4j.testing.ChildJvm;
  * (what a resumed run relies on). Not promised, and not true: cpu across OpenMP thread counts (oneDNN splits its
  * reductions by thread; measured 2026-12-01, OMP_NUM_THREADS=1 vs 2: the run state differs from the first step).
  */
-class CpuDeterminismTest {
+class HostDeterminismTest {
     private static final int STEPS = 3;
 
     private static List<String> inProcess(String backend) {

@@ -1,4 +1,10 @@
-package sagan4j.cpu;
+package sagan4j.reference;
+
+import sagan4j.host.HostBackend;
+import sagan4j.host.HostGanLossOps;
+import sagan4j.host.HostOptimOps;
+import sagan4j.host.HostStorage;
+import sagan4j.host.RangeRunner;
 
 import sagan4j.backend.AttentionOps;
 import sagan4j.backend.Backend;
@@ -17,31 +23,28 @@ import sagan4j.backend.WallClockTimer;
  * pool, every reduction accumulated in double. It is the oracle that the CUDA backend is tested
  * against, and runs the full models in CI.
  */
-public final class CpuBackend extends Backend {
-    /** Elementwise work below this many elements stays on the calling thread. */
-    private static final int GRAIN = 1 << 15;
+public final class ReferenceBackend extends HostBackend {
+    private final ReferenceCondBatchNorm condBatchNorm = new ReferenceCondBatchNorm(this);
 
-    private final CpuCondBatchNorm condBatchNorm = new CpuCondBatchNorm(this);
+    private final ReferenceLayers layers = new ReferenceLayers(this);
 
-    private final CpuLayers layers = new CpuLayers(this);
+    private final ReferenceConv conv;
 
-    private final CpuConv conv;
-
-    public CpuBackend() {
-        this(CpuConv.MAX_COLUMN_FLOATS);
+    public ReferenceBackend() {
+        this(ReferenceConv.MAX_COLUMN_FLOATS);
     }
 
     /** With a smaller im2col column limit, so that tests reach the chunked convolution path. */
-    CpuBackend(int maxConvColumnFloats) {
-        this.conv = new CpuConv(this, maxConvColumnFloats);
+    ReferenceBackend(int maxConvColumnFloats) {
+        this.conv = new ReferenceConv(this, maxConvColumnFloats);
     }
 
-    private final CpuAttention attention = new CpuAttention(this);
+    private final ReferenceAttention attention = new ReferenceAttention(this);
 
-    private final CpuSpectralNorm spectralNorm = new CpuSpectralNorm(this);
+    private final ReferenceSpectralNorm spectralNorm = new ReferenceSpectralNorm(this);
 
-    private final CpuOptim optim = new CpuOptim(this);
-    private final CpuGanLoss ganLoss = new CpuGanLoss(this);
+    private final HostOptimOps optim = new HostOptimOps(this, "reference", Parallel.RUNNER);
+    private final HostGanLossOps ganLoss = new HostGanLossOps(this, "reference");
 
     @Override
     public String name() {
@@ -52,11 +55,6 @@ public final class CpuBackend extends Backend {
     public String describe() {
         return "CPU reference (" + Runtime.getRuntime().availableProcessors() + " cores, "
                 + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ")";
-    }
-
-    @Override
-    public void synchronize() {
-        // Every CPU op is complete when it returns.
     }
 
     @Override
@@ -90,7 +88,7 @@ public final class CpuBackend extends Backend {
     }
 
     @Override
-    public CpuSpectralNorm spectralNorm() {
+    public ReferenceSpectralNorm spectralNorm() {
         return spectralNorm;
     }
 
@@ -110,61 +108,19 @@ public final class CpuBackend extends Backend {
     }
 
     static float[] f(Tensor t) {
-        return t.storage(CpuStorage.class).floats;
-    }
-
-    @Override
-    protected Tensor.Storage allocate(Shape shape, DType dtype) {
-        int n = shape.sizeAsInt();
-        return dtype == DType.FLOAT32 ? new CpuStorage(new float[n], null) : new CpuStorage(null, new int[n]);
-    }
-
-    @Override
-    protected void doUpload(Tensor dst, float[] data) {
-        System.arraycopy(data, 0, f(dst), 0, data.length);
-    }
-
-    @Override
-    protected void doUpload(Tensor dst, int[] data) {
-        System.arraycopy(data, 0, dst.storage(CpuStorage.class).ints, 0, data.length);
-    }
-
-    @Override
-    protected long doCountNonFinite(Tensor x) {
-        return sagan4j.backend.HostArrays.countNonFinite(f(x), x.shape().sizeAsInt());
-    }
-
-    @Override
-    protected float[] doDownloadFloats(Tensor t) {
-        return java.util.Arrays.copyOf(f(t), t.shape().sizeAsInt());
-    }
-
-    @Override
-    protected int[] doDownloadInts(Tensor t) {
-        return java.util.Arrays.copyOf(t.storage(CpuStorage.class).ints, t.shape().sizeAsInt());
-    }
-
-    @Override
-    protected void doCopy(Tensor src, Tensor dst) {
-        CpuStorage s = src.storage(CpuStorage.class), d = dst.storage(CpuStorage.class);
-        int n = src.shape().sizeAsInt();
-        if (s.floats != null) {
-            System.arraycopy(s.floats, 0, d.floats, 0, n);
-        } else {
-            System.arraycopy(s.ints, 0, d.ints, 0, n);
-        }
+        return HostStorage.floats(t);
     }
 
     @Override
     protected void doFill(Tensor x, float value) {
         float[] xs = f(x);
-        Parallel.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> java.util.Arrays.fill(xs, lo, hi, value));
+        Parallel.forRange(x.shape().sizeAsInt(), RangeRunner.GRAIN, (lo, hi) -> java.util.Arrays.fill(xs, lo, hi, value));
     }
 
     @Override
     protected void doAxpy(float alpha, Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
-        Parallel.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> {
+        Parallel.forRange(x.shape().sizeAsInt(), RangeRunner.GRAIN, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 ys[i] = (float) (ys[i] + (double) alpha * xs[i]);
             }
@@ -174,7 +130,7 @@ public final class CpuBackend extends Backend {
     @Override
     protected void doScale(Tensor x, float alpha) {
         float[] xs = f(x);
-        Parallel.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> {
+        Parallel.forRange(x.shape().sizeAsInt(), RangeRunner.GRAIN, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 xs[i] = alpha * xs[i];
             }
@@ -184,7 +140,7 @@ public final class CpuBackend extends Backend {
     @Override
     protected void doActivation(Activation fn, float slope, Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
-        Parallel.forRange(x.shape().sizeAsInt(), GRAIN, (lo, hi) -> {
+        Parallel.forRange(x.shape().sizeAsInt(), RangeRunner.GRAIN, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 float v = xs[i];
                 ys[i] = switch (fn) {
@@ -199,7 +155,7 @@ public final class CpuBackend extends Backend {
     @Override
     protected void doActivationBackward(Activation fn, float slope, Tensor saved, Tensor dy, Tensor dx) {
         float[] s = f(saved), g = f(dy), out = f(dx);
-        Parallel.forRange(saved.shape().sizeAsInt(), GRAIN, (lo, hi) -> {
+        Parallel.forRange(saved.shape().sizeAsInt(), RangeRunner.GRAIN, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 float v = s[i];
                 out[i] = switch (fn) {
@@ -213,7 +169,7 @@ public final class CpuBackend extends Backend {
 
     @Override
     protected void doGemm(GemmShape g, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        CpuGemm.run(g, alpha, f(a), f(b), beta, f(c));
+        ReferenceGemm.run(g, alpha, f(a), f(b), beta, f(c));
     }
 
     @Override

@@ -1,4 +1,6 @@
-package sagan4j.backend;
+package sagan4j.host;
+
+import sagan4j.backend.GanLossOps;
 
 /**
  * {@link GanLossOps}' arithmetic over heap arrays, in double, for the backends that keep tensors in Java

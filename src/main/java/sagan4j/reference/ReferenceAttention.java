@@ -1,4 +1,4 @@
-package sagan4j.cpu;
+package sagan4j.reference;
 
 import java.util.List;
 
@@ -10,18 +10,18 @@ import sagan4j.backend.Tensor;
  * spread over the fork-join pool. The forward materialises one row of scores at a time (M doubles);
  * the backward one batch entry's P and dS at a time (2·N·M doubles).
  */
-final class CpuAttention extends AttentionOps {
+final class ReferenceAttention extends AttentionOps {
     /** Rows per task below which the work stays on the calling thread. */
     private static final int ROW_GRAIN = 16;
 
-    CpuAttention(CpuBackend backend) {
+    ReferenceAttention(ReferenceBackend backend) {
         super(backend, List.of("reference"));
     }
 
     @Override
     protected void doForward(Dims s, Tensor q, Tensor k, Tensor v, float scale, Tensor o, Tensor lse) {
-        float[] qs = CpuBackend.f(q), ks = CpuBackend.f(k), vs = CpuBackend.f(v), os = CpuBackend.f(o),
-                ls = CpuBackend.f(lse);
+        float[] qs = ReferenceBackend.f(q), ks = ReferenceBackend.f(k), vs = ReferenceBackend.f(v), os = ReferenceBackend.f(o),
+                ls = ReferenceBackend.f(lse);
         int n = s.n(), m = s.m(), d = s.d(), c = s.c();
         Parallel.forRange(s.batch() * n, ROW_GRAIN, (lo, hi) -> {
             double[] row = new double[m];
@@ -67,9 +67,9 @@ final class CpuAttention extends AttentionOps {
     @Override
     protected void doBackward(Dims s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, Tensor gradO, float scale,
                               Tensor gradQ, Tensor gradK, Tensor gradV) {
-        float[] qs = CpuBackend.f(q), ks = CpuBackend.f(k), vs = CpuBackend.f(v), os = CpuBackend.f(o),
-                ls = CpuBackend.f(lse), dos = CpuBackend.f(gradO), dq = CpuBackend.f(gradQ), dk = CpuBackend.f(gradK),
-                dv = CpuBackend.f(gradV);
+        float[] qs = ReferenceBackend.f(q), ks = ReferenceBackend.f(k), vs = ReferenceBackend.f(v), os = ReferenceBackend.f(o),
+                ls = ReferenceBackend.f(lse), dos = ReferenceBackend.f(gradO), dq = ReferenceBackend.f(gradQ), dk = ReferenceBackend.f(gradK),
+                dv = ReferenceBackend.f(gradV);
         int n = s.n(), m = s.m(), d = s.d(), c = s.c();
         double[] p = new double[n * m];   // P[i][j] of one batch entry
         double[] ds = new double[n * m];  // dS[i][j]

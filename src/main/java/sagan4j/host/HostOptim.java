@@ -1,4 +1,6 @@
-package sagan4j.backend;
+package sagan4j.host;
+
+import sagan4j.backend.OptimOps;
 
 /**
  * The optimiser updates' element loops over heap arrays, for the backends that keep tensors in Java arrays

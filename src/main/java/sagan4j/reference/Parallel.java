@@ -1,20 +1,20 @@
-package sagan4j.cpu;
+package sagan4j.reference;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
+
+import sagan4j.host.RangeRunner;
+import sagan4j.host.RangeRunner.Range;
 
 /**
  * Splits an index range over the common fork-join pool. Work smaller than {@code grain} runs on the
  * calling thread, so small tensors pay no scheduling cost.
  */
 final class Parallel {
-    private Parallel() {
-    }
+    /** This splitter as the host package's runner (what the shared host loops take). */
+    static final RangeRunner RUNNER = Parallel::forRange;
 
-    /** A body over the half-open range [from, to). */
-    @FunctionalInterface
-    interface Range {
-        void run(int from, int to);
+    private Parallel() {
     }
 
     static void forRange(int n, int grain, Range body) {

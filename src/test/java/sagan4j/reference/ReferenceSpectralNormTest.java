@@ -1,4 +1,4 @@
-package sagan4j.cpu;
+package sagan4j.reference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,8 +24,8 @@ import sagan4j.testing.Reference;
  * The spectral-norm reference: hand-computed steps, convergence to a known top singular value, the eval
  * path, and the backward against central finite differences in double.
  */
-class CpuSpectralNormTest {
-    private final CpuBackend cpu = new CpuBackend();
+class ReferenceSpectralNormTest {
+    private final ReferenceBackend cpu = new ReferenceBackend();
     private final SpectralNormOps sn = cpu.spectralNorm();
     private final SplittableRandom rng = new SplittableRandom(2018);
 
@@ -97,16 +97,16 @@ class CpuSpectralNormTest {
             s[k] = 5.0 / (k + 1);      // 5, 2.5, 1.67, ...: gap 2 → error shrinks 4x per step
         }
         float[] w = withSingularValues(m, n, s);
-        CpuSpectralNorm.Result res = CpuSpectralNorm.powerIteration(w, m, n, Reference.random(rng, m, 1),
+        ReferenceSpectralNorm.Result res = ReferenceSpectralNorm.powerIteration(w, m, n, Reference.random(rng, m, 1),
                 new float[n], 60, 1e-12);
         assertEquals(5.0, res.sigma(), 1e-5);
         // u and v are unit vectors with W v = σ u
-        double[] wv = CpuSpectralNorm.matVec(w, m, n, res.v());
+        double[] wv = ReferenceSpectralNorm.matVec(w, m, n, res.v());
         for (int i = 0; i < m; i++) {
             assertEquals(res.sigma() * res.u()[i], wv[i], 1e-5);
         }
-        assertEquals(1.0, CpuSpectralNorm.dot(res.u(), res.u()), 1e-12);
-        assertEquals(1.0, CpuSpectralNorm.dot(res.v(), res.v()), 1e-12);
+        assertEquals(1.0, ReferenceSpectralNorm.dot(res.u(), res.u()), 1e-12);
+        assertEquals(1.0, ReferenceSpectralNorm.dot(res.v(), res.v()), 1e-12);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package sagan4j.cpu;
+package sagan4j.reference;
 
 import sagan4j.backend.Backend.GemmShape;
 
@@ -9,8 +9,8 @@ import sagan4j.backend.Backend.GemmShape;
  * <p>Inner loop: for one row of C, acc[n] += op(A)[m,k] · op(B)[k,n] over a contiguous row of op(B),
  * which the JIT vectorises; op(B) is first packed K×N contiguous when B is transposed.
  */
-final class CpuGemm {
-    private CpuGemm() {
+final class ReferenceGemm {
+    private ReferenceGemm() {
     }
 
     static void run(GemmShape g, float alpha, float[] a, float[] b, float beta, float[] c) {

@@ -1,4 +1,4 @@
-package sagan4j.cpu;
+package sagan4j.reference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,8 +21,8 @@ import sagan4j.testing.AttentionReference;
 import sagan4j.testing.Reference;
 
 /** The attention contract on the CPU reference, plus its gradient checked by central finite differences in double. */
-class CpuAttentionTest extends AttentionContractTest {
-    private static final Backend CPU = new CpuBackend();
+class ReferenceAttentionTest extends AttentionContractTest {
+    private static final Backend CPU = new ReferenceBackend();
     private final SplittableRandom rng = new SplittableRandom(11);
 
     @Override
