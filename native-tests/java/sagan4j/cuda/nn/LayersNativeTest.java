@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import sagan4j.backend.Backend;
+import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
 import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
@@ -154,7 +155,7 @@ class LayersNativeTest {
     @ParameterizedTest
     @ValueSource(strings = {"UPSAMPLE", "AVG_POOL", "MAX_POOL"})
     void resampling(String op) {
-        Backend.Resample r = Backend.Resample.valueOf(op);
+        LayerOps.Resample r = LayerOps.Resample.valueOf(op);
         check("resampling " + op, (be, rng) -> new Resampling(be, "resample", r), 4, 2, 3, 6, 8);
     }
 

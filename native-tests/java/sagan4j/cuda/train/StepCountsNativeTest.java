@@ -95,12 +95,12 @@ class StepCountsNativeTest {
 
     private static void check(String preset, int batch, String dCeiling, String gCeiling) {
         CudaBackend be = CUDA.get();
-        be.setGraphCapture(false); // op by op: what each step launches
+        be.graphs().get().setEnabled(false); // op by op: what each step launches
         StepBench.Result r;
         try {
             r = StepBench.run(be, GanConfig.preset(preset), batch, 3, 1);
         } finally {
-            be.setGraphCapture(true);
+            be.graphs().get().setEnabled(true);
         }
         System.out.println(preset + " batch " + batch + ", D step: " + r.dCounts());
         System.out.println(preset + " batch " + batch + ", G step: " + r.gCounts());

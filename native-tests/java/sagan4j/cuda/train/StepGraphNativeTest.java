@@ -60,7 +60,7 @@ class StepGraphNativeTest {
         cfg.emaStart = 1;
         ImageSet set = Datasets.open(cfg.dataset, true, 32);
         var model = cfg.model(set.classes());
-        be.setGraphCapture(graphs);
+        be.graphs().get().setEnabled(graphs);
         try (TrainStep step = new TrainStep(be, cfg, model);
              Loader loader = new Loader(set, new Fit(model.imageChannels(), model.resolution()), cfg.batch, cfg.seed, false, 0, 0, 2)) {
             List<StepResult> results = new ArrayList<>();
@@ -73,7 +73,7 @@ class StepGraphNativeTest {
             }
             return new Run(results, states, be.captureInfo(step.dRegion(cfg.batch)), be.captureInfo(step.gRegion(cfg.batch)));
         } finally {
-            be.setGraphCapture(true);
+            be.graphs().get().setEnabled(true);
         }
     }
 
@@ -132,7 +132,7 @@ class StepGraphNativeTest {
         try (Tensor x = be.fromHost(x0, 4); Tensor y = be.zeros(4)) {
             Object key = "test: y += 2x";
             runPastWarmUps(be, key, () -> be.axpy(2f, x, y)); // 2 uncaptured runs + the capture's launch: y = 6x
-            assertTrue(be.captureReport(key).startsWith("captured as one CUDA graph of 1 nodes (1 kernels, 0 library calls, 0 copies)"), be.captureReport(key));
+            assertTrue(be.graphs().get().report(key).startsWith("captured as one CUDA graph of 1 nodes (1 kernels, 0 library calls, 0 copies)"), be.graphs().get().report(key));
             be.upload(new float[] {10f, 10f, 10f, 10f}, x); // new input, uploaded outside the region
             long kernels = DeviceCounters.snapshot().kernels();
             be.captureOrRun(key, () -> { throw new AssertionError("a replay does not run the Java region"); });
@@ -156,7 +156,7 @@ class StepGraphNativeTest {
                 be.synchronize();
                 runs[0]++;
             });
-            String report = be.captureReport(sync);
+            String report = be.graphs().get().report(sync);
             assertTrue(report.contains("CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"), report);
             // 2 warm-ups, the failed attempt (stopped by the refused sync), then the same run uncaptured
             assertEquals(StepGraph.WARMUPS + 1, runs[0]);
@@ -164,11 +164,11 @@ class StepGraphNativeTest {
 
             Object download = "test: a download inside";
             runPastWarmUps(be, download, () -> be.toHostFloats(y));
-            assertTrue(be.captureReport(download).contains("CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"), be.captureReport(download));
+            assertTrue(be.graphs().get().report(download).contains("CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"), be.graphs().get().report(download));
 
             Object upload = "test: an upload inside";
             runPastWarmUps(be, upload, () -> be.upload(new float[8], y));
-            assertTrue(be.captureReport(upload).contains("an upload inside a captured region"), be.captureReport(upload));
+            assertTrue(be.graphs().get().report(upload).contains("an upload inside a captured region"), be.graphs().get().report(upload));
 
             Object allocation = "test: a new allocation inside";
             int[] size = {10_000_000}; // 40 MB and up: sizes no other test leaves in the cache
@@ -179,10 +179,10 @@ class StepGraphNativeTest {
             // each miss is retried after an uncaptured run (which caches the block that run needs, not the next one)
             for (int i = 0; i < StepGraph.WARMUPS + StepGraph.CAPTURE_ATTEMPTS - 1; i++) {
                 be.captureOrRun(allocation, grows);
-                assertTrue(be.captureReport(allocation).startsWith("not captured yet"), be.captureReport(allocation));
+                assertTrue(be.graphs().get().report(allocation).startsWith("not captured yet"), be.graphs().get().report(allocation));
             }
             be.captureOrRun(allocation, grows);
-            assertTrue(be.captureReport(allocation).contains("needs a new device block"), be.captureReport(allocation));
+            assertTrue(be.graphs().get().report(allocation).contains("needs a new device block"), be.graphs().get().report(allocation));
             be.dropCaptures(k -> k.toString().startsWith("test: "));
         }
     }
@@ -194,7 +194,7 @@ class StepGraphNativeTest {
         Object key = "test: scratch";
         try (Tensor x = be.fromHost(new float[1000], 1000)) {
             runPastWarmUps(be, key, () -> be.axpy(1f, x, scratch));
-            assertTrue(be.captureReport(key).startsWith("captured"), be.captureReport(key));
+            assertTrue(be.graphs().get().report(key).startsWith("captured"), be.graphs().get().report(key));
             long address = addressOf(be, scratch);
             scratch.close(); // freed while the graph that writes it lives
             List<Tensor> others = new ArrayList<>();

@@ -1,5 +1,8 @@
 package sagan4j.backend;
 
+import static sagan4j.backend.Checks.requireFloat;
+import static sagan4j.backend.Checks.requireShape;
+
 import java.util.List;
 
 /**
@@ -46,8 +49,8 @@ public abstract class AttentionOps extends OpFamily {
     public final void forward(Tensor q, Tensor k, Tensor v, float scale, Tensor o, Tensor lse) {
         String op = "attention.forward";
         Dims s = dims(op, q, k, v, scale);
-        requireShape(op, "o", o, s.batch(), s.n(), s.c());
-        requireShape(op, "lse", lse, s.batch(), s.n());
+        requireFloatShape(op, "o", o, s.batch(), s.n(), s.c());
+        requireFloatShape(op, "lse", lse, s.batch(), s.n());
         doForward(s, q, k, v, scale, o, lse);
     }
 
@@ -65,12 +68,12 @@ public abstract class AttentionOps extends OpFamily {
                                Tensor gradQ, Tensor gradK, Tensor gradV) {
         String op = "attention.backward";
         Dims s = dims(op, q, k, v, scale);
-        requireShape(op, "o", o, s.batch(), s.n(), s.c());
-        requireShape(op, "lse", lse, s.batch(), s.n());
-        requireShape(op, "grad_o", gradO, s.batch(), s.n(), s.c());
-        requireShape(op, "grad_q", gradQ, s.batch(), s.n(), s.d());
-        requireShape(op, "grad_k", gradK, s.batch(), s.m(), s.d());
-        requireShape(op, "grad_v", gradV, s.batch(), s.m(), s.c());
+        requireFloatShape(op, "o", o, s.batch(), s.n(), s.c());
+        requireFloatShape(op, "lse", lse, s.batch(), s.n());
+        requireFloatShape(op, "grad_o", gradO, s.batch(), s.n(), s.c());
+        requireFloatShape(op, "grad_q", gradQ, s.batch(), s.n(), s.d());
+        requireFloatShape(op, "grad_k", gradK, s.batch(), s.m(), s.d());
+        requireFloatShape(op, "grad_v", gradV, s.batch(), s.m(), s.c());
         doBackward(s, q, k, v, o, lse, gradO, scale, gradQ, gradK, gradV);
     }
 
@@ -85,7 +88,7 @@ public abstract class AttentionOps extends OpFamily {
     private Dims dims(String op, Tensor q, Tensor k, Tensor v, float scale) {
         for (Tensor t : new Tensor[] {q, k, v}) {
             String name = t == q ? "q" : t == k ? "k" : "v";
-            backend.requireFloat(op, name, t);
+            requireFloat(backend, op, name, t);
             if (t.rank() != 3) {
                 throw new ShapeException(op + ": " + name + " must be rank 3 ("
                         + (t == v ? "B, M, c" : t == k ? "B, M, d" : "B, N, d") + "), got shape " + t.shape());
@@ -105,10 +108,9 @@ public abstract class AttentionOps extends OpFamily {
         return new Dims(q.dim(0), q.dim(1), k.dim(1), q.dim(2), v.dim(2));
     }
 
-    private void requireShape(String op, String name, Tensor t, int... want) {
-        backend.requireFloat(op, name, t);
-        if (!t.shape().equals(Shape.of(want))) {
-            throw new ShapeException(op + ": " + name + " has shape " + t.shape() + ", expected " + Shape.of(want));
-        }
+    /** An output or saved tensor: float32 of exactly the dimensions {@code want}. */
+    private void requireFloatShape(String op, String name, Tensor t, int... want) {
+        requireFloat(backend, op, name, t);
+        requireShape(op, name, t, want);
     }
 }

@@ -1,5 +1,12 @@
 package sagan4j.backend;
 
+import static sagan4j.backend.Checks.requireFloat;
+import static sagan4j.backend.Checks.requireFloatLike;
+import static sagan4j.backend.Checks.requireInts;
+import static sagan4j.backend.Checks.requireSame;
+import static sagan4j.backend.Checks.requireUnit;
+import static sagan4j.backend.Checks.requireVector;
+
 import java.util.List;
 
 /**
@@ -39,9 +46,7 @@ public abstract class CondBatchNormOps extends OpFamily {
         Dims d = dims(op, x, labels, gamma, beta);
         requireTrainable(op, d);
         requireEps(op, eps);
-        if (!(momentum >= 0f && momentum <= 1f)) {
-            throw new ShapeException(op + ": momentum must be in [0, 1], got " + momentum);
-        }
+        requireUnit(op, "momentum", momentum);
         if ((runningMean == null) != (runningVar == null)) {
             throw new ShapeException(op + ": runningMean and runningVar must both be given or both be null");
         }
@@ -49,7 +54,7 @@ public abstract class CondBatchNormOps extends OpFamily {
             vector(op, "runningMean", runningMean, d.c());
             vector(op, "runningVar", runningVar, d.c());
         }
-        like(op, "y", y, x, "x");
+        requireFloatLike(backend, op, "y", y, x, "x");
         vector(op, "mean", mean, d.c());
         vector(op, "var", var, d.c());
         checkLabels(op, labels, d.k());
@@ -64,7 +69,7 @@ public abstract class CondBatchNormOps extends OpFamily {
         requireEps(op, eps);
         vector(op, "runningMean", runningMean, d.c());
         vector(op, "runningVar", runningVar, d.c());
-        like(op, "y", y, x, "x");
+        requireFloatLike(backend, op, "y", y, x, "x");
         checkLabels(op, labels, d.k());
         doForwardEval(d, x, labels, gamma, beta, runningMean, runningVar, eps, y);
     }
@@ -82,10 +87,10 @@ public abstract class CondBatchNormOps extends OpFamily {
         requireEps(op, eps);
         vector(op, "mean", mean, d.c());
         vector(op, "var", var, d.c());
-        like(op, "gradY", gradY, x, "x");
-        like(op, "gradX", gradX, x, "x");
-        like(op, "gradGamma", gradGamma, gamma, "gamma");
-        like(op, "gradBeta", gradBeta, gamma, "gamma");
+        requireFloatLike(backend, op, "gradY", gradY, x, "x");
+        requireFloatLike(backend, op, "gradX", gradX, x, "x");
+        requireFloatLike(backend, op, "gradGamma", gradGamma, gamma, "gamma");
+        requireFloatLike(backend, op, "gradBeta", gradBeta, gamma, "gamma");
         checkLabels(op, labels, d.k());
         doBackward(d, x, labels, gamma, mean, var, eps, gradY, gradX, gradGamma, gradBeta);
     }
@@ -131,7 +136,7 @@ public abstract class CondBatchNormOps extends OpFamily {
     // ---------------------------------------------------------------- checks
 
     private Dims dims(String op, Tensor x, Tensor labels, Tensor gamma, Tensor beta) {
-        backend.requireFloat(op, "x", x);
+        requireFloat(backend, op, "x", x);
         if (x.rank() != 4) {
             throw new ShapeException(op + ": x must be rank 4 (B, C, H, W), got shape " + x.shape());
         }
@@ -139,14 +144,11 @@ public abstract class CondBatchNormOps extends OpFamily {
         if ((long) h * w > Integer.MAX_VALUE) {
             throw new ShapeException(op + ": x has H*W = " + (long) h * w + ", more than 2^31-1 per plane");
         }
-        backend.requireFloat(op, "gamma", gamma);
-        backend.requireFloat(op, "beta", beta);
+        requireFloat(backend, op, "gamma", gamma);
+        requireFloat(backend, op, "beta", beta);
         int k = 0;
         if (labels != null) {
-            backend.requireOwned(op, "labels", labels);
-            if (labels.dtype() != DType.INT32) {
-                throw new ShapeException(op + ": labels must be int32, got " + labels.dtype().label());
-            }
+            requireInts(backend, op, "labels", labels);
             if (labels.rank() != 1 || labels.dim(0) != b) {
                 throw new ShapeException(op + ": labels must have shape [" + b + "] (B of x " + x.shape() + "), got "
                         + labels.shape());
@@ -160,7 +162,7 @@ public abstract class CondBatchNormOps extends OpFamily {
             throw new ShapeException(op + ": gamma must have shape [" + b + ", " + c + "] (per-sample rows, no labels; "
                     + "B, C of x " + x.shape() + "), got " + gamma.shape());
         }
-        Backend.requireSame(op, "beta", beta, gamma, "gamma");
+        requireSame(op, "beta", beta, gamma, "gamma");
         return new Dims(b, c, h, w, k);
     }
 
@@ -178,14 +180,7 @@ public abstract class CondBatchNormOps extends OpFamily {
     }
 
     private void vector(String op, String name, Tensor t, int c) {
-        backend.requireFloat(op, name, t);
-        if (t.rank() != 1 || t.dim(0) != c) {
-            throw new ShapeException(op + ": " + name + " must have shape [" + c + "] (C), got " + t.shape());
-        }
-    }
-
-    private void like(String op, String name, Tensor t, Tensor ref, String refName) {
-        backend.requireFloat(op, name, t);
-        Backend.requireSame(op, name, t, ref, refName);
+        requireFloat(backend, op, name, t);
+        requireVector(op, name, t, c, " (C)");
     }
 }

@@ -1,12 +1,16 @@
 package sagan4j.backend;
 
+import static sagan4j.backend.Checks.requireFloat;
+import static sagan4j.backend.Checks.requireRankIn;
+import static sagan4j.backend.Checks.requireShape;
+
 import java.util.List;
 
 /**
  * 2-D convolution, stride 1, symmetric zero padding, NCHW, PyTorch layouts (cross-correlation, as every
  * framework computes "convolution"): x (B, Cin, H, W), w (Cout, Cin, k, k), y (B, Cout, Ho, Wo) with
- * Ho = H + 2·padding − k + 1. The bias is a separate op ({@link Backend#addChannelBias},
- * {@link Backend#channelBiasGrad}). Obtained from {@link Backend#conv()}; the arguments are checked here,
+ * Ho = H + 2·padding − k + 1. The bias is a separate op ({@link LayerOps#addChannelBias},
+ * {@link LayerOps#channelBiasGrad}). Obtained from {@link Backend#conv()}; the arguments are checked here,
  * once for every backend and implementation.
  */
 public abstract class ConvOps extends OpFamily {
@@ -45,11 +49,11 @@ public abstract class ConvOps extends OpFamily {
 
     /** Checks x (B, Cin, H, W), w (Cout, Cin, k, k), out (B, Cout, Ho, Wo) for the given padding. */
     private void check(String op, Tensor x, Tensor w, int padding, Tensor out, String outName) {
-        backend.requireFloat(op, "x", x);
-        backend.requireFloat(op, "w", w);
-        backend.requireFloat(op, outName, out);
-        Backend.requireRankIn(op, "x", x, 4, 4);
-        Backend.requireRankIn(op, "w", w, 4, 4);
+        requireFloat(backend, op, "x", x);
+        requireFloat(backend, op, "w", w);
+        requireFloat(backend, op, outName, out);
+        requireRankIn(op, "x", x, 4, 4);
+        requireRankIn(op, "w", w, 4, 4);
         if (w.dim(2) != w.dim(3)) {
             throw new ShapeException(op + ": w must have square k×k filters, got shape " + w.shape());
         }
@@ -64,6 +68,6 @@ public abstract class ConvOps extends OpFamily {
         if (ho < 1 || wo < 1) {
             throw new ShapeException(op + ": x " + x.shape() + " is smaller than the " + k + "x" + k + " filter with padding " + padding);
         }
-        Backend.requireShape(op, outName, out, x.dim(0), w.dim(0), ho, wo);
+        requireShape(op, outName, out, x.dim(0), w.dim(0), ho, wo);
     }
 }

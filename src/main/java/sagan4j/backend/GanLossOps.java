@@ -1,5 +1,8 @@
 package sagan4j.backend;
 
+import static sagan4j.backend.Checks.requireFloat;
+import static sagan4j.backend.Checks.requireSameSize;
+
 import java.util.List;
 
 /**
@@ -65,10 +68,10 @@ public abstract class GanLossOps extends OpFamily {
     }
 
     private void check(String op, Tensor logits, int realRows, int batch, Tensor grad, Tensor sums) {
-        backend.requireFloat(op, "logits", logits);
-        backend.requireFloat(op, "grad", grad);
-        backend.requireFloat(op, "sums", sums);
-        Backend.requireSameSize(op, "grad", grad, logits, "logits");
+        requireFloat(backend, op, "logits", logits);
+        requireFloat(backend, op, "grad", grad);
+        requireFloat(backend, op, "sums", sums);
+        requireSameSize(op, "grad", grad, logits, "logits");
         if (sums.size() != SUMS) {
             throw new ShapeException(op + ": sums must have " + SUMS + " elements, got shape " + sums.shape());
         }

@@ -1,5 +1,8 @@
 package sagan4j.backend;
 
+import static sagan4j.backend.Checks.requireFloat;
+import static sagan4j.backend.Checks.requireSameSize;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -64,13 +67,13 @@ public abstract class OptimOps extends OpFamily {
      * @param step  t, the 1-based number of this update (for the bias corrections)
      */
     public final void adam(Tensor param, Tensor grad, Tensor m, Tensor v, Adam settings, long step) {
-        backend.requireFloat("adam", "param", param);
-        backend.requireFloat("adam", "grad", grad);
-        backend.requireFloat("adam", "m", m);
-        backend.requireFloat("adam", "v", v);
-        Backend.requireSameSize("adam", "grad", grad, param, "param");
-        Backend.requireSameSize("adam", "m", m, param, "param");
-        Backend.requireSameSize("adam", "v", v, param, "param");
+        requireFloat(backend, "adam", "param", param);
+        requireFloat(backend, "adam", "grad", grad);
+        requireFloat(backend, "adam", "m", m);
+        requireFloat(backend, "adam", "v", v);
+        requireSameSize("adam", "grad", grad, param, "param");
+        requireSameSize("adam", "m", m, param, "param");
+        requireSameSize("adam", "v", v, param, "param");
         settings.validate();
         if (step < 1) {
             throw new ShapeException("adam: step must be >= 1 (the first update is step 1), got " + step);
@@ -82,9 +85,9 @@ public abstract class OptimOps extends OpFamily {
 
     /** ema ← decay·ema + (1 − decay)·x, in place; decay in [0, 1]. */
     public final void ema(Tensor x, Tensor ema, float decay) {
-        backend.requireFloat("ema", "x", x);
-        backend.requireFloat("ema", "ema", ema);
-        Backend.requireSameSize("ema", "ema", ema, x, "x");
+        requireFloat(backend, "ema", "x", x);
+        requireFloat(backend, "ema", "ema", ema);
+        requireSameSize("ema", "ema", ema, x, "x");
         if (!(decay >= 0f && decay <= 1f)) {
             throw new ShapeException("ema: decay must be in [0, 1], got " + decay);
         }
@@ -235,7 +238,7 @@ public abstract class OptimOps extends OpFamily {
             throw new ShapeException("zero.group: needs at least one tensor, got none");
         }
         for (int i = 0; i < tensors.size(); i++) {
-            backend.requireFloat("zero.group", "tensors[" + i + "]", tensors.get(i));
+            requireFloat(backend, "zero.group", "tensors[" + i + "]", tensors.get(i));
         }
         return doZeroGroup(new ArrayList<>(tensors));
     }
@@ -256,13 +259,13 @@ public abstract class OptimOps extends OpFamily {
         }
         for (int i = 0; i < n; i++) {
             String at = "[" + i + "]";
-            backend.requireFloat("adam.group", "params" + at, params.get(i));
-            backend.requireFloat("adam.group", "grads" + at, grads.get(i));
-            backend.requireFloat("adam.group", "m" + at, m.get(i));
-            backend.requireFloat("adam.group", "v" + at, v.get(i));
-            Backend.requireSameSize("adam.group", "grads" + at, grads.get(i), params.get(i), "params" + at);
-            Backend.requireSameSize("adam.group", "m" + at, m.get(i), params.get(i), "params" + at);
-            Backend.requireSameSize("adam.group", "v" + at, v.get(i), params.get(i), "params" + at);
+            requireFloat(backend, "adam.group", "params" + at, params.get(i));
+            requireFloat(backend, "adam.group", "grads" + at, grads.get(i));
+            requireFloat(backend, "adam.group", "m" + at, m.get(i));
+            requireFloat(backend, "adam.group", "v" + at, v.get(i));
+            requireSameSize("adam.group", "grads" + at, grads.get(i), params.get(i), "params" + at);
+            requireSameSize("adam.group", "m" + at, m.get(i), params.get(i), "params" + at);
+            requireSameSize("adam.group", "v" + at, v.get(i), params.get(i), "params" + at);
         }
         return doAdamGroup(new ArrayList<>(params), new ArrayList<>(grads), new ArrayList<>(m), new ArrayList<>(v), settings);
     }
@@ -286,9 +289,9 @@ public abstract class OptimOps extends OpFamily {
         }
         for (int i = 0; i < n; i++) {
             String at = "[" + i + "]";
-            backend.requireFloat("ema.group", "sources" + at, sources.get(i));
-            backend.requireFloat("ema.group", "averages" + at, averages.get(i));
-            Backend.requireSameSize("ema.group", "averages" + at, averages.get(i), sources.get(i), "sources" + at);
+            requireFloat(backend, "ema.group", "sources" + at, sources.get(i));
+            requireFloat(backend, "ema.group", "averages" + at, averages.get(i));
+            requireSameSize("ema.group", "averages" + at, averages.get(i), sources.get(i), "sources" + at);
         }
         return doEmaGroup(new ArrayList<>(sources), new ArrayList<>(averages), copied.clone());
     }

@@ -1,5 +1,10 @@
 package sagan4j.backend;
 
+import static sagan4j.backend.Checks.requireFloat;
+import static sagan4j.backend.Checks.requireFloatLike;
+import static sagan4j.backend.Checks.requireSame;
+import static sagan4j.backend.Checks.requireVector;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
@@ -145,11 +150,11 @@ public abstract class SpectralNormOps extends OpFamily {
     /** wSn ← W/σ (wSn may be w). */
     public final void divide(Tensor w, Tensor sigma, Tensor wSn) {
         String op = "spectralNorm.divide";
-        backend.requireFloat(op, "w", w);
-        backend.requireFloat(op, "sigma", sigma);
-        backend.requireFloat(op, "wSn", wSn);
-        requireDims(op, "sigma", sigma, 1);
-        Backend.requireSame(op, "wSn", wSn, w, "w");
+        requireFloat(backend, op, "w", w);
+        requireFloat(backend, op, "sigma", sigma);
+        requireFloat(backend, op, "wSn", wSn);
+        requireVector(op, "sigma", sigma, 1, "");
+        requireSame(op, "wSn", wSn, w, "w");
         doDivide(w, sigma, wSn);
     }
 
@@ -208,20 +213,20 @@ public abstract class SpectralNormOps extends OpFamily {
 
     private void checkBackward(String op, Tensor w, Tensor u, Tensor v, Tensor sigma, Tensor gradWSn, Tensor gradW) {
         checkWeight(op, new Weight(w, u, v, sigma, null), "");
-        backend.requireFloat(op, "gradWSn", gradWSn);
-        backend.requireFloat(op, "gradW", gradW);
-        Backend.requireSame(op, "gradWSn", gradWSn, w, "w");
-        Backend.requireSame(op, "gradW", gradW, w, "w");
+        requireFloat(backend, op, "gradWSn", gradWSn);
+        requireFloat(backend, op, "gradW", gradW);
+        requireSame(op, "gradWSn", gradWSn, w, "w");
+        requireSame(op, "gradW", gradW, w, "w");
     }
 
     private void checkWeight(String op, Weight wt, String prefix) {
         if (wt == null) {
             throw new ShapeException(op + ": " + prefix.replaceAll("\\.$", "") + " is null");
         }
-        backend.requireFloat(op, prefix + "w", wt.w());
-        backend.requireFloat(op, prefix + "u", wt.u());
-        backend.requireFloat(op, prefix + "v", wt.v());
-        backend.requireFloat(op, prefix + "sigma", wt.sigma());
+        requireFloat(backend, op, prefix + "w", wt.w());
+        requireFloat(backend, op, prefix + "u", wt.u());
+        requireFloat(backend, op, prefix + "v", wt.v());
+        requireFloat(backend, op, prefix + "sigma", wt.sigma());
         Tensor w = wt.w();
         if (w.rank() < 2) {
             throw new ShapeException(op + ": " + prefix + "w must have rank >= 2 (out, ...), got shape " + w.shape());
@@ -229,21 +234,14 @@ public abstract class SpectralNormOps extends OpFamily {
         if (w.size() / w.dim(0) > Integer.MAX_VALUE || w.size() > Integer.MAX_VALUE) {
             throw new ShapeException(op + ": " + prefix + "w " + w.shape() + " has more than 2^31-1 elements");
         }
-        requireDims(op, prefix + "u", wt.u(), rows(w));
-        requireDims(op, prefix + "v", wt.v(), cols(w));
-        requireDims(op, prefix + "sigma", wt.sigma(), 1);
+        requireVector(op, prefix + "u", wt.u(), rows(w), "");
+        requireVector(op, prefix + "v", wt.v(), cols(w), "");
+        requireVector(op, prefix + "sigma", wt.sigma(), 1, "");
         if (wt.wSn() != null) {
-            backend.requireFloat(op, prefix + "wSn", wt.wSn());
-            Backend.requireSame(op, prefix + "wSn", wt.wSn(), w, prefix + "w");
+            requireFloatLike(backend, op, prefix + "wSn", wt.wSn(), w, prefix + "w");
         }
         if (wt.u() == wt.w() || wt.v() == wt.w() || wt.sigma() == wt.w() || wt.u() == wt.v()) {
             throw new ShapeException(op + ": " + prefix + "u, v, sigma and w must be distinct tensors");
-        }
-    }
-
-    private static void requireDims(String op, String name, Tensor t, int length) {
-        if (t.rank() != 1 || t.dim(0) != length) {
-            throw new ShapeException(op + ": " + name + " must have shape [" + length + "], got " + t.shape());
         }
     }
 

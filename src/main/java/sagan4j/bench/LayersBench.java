@@ -78,18 +78,18 @@ final class LayersBench implements BenchCase {
             public void run(String impl, int copy) {
                 Tensor x = xs.get(copy);
                 switch (impl) {
-                    case "upsample2x" -> be.upsample2x(x, up);
-                    case "avgpool2x2" -> be.avgPool2x2(x, pooled);
-                    case "maxpool2x2" -> be.maxPool2x2(x, pooled, argmax);
-                    case "transpose" -> be.transpose(x.reshape(b, c, h * w), transposed);
-                    case "sum-hw" -> be.sumHW(x, sums);
-                    case "add-bias" -> be.addChannelBias(x, bias);
-                    case "add-bias-leaky-relu" -> be.addChannelBiasActivation(x, bias, Backend.Activation.LEAKY_RELU, SLOPE, activated);
+                    case "upsample2x" -> be.layers().upsample2x(x, up);
+                    case "avgpool2x2" -> be.layers().avgPool2x2(x, pooled);
+                    case "maxpool2x2" -> be.layers().maxPool2x2(x, pooled, argmax);
+                    case "transpose" -> be.layers().transpose(x.reshape(b, c, h * w), transposed);
+                    case "sum-hw" -> be.layers().sumHW(x, sums);
+                    case "add-bias" -> be.layers().addChannelBias(x, bias);
+                    case "add-bias-leaky-relu" -> be.layers().addChannelBiasActivation(x, bias, Backend.Activation.LEAKY_RELU, SLOPE, activated);
                     case "add-bias+leaky-relu" -> {
-                        be.addChannelBias(x, bias);
+                        be.layers().addChannelBias(x, bias);
                         be.leakyRelu(x, SLOPE, activated);
                     }
-                    case "bias-grad" -> be.channelBiasGrad(x, dBias);
+                    case "bias-grad" -> be.layers().channelBiasGrad(x, dBias);
                     default -> throw new IllegalArgumentException("layers bench has no primitive " + impl);
                 }
             }

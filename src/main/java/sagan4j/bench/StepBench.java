@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 import sagan4j.backend.Backend;
+import sagan4j.backend.GraphCapture;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.DeviceCounters;
 import sagan4j.data.Batch;
@@ -158,8 +159,9 @@ public final class StepBench {
 
     /** Whether a step's region was captured (and its graph's nodes), as the backend says. */
     private static String report(Backend be, Object region) {
-        String r = be.captureReport(region);
-        return r != null ? r : be.graphCapture() ? "not run" : "not captured (CUDA graphs off)";
+        GraphCapture graphs = be.graphs().orElse(null);
+        String r = graphs == null ? null : graphs.report(region);
+        return r != null ? r : graphs != null && graphs.enabled() ? "not run" : "not captured (CUDA graphs off)";
     }
 
     private static double min(double[] a) {

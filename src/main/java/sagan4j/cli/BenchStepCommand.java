@@ -87,7 +87,7 @@ final class BenchStepCommand implements Callable<Integer> {
         try (Backend be = Devices.open(device)) {
             be.setGemmMath(tf32 ? GemmMath.TF32 : GemmMath.FP32);
             describe = be.describe() + (be.gemmMath() == GemmMath.TF32 ? ", TF32" : "");
-            be.setGraphCapture(cudaGraphs);
+            be.graphs().ifPresent(g -> g.setEnabled(cudaGraphs));
             threads = be instanceof OneDnnBackend ? OneDnnBackend.threads() : Runtime.getRuntime().availableProcessors();
             for (int r = 0; r < rounds; r++) {
                 StepBench.Result res = StepBench.run(be, cfg, batch, warmup, steps);

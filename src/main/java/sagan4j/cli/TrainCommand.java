@@ -84,7 +84,7 @@ final class TrainCommand implements Callable<Integer> {
         cfg.validate();
         Path out = CliPaths.of("--out", cfg.out);
         try (Backend be = openDevice(cfg.device)) {
-            be.setGraphCapture(cfg.cudaGraphs);
+            be.graphs().ifPresent(g -> g.setEnabled(cfg.cudaGraphs));
             new Trainer(be, cfg, out, System.out).run(resume);
         } catch (sagan4j.train.NonFiniteException e) {
             spec.commandLine().getErr().println("sagan4j train: " + e.getMessage());

@@ -5,6 +5,7 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 
 import java.util.List;
+import java.util.Optional;
 
 import jcuda.CudaException;
 import jcuda.Pointer;
@@ -12,8 +13,10 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 import sagan4j.backend.AttentionOps;
 import sagan4j.backend.Backend;
+import sagan4j.backend.Checks;
 import sagan4j.backend.DType;
 import sagan4j.backend.GemmMath;
+import sagan4j.backend.GraphCapture;
 import sagan4j.backend.LayerOps;
 import sagan4j.backend.Shape;
 import sagan4j.backend.Tensor;
@@ -74,9 +77,7 @@ public final class CudaBackend extends Backend {
     private CudaOptim optim;
     private CudaGanLoss ganLoss;
     private final PinnedStaging staging = new PinnedStaging();
-    private StepGraph graphs;
-    private boolean graphCapture = true;
-    private boolean capturing;
+    private final CudaGraphs graphs;
     private boolean closed;
 
     /**
@@ -141,6 +142,7 @@ public final class CudaBackend extends Backend {
             this.gemmFallbackReason = reason;
             this.math = options.math();
             this.attention = new CudaAttention(this);
+            this.graphs = new CudaGraphs(ctx.stream(), allocator);
         } catch (RuntimeException e) {
             allocator.close();
             ctx.close();
@@ -187,7 +189,7 @@ public final class CudaBackend extends Backend {
 
     /** The device pointer behind a tensor of this backend, for kernels of other packages and user code. */
     public CUdeviceptr pointer(Tensor t) {
-        requireOwned("pointer", "t", t);
+        Checks.requireOwned(this, "pointer", "t", t);
         return t.storage(CudaStorage.class).ptr();
     }
 
@@ -251,45 +253,15 @@ public final class CudaBackend extends Backend {
         return optim;
     }
 
-    /** Captured regions: CUDA graphs through {@link StepGraph}, on unless {@link #setGraphCapture}(false). */
+    /** Captured regions: CUDA graphs through {@link StepGraph}, on unless {@code graphs().get().setEnabled(false)}. */
     @Override
-    public void captureOrRun(Object key, Runnable work) {
-        if (!graphCapture) {
-            work.run();
-            return;
-        }
-        if (graphs == null) {
-            graphs = new StepGraph(ctx.stream(), allocator, on -> capturing = on);
-        }
-        graphs.run(key, work);
-    }
-
-    @Override
-    public void setGraphCapture(boolean on) {
-        graphCapture = on;
-    }
-
-    @Override
-    public boolean graphCapture() {
-        return graphCapture;
-    }
-
-    @Override
-    public void dropCaptures(java.util.function.Predicate<Object> keys) {
-        if (graphs != null) {
-            graphs.drop(keys);
-        }
-    }
-
-    @Override
-    public String captureReport(Object key) {
-        StepGraph.Info info = graphs == null ? null : graphs.info(key);
-        return info == null ? null : info.toString();
+    public Optional<GraphCapture> graphs() {
+        return Optional.of(graphs);
     }
 
     /** The CUDA graph of region {@code key}, or null when it never ran captured or uncaptured. */
     public StepGraph.Info captureInfo(Object key) {
-        return graphs == null ? null : graphs.info(key);
+        return graphs.info(key);
     }
 
     @Override
@@ -307,9 +279,7 @@ public final class CudaBackend extends Backend {
         }
         closed = true;
         ctx.synchronize(); // makes the context current on this thread first
-        if (graphs != null) {
-            graphs.close();
-        }
+        graphs.close();
         staging.close();
         if (condBatchNorm != null) {
             condBatchNorm.close();
@@ -353,7 +323,7 @@ public final class CudaBackend extends Backend {
     }
 
     private void refuseWhileCapturing() {
-        if (capturing) {
+        if (graphs.capturing()) {
             throw new IllegalStateException("an upload inside a captured region (copy inputs into fixed tensors before it)");
         }
     }
@@ -429,7 +399,7 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
-    protected LayerOps layers() {
+    public LayerOps layers() {
         return layers;
     }
 

@@ -5,7 +5,6 @@ import java.util.List;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 import sagan4j.backend.Backend;
-import sagan4j.backend.Backend.Resample;
 import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
 
@@ -49,7 +48,7 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
     }
 
     @Override
-    protected void addChannelBias(Tensor x, Tensor bias) {
+    protected void doAddChannelBias(Tensor x, Tensor bias) {
         kernels.launch1d("add_channel_bias_f32", x.size(), stream,
                 KernelArgs.of().ptr(p(x)).ptr(p(bias)).i32(x.dim(1)).i64(inner(x)).i64(x.size()));
     }
@@ -60,13 +59,13 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
      * in order.
      */
     @Override
-    protected void addChannelBiasActivation(Tensor x, Tensor bias, Backend.Activation f, float slope, Tensor y) {
+    protected void doAddChannelBiasActivation(Tensor x, Tensor bias, Backend.Activation f, float slope, Tensor y) {
         kernels.launch1d("bias_activation_f32", x.size(), stream, KernelArgs.of().ptr(p(x)).ptr(p(bias)).ptr(p(y))
                 .i32(Epilogues.code(f)).f32(slope).i32(x.dim(1)).i64(inner(x)).i64(x.size()));
     }
 
     @Override
-    protected void channelBiasGrad(Tensor dy, Tensor dBias) {
+    protected void doChannelBiasGrad(Tensor dy, Tensor dBias) {
         int batch = dy.dim(0), channels = dy.dim(1);
         long inner = inner(dy);
         int splits = biasSplits(channels, (long) batch * inner, kernels.multiprocessors());
@@ -110,7 +109,7 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
     }
 
     @Override
-    protected void resample(Resample op, Tensor x, Tensor y, Tensor argmax) {
+    protected void doResample(Resample op, Tensor x, Tensor y, Tensor argmax) {
         Tensor small = op == Resample.UPSAMPLE ? x : y;
         KernelArgs args = KernelArgs.of().ptr(p(x)).ptr(p(y));
         if (op == Resample.MAX_POOL) {
@@ -126,7 +125,7 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
     }
 
     @Override
-    protected void resampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
+    protected void doResampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
         Tensor small = op == Resample.UPSAMPLE ? dx : dy;
         KernelArgs args = KernelArgs.of().ptr(p(dy));
         if (op == Resample.MAX_POOL) {
@@ -142,7 +141,7 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
     }
 
     @Override
-    protected void sumHW(Tensor x, Tensor y) {
+    protected void doSumHW(Tensor x, Tensor y) {
         long rows = y.size();
         int warpsPerBlock = 8;
         int grid = (int) ((rows + warpsPerBlock - 1) / warpsPerBlock);
@@ -151,13 +150,13 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
     }
 
     @Override
-    protected void sumHWBackward(Tensor dy, Tensor dx) {
+    protected void doSumHWBackward(Tensor dy, Tensor dx) {
         kernels.launch1d("sum_hw_backward_f32", dx.size(), stream,
                 KernelArgs.of().ptr(p(dy)).ptr(p(dx)).i64(inner(dx)).i64(dx.size()));
     }
 
     @Override
-    protected void concat(List<Tensor> parts, Tensor whole, boolean toWhole) {
+    protected void doConcat(List<Tensor> parts, Tensor whole, boolean toWhole) {
         long rows = whole.dim(0), wholeRow = whole.size() / rows, offset = 0;
         for (Tensor part : parts) {
             long len = part.size() / rows;
@@ -170,7 +169,7 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
     }
 
     @Override
-    protected void gatherRows(Tensor table, Tensor labels, Tensor out) {
+    protected void doGatherRows(Tensor table, Tensor labels, Tensor out) {
         kernels.launch1d("gather_rows_f32", out.size(), stream, KernelArgs.of().ptr(p(table)).ptr(p(labels))
                 .ptr(p(out)).i32(table.dim(0)).i32(table.dim(1)).i64(out.size()));
     }
@@ -181,7 +180,7 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
      * samples, instead of every thread scanning all B labels.
      */
     @Override
-    protected void scatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
+    protected void doScatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
         int batch = dOut.dim(0), classes = dTable.dim(0), width = dTable.dim(1);
         long startBytes = (4L * (classes + 1) + 15) / 16 * 16;
         labelOrder = atLeast(labelOrder, startBytes + 4L * batch);
@@ -193,13 +192,13 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
     }
 
     @Override
-    protected void axpyScalar(Tensor s, Tensor x, Tensor y) {
+    protected void doAxpyScalar(Tensor s, Tensor x, Tensor y) {
         kernels.launch1d("axpy_scalar_f32", x.size(), stream,
                 KernelArgs.of().ptr(p(s)).ptr(p(x)).ptr(p(y)).i64(x.size()));
     }
 
     @Override
-    protected void dot(Tensor a, Tensor b, Tensor out) {
+    protected void doDot(Tensor a, Tensor b, Tensor out) {
         if (dotPartials == null) {
             dotPartials = allocator.allocate(DOT_BLOCKS * 4L);
         }
@@ -213,7 +212,7 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
     private static final int MAX_GRID_YZ = 65535;
 
     @Override
-    protected void transpose(Tensor x, Tensor y) {
+    protected void doTranspose(Tensor x, Tensor y) {
         int batch = x.rank() == 3 ? x.dim(0) : 1, r = x.dim(-2), c = x.dim(-1);
         if ((r + 31) / 32 > MAX_GRID_YZ) {
             throw new sagan4j.backend.ShapeException("transpose: " + r + " rows exceed the kernel's grid ("
@@ -230,7 +229,7 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
     }
 
     @Override
-    protected void zeroDiagonal(Tensor m) {
+    protected void doZeroDiagonal(Tensor m) {
         int n = m.dim(-1);
         long count = (m.rank() == 3 ? m.dim(0) : 1) * (long) n;
         kernels.launch1d("zero_diagonal_f32", count, stream, KernelArgs.of().ptr(p(m)).i32(n).i64(count));

@@ -3,6 +3,7 @@ package sagan4j.eval;
 import java.util.SplittableRandom;
 
 import sagan4j.backend.Backend;
+import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
 import sagan4j.nn.Activation;
 import sagan4j.nn.Conv2d;
@@ -37,7 +38,7 @@ public final class Classifier extends Module {
             int cout = width << i;
             convs[i] = add(new Conv2d(be, child("conv" + i), cin, cout, 3, true, rng));
             relus[i] = add(Activation.relu(be, child("relu" + i)));
-            pools[i] = add(new Resampling(be, child("pool" + i), Backend.Resample.MAX_POOL));
+            pools[i] = add(new Resampling(be, child("pool" + i), LayerOps.Resample.MAX_POOL));
             cin = cout;
         }
         flat = cin * (resolution / 8) * (resolution / 8);

@@ -13,7 +13,7 @@ public final class HostArrays {
     private HostArrays() {
     }
 
-    /** How many of the first {@code n} values are NaN or ±∞: the host count of {@link Backend#countNonFinite}. */
+    /** How many of the first {@code n} values are NaN or ±∞: the host count of {@link sagan4j.backend.LayerOps#countNonFinite}. */
     public static long countNonFinite(float[] a, int n) {
         long bad = 0;
         for (int i = 0; i < n; i++) {

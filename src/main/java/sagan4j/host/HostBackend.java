@@ -38,11 +38,6 @@ public abstract class HostBackend extends Backend {
     }
 
     @Override
-    protected final long doCountNonFinite(Tensor x) {
-        return HostArrays.countNonFinite(floats(x), x.shape().sizeAsInt());
-    }
-
-    @Override
     protected final float[] doDownloadFloats(Tensor t) {
         return Arrays.copyOf(floats(t), t.shape().sizeAsInt());
     }

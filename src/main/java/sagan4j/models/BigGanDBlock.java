@@ -3,6 +3,7 @@ package sagan4j.models;
 import java.util.SplittableRandom;
 
 import sagan4j.backend.Backend;
+import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
 import sagan4j.nn.Activation;
 import sagan4j.nn.Conv2d;
@@ -37,9 +38,9 @@ final class BigGanDBlock extends Layer {
         conv1 = add(new Conv2d(be, child("conv1"), cin, cout, 3, true, sn, rng));
         act = add(Activation.relu(be, child("act")));
         conv2 = add(new Conv2d(be, child("conv2"), cout, cout, 3, true, sn, rng));
-        pool = down ? add(new Resampling(be, child("pool"), Backend.Resample.AVG_POOL)) : null;
+        pool = down ? add(new Resampling(be, child("pool"), LayerOps.Resample.AVG_POOL)) : null;
         convSc = cin != cout || down ? add(new Conv2d(be, child("conv_sc"), cin, cout, 1, true, sn, rng)) : null;
-        poolSc = down ? add(new Resampling(be, child("pool_sc"), Backend.Resample.AVG_POOL)) : null;
+        poolSc = down ? add(new Resampling(be, child("pool_sc"), LayerOps.Resample.AVG_POOL)) : null;
     }
 
     @Override

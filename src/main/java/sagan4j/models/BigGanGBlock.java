@@ -3,6 +3,7 @@ package sagan4j.models;
 import java.util.SplittableRandom;
 
 import sagan4j.backend.Backend;
+import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
 import sagan4j.nn.Activation;
 import sagan4j.nn.Condition;
@@ -35,12 +36,12 @@ final class BigGanGBlock extends Module {
         super(be, path);
         bn1 = add(ConditionalNorm.dense(be, child("bn1"), cin, condDim, sn, 1f, rng));
         act1 = add(Activation.relu(be, child("act1")));
-        up = add(new Resampling(be, child("up"), Backend.Resample.UPSAMPLE));
+        up = add(new Resampling(be, child("up"), LayerOps.Resample.UPSAMPLE));
         conv1 = add(new Conv2d(be, child("conv1"), cin, cout, 3, true, sn, rng));
         bn2 = add(ConditionalNorm.dense(be, child("bn2"), cout, condDim, sn, 1f, rng));
         act2 = add(Activation.relu(be, child("act2")));
         conv2 = add(new Conv2d(be, child("conv2"), cout, cout, 3, true, sn, rng));
-        upSc = add(new Resampling(be, child("up_sc"), Backend.Resample.UPSAMPLE));
+        upSc = add(new Resampling(be, child("up_sc"), LayerOps.Resample.UPSAMPLE));
         convSc = add(new Conv2d(be, child("conv_sc"), cin, cout, 1, true, sn, rng));
     }
 

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import sagan4j.backend.Backend;
+import sagan4j.backend.LayerOps;
 import sagan4j.backend.DType;
 import sagan4j.backend.Tensor;
 import sagan4j.nn.Activation;
@@ -70,7 +71,7 @@ public final class Generator extends Module {
                 block = add(new BigGanGBlock(be, path, cin, cout, condDim, cfg.snG(), rng));
                 summary.add(block, "BigGAN GBlock (up)", cout, res, res);
             } else {
-                ups.add(add(new Resampling(be, child("up." + i), Backend.Resample.UPSAMPLE)));
+                ups.add(add(new Resampling(be, child("up." + i), LayerOps.Resample.UPSAMPLE)));
                 SeedGBlock.NormFactory norms = cfg.shared()
                         ? (p, c) -> ConditionalNorm.dense(be, p, c, condDim, cfg.snG(), cfg.gainOffset(), rng)
                         : (p, c) -> ConditionalNorm.tables(be, p, c, cfg.classes());
@@ -170,7 +171,7 @@ public final class Generator extends Module {
             if (dv != null) {
                 // v_i = [embed(y), chunk]: the embedding part flows to the shared table; z needs no gradient
                 Tensor dEmb = scratch("d_emb." + i, b, cfg.sharedDim()), dChunk = scratch("d_chunk." + i, b, cfg.zChunk());
-                be.split(dv, List.of(dEmb, dChunk));
+                be.layers().split(dv, List.of(dEmb, dChunk));
                 be.axpy(1f, dEmb, dShared);
             }
         }
@@ -186,13 +187,13 @@ public final class Generator extends Module {
         for (int i = 0; i < n; i++) {
             chunks.add(scratch("z." + i, b, cfg.zChunk()));
         }
-        be.split(z, chunks);
+        be.layers().split(z, chunks);
         return chunks;
     }
 
     private Tensor conditionVector(int i, Tensor shared, Tensor chunk) {
         Tensor v = scratch("cond." + i, chunk.dim(0), cfg.sharedDim() + cfg.zChunk());
-        be.concat(List.of(shared, chunk), v);
+        be.layers().concat(List.of(shared, chunk), v);
         return v;
     }
 

@@ -3,6 +3,7 @@ package sagan4j.models;
 import java.util.SplittableRandom;
 
 import sagan4j.backend.Backend;
+import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
 import sagan4j.nn.Activation;
 import sagan4j.nn.Conv2d;
@@ -38,8 +39,8 @@ final class SeedDBlock extends Layer {
         act2 = add(Activation.leakyRelu(be, child("act2"), 0.2f));
         convSc = cin != cout ? add(new Conv2d(be, child("conv_sc"), cin, cout, 1, true, sn, rng)) : null;
         actSc = cin != cout ? add(Activation.leakyRelu(be, child("act_sc"), 0.2f)) : null;
-        pool = down ? add(new Resampling(be, child("pool"), Backend.Resample.AVG_POOL)) : null;
-        poolSc = down ? add(new Resampling(be, child("pool_sc"), Backend.Resample.AVG_POOL)) : null;
+        pool = down ? add(new Resampling(be, child("pool"), LayerOps.Resample.AVG_POOL)) : null;
+        poolSc = down ? add(new Resampling(be, child("pool_sc"), LayerOps.Resample.AVG_POOL)) : null;
     }
 
     @Override

@@ -52,7 +52,7 @@ public final class Activation extends Layer {
     public Tensor forwardBiased(Tensor x, Tensor bias) {
         this.x = x;
         y = scratch("y", x.shape().dims());
-        be.addChannelBiasActivation(x, bias, backendKind(), slope, y);
+        be.layers().addChannelBiasActivation(x, bias, backendKind(), slope, y);
         return y;
     }
 

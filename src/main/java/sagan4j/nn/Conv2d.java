@@ -46,7 +46,7 @@ public class Conv2d extends Layer {
     public Tensor forward(Tensor x) {
         Tensor y = convolve(x);
         if (bias != null) {
-            be.addChannelBias(y, bias.value());
+            be.layers().addChannelBias(y, bias.value());
         }
         return y;
     }
@@ -84,7 +84,7 @@ public class Conv2d extends Layer {
         weight.backward(g);
         if (bias != null) {
             Tensor db = scratch("db", cout);
-            be.channelBiasGrad(dy, db);
+            be.layers().channelBiasGrad(dy, db);
             be.axpy(1f, db, bias.grad());
         }
         return dx;

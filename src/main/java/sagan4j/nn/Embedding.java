@@ -37,7 +37,7 @@ public class Embedding extends Module {
         require(labels.dtype() == DType.INT32 && labels.rank() == 1, "expected int32 labels (B), got " + labels);
         this.labels = labels;
         Tensor y = scratch("y", labels.dim(0), dim);
-        be.gatherRows(weight.forward(), labels, y);
+        be.layers().gatherRows(weight.forward(), labels, y);
         return y;
     }
 
@@ -49,7 +49,7 @@ public class Embedding extends Module {
         }
         Tensor g = scratch("dW", classes, dim);
         be.fill(g, 0f);
-        be.scatterAddRows(dy, labels, g);
+        be.layers().scatterAddRows(dy, labels, g);
         weight.backward(g);
     }
 }

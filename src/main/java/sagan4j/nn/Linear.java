@@ -44,7 +44,7 @@ public class Linear extends Layer {
         Tensor y = scratch("y", x.dim(0), out);
         be.gemm(false, true, 1f, x, weight.forward(), 0f, y);
         if (bias != null) {
-            be.addChannelBias(y, bias.value());
+            be.layers().addChannelBias(y, bias.value());
         }
         return y;
     }
@@ -63,7 +63,7 @@ public class Linear extends Layer {
         weight.backward(g);
         if (bias != null) {
             Tensor db = scratch("db", out);
-            be.channelBiasGrad(dy, db);
+            be.layers().channelBiasGrad(dy, db);
             be.axpy(1f, db, bias.grad());
         }
         return dx;

@@ -22,7 +22,7 @@ import sagan4j.backend.Tensor;
  *       gradient (no loss term is formed).</li>
  * </ul>
  * Runs with backend ops only: W Wᵀ and M·W are GEMMs (the latter accumulated straight into the gradient
- * with β = 1), the diagonal is cleared by {@link Backend#zeroDiagonal}, ‖M‖²_F by {@link Backend#dot}.
+ * with β = 1), the diagonal is cleared by {@link sagan4j.backend.LayerOps#zeroDiagonal}, ‖M‖²_F by {@link sagan4j.backend.LayerOps#dot}.
  * The seed form reads each ‖M‖_F to the host (one synchronisation per {@link #addGradients()} call),
  * so it cannot be captured in a CUDA graph; the BigGAN form stays on the device. Scratch: one (out, out)
  * matrix per weight, kept between calls.
@@ -112,11 +112,11 @@ public final class OrthogonalRegularization implements AutoCloseable {
             Tensor w = matrix(p.value());
             be.gemm(false, true, 1f, w, w, 0f, s[0]);
             if (norms) {
-                be.dot(s[0], s[0], s[2]);
+                be.layers().dot(s[0], s[0], s[2]);
             }
-            be.zeroDiagonal(s[0]);
+            be.layers().zeroDiagonal(s[0]);
             if (norms) {
-                be.dot(s[0], s[0], s[1]);
+                be.layers().dot(s[0], s[0], s[1]);
             }
         }
     }

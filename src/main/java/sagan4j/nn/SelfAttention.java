@@ -3,6 +3,7 @@ package sagan4j.nn;
 import java.util.SplittableRandom;
 
 import sagan4j.backend.Backend;
+import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
 
 /**
@@ -56,8 +57,8 @@ public final class SelfAttention extends Layer {
         }
         this.sigma = weight("sigma", 1);
         be.fill(sigma.value(), 0f);
-        this.poolPhi = add(new Resampling(be, child("pool_phi"), Backend.Resample.MAX_POOL));
-        this.poolG = add(new Resampling(be, child("pool_g"), Backend.Resample.MAX_POOL));
+        this.poolPhi = add(new Resampling(be, child("pool_phi"), LayerOps.Resample.MAX_POOL));
+        this.poolG = add(new Resampling(be, child("pool_g"), LayerOps.Resample.MAX_POOL));
     }
 
     private Weight conv1x1(String name, int out, int in, boolean sn, SplittableRandom rng) {
@@ -96,7 +97,7 @@ public final class SelfAttention extends Layer {
         this.x = x;
         int b = x.dim(0), h = x.dim(2), w = x.dim(3), n = h * w, m = n / 4;
         Tensor xT = scratch("xT", b, n, ch);
-        be.transpose(x.reshape(b, ch, n), xT);
+        be.layers().transpose(x.reshape(b, ch, n), xT);
         Tensor xFlat = xT.reshape(b * n, ch);
         // q = xᵀ θᵀ (+ bθ)
         Tensor q = scratch("q", b, n, d);
@@ -110,17 +111,17 @@ public final class SelfAttention extends Layer {
         Tensor oc = scratch("o", b, ch, n);
         be.gemm(false, true, 1f, matrix(o.forward()), a, 0f, oc);
         if (biases[3] != null) {
-            be.addChannelBias(oc, biases[3].value());
+            be.layers().addChannelBias(oc, biases[3].value());
         }
         Tensor y = scratch("y", x.shape().dims());
         be.copy(x, y);
-        be.axpyScalar(sigma.value(), oc.reshape(x.shape().dims()), y);
+        be.layers().axpyScalar(sigma.value(), oc.reshape(x.shape().dims()), y);
         return y;
     }
 
     private void addBias(Tensor rows, int i) {
         if (biases[i] != null) {
-            be.addChannelBias(rows, biases[i].value());
+            be.layers().addChannelBias(rows, biases[i].value());
         }
     }
 
@@ -132,10 +133,10 @@ public final class SelfAttention extends Layer {
                 full.reshape(b * n, out));
         addBias(full.reshape(b * n, out), biasIndex);
         Tensor nchw = scratch(name + "_nchw", b, out, n);
-        be.transpose(full, nchw);
+        be.layers().transpose(full, nchw);
         Tensor pooled = pool.forward(nchw.reshape(b, out, h, w));
         Tensor rows = scratch(name + "_rows", b, m, out);
-        be.transpose(pooled.reshape(b, out, m), rows);
+        be.layers().transpose(pooled.reshape(b, out, m), rows);
         return rows;
     }
 
@@ -148,18 +149,18 @@ public final class SelfAttention extends Layer {
         boolean grads = requiresGrad();
         if (grads) {
             Tensor dsigma = scratch("dsigma", 1);
-            be.dot(dy.reshape(b, ch, n), oc, dsigma);
+            be.layers().dot(dy.reshape(b, ch, n), oc, dsigma);
             be.axpy(1f, dsigma, sigma.grad());
         }
         Tensor doc = scratch("do", b, ch, n);
         be.fill(doc, 0f);
-        be.axpyScalar(sigma.value(), dy.reshape(b, ch, n), doc);
+        be.layers().axpyScalar(sigma.value(), dy.reshape(b, ch, n), doc);
         if (grads && biases[3] != null) {
             accumulateBias(doc, 3);
         }
         // o = W_o aᵀ: dW_o = Σ_b do[b] a[b] = doᵀ_flatᵀ a_flat; da = doᵀ W_o
         Tensor doT = scratch("doT", b, n, ch);
-        be.transpose(doc, doT);
+        be.layers().transpose(doc, doT);
         Tensor a = scratch("a", b, n, c);
         Tensor gO = scratch("gW_o", ch, c);
         if (grads) {
@@ -191,7 +192,7 @@ public final class SelfAttention extends Layer {
             o.backward(matrixLike(gO, o));
         }
         Tensor dx = scratch("dx", x.shape().dims());
-        be.transpose(dxT, dx.reshape(b, ch, n));
+        be.layers().transpose(dxT, dx.reshape(b, ch, n));
         be.axpy(1f, dy, dx);
         return dx;
     }
@@ -200,10 +201,10 @@ public final class SelfAttention extends Layer {
                                         int h, int w, int out, Tensor xFlat, Tensor dxT) {
         int n = h * w, m = n / 4;
         Tensor dPooled = scratch(name + "_dpooled", b, out, m);
-        be.transpose(dRows, dPooled);
+        be.layers().transpose(dRows, dPooled);
         Tensor dNchw = pool.backward(dPooled.reshape(b, out, h / 2, w / 2));
         Tensor dFull = scratch(name + "_dT", b, n, out);
-        be.transpose(dNchw.reshape(b, out, n), dFull);
+        be.layers().transpose(dNchw.reshape(b, out, n), dFull);
         Tensor gW = scratch("gW_" + name, out, ch);
         if (requiresGrad()) {
             be.gemm(true, false, 1f, dFull.reshape(b * n, out), xFlat, 0f, gW);
@@ -217,7 +218,7 @@ public final class SelfAttention extends Layer {
 
     private void accumulateBias(Tensor rowsOrNchw, int i) {
         Tensor db = scratch("db" + i, biases[i].value().dim(0));
-        be.channelBiasGrad(rowsOrNchw.rank() == 3
+        be.layers().channelBiasGrad(rowsOrNchw.rank() == 3
                 ? rowsOrNchw.reshape(rowsOrNchw.dim(0), rowsOrNchw.dim(1), rowsOrNchw.dim(2), 1) : rowsOrNchw, db);
         be.axpy(1f, db, biases[i].grad());
     }

@@ -16,7 +16,7 @@ public final class SumHW extends Layer {
         require(x.rank() == 4, "expected (B, C, H, W), got " + x.shape());
         inputDims = x.shape().dims();
         Tensor y = scratch("y", x.dim(0), x.dim(1));
-        be.sumHW(x, y);
+        be.layers().sumHW(x, y);
         return y;
     }
 
@@ -24,7 +24,7 @@ public final class SumHW extends Layer {
     public Tensor backward(Tensor dy) {
         require(inputDims != null, "backward needs a forward first");
         Tensor dx = scratch("dx", inputDims);
-        be.sumHWBackward(dy, dx);
+        be.layers().sumHWBackward(dy, dx);
         return dx;
     }
 }

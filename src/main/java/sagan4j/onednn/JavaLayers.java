@@ -3,12 +3,8 @@ package sagan4j.onednn;
 import static sagan4j.onednn.OneDnnBackend.f;
 import static sagan4j.onednn.OneDnnBackend.ints;
 
-import java.util.List;
-
-import sagan4j.backend.Backend.Resample;
-import sagan4j.host.HostArrays;
-import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
+import sagan4j.host.HostLayerOps;
 import sagan4j.host.RangeRunner;
 
 /**
@@ -16,11 +12,11 @@ import sagan4j.host.RangeRunner;
  * the inner loops), planes or channels split over the lanes; the long reductions (bias gradient, sum
  * pooling, dot) sum in double, in a fixed order.
  */
-final class JavaLayers extends LayerOps {
+final class JavaLayers extends HostLayerOps {
     private final Lanes lanes;
 
     JavaLayers(OneDnnBackend backend) {
-        super(backend, List.of("java"));
+        super(backend, "java");
         this.lanes = backend.lanes();
     }
 
@@ -35,7 +31,7 @@ final class JavaLayers extends LayerOps {
     }
 
     @Override
-    protected void addChannelBias(Tensor x, Tensor bias) {
+    protected void doAddChannelBias(Tensor x, Tensor bias) {
         float[] xs = f(x), bs = f(bias);
         int c = x.dim(1), inner = inner(x);
         lanes.forRange(x.dim(0) * c, planeGrain(inner), (lo, hi) -> {
@@ -49,7 +45,7 @@ final class JavaLayers extends LayerOps {
     }
 
     @Override
-    protected void channelBiasGrad(Tensor dy, Tensor dBias) {
+    protected void doChannelBiasGrad(Tensor dy, Tensor dBias) {
         float[] g = f(dy), out = f(dBias);
         int b = dy.dim(0), c = dy.dim(1), inner = inner(dy);
         // channels split over the lanes; each channel sums its planes in batch order
@@ -84,7 +80,7 @@ final class JavaLayers extends LayerOps {
     }
 
     @Override
-    protected void resample(Resample op, Tensor x, Tensor y, Tensor argmax) {
+    protected void doResample(Resample op, Tensor x, Tensor y, Tensor argmax) {
         Tensor small = op == Resample.UPSAMPLE ? x : y;
         int planes = small.dim(0) * small.dim(1), h = small.dim(2), w = small.dim(3);
         float[] xs = f(x), ys = f(y);
@@ -138,7 +134,7 @@ final class JavaLayers extends LayerOps {
     }
 
     @Override
-    protected void resampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
+    protected void doResampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
         Tensor small = op == Resample.UPSAMPLE ? dx : dy;
         int planes = small.dim(0) * small.dim(1), h = small.dim(2), w = small.dim(3);
         float[] g = f(dy), out = f(dx);
@@ -182,7 +178,7 @@ final class JavaLayers extends LayerOps {
     }
 
     @Override
-    protected void sumHW(Tensor x, Tensor y) {
+    protected void doSumHW(Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
         int hw = inner(x);
         for (int row = 0; row < ys.length; row++) {
@@ -191,7 +187,7 @@ final class JavaLayers extends LayerOps {
     }
 
     @Override
-    protected void sumHWBackward(Tensor dy, Tensor dx) {
+    protected void doSumHWBackward(Tensor dy, Tensor dx) {
         float[] g = f(dy), out = f(dx);
         int hw = inner(dx);
         for (int row = 0; row < g.length; row++) {
@@ -200,23 +196,7 @@ final class JavaLayers extends LayerOps {
     }
 
     @Override
-    protected void concat(List<Tensor> parts, Tensor whole, boolean toWhole) {
-        HostArrays.concat(parts.stream().map(t -> f(t)).toList(),
-                parts.stream().map(t -> t.shape().sizeAsInt() / whole.dim(0)).toList(), f(whole), whole.dim(0), toWhole);
-    }
-
-    @Override
-    protected void gatherRows(Tensor table, Tensor labels, Tensor out) {
-        HostArrays.gatherRows(f(table), table.dim(0), table.dim(1), ints(labels), f(out));
-    }
-
-    @Override
-    protected void scatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
-        HostArrays.scatterAddRows(f(dOut), ints(labels), dTable.dim(0), dTable.dim(1), f(dTable));
-    }
-
-    @Override
-    protected void axpyScalar(Tensor s, Tensor x, Tensor y) {
+    protected void doAxpyScalar(Tensor s, Tensor x, Tensor y) {
         float a = f(s)[0];
         float[] xs = f(x), ys = f(y);
         lanes.forRange(x.shape().sizeAsInt(), RangeRunner.GRAIN, (lo, hi) -> {
@@ -227,7 +207,7 @@ final class JavaLayers extends LayerOps {
     }
 
     @Override
-    protected void dot(Tensor a, Tensor b, Tensor out) {
+    protected void doDot(Tensor a, Tensor b, Tensor out) {
         float[] as = f(a), bs = f(b);
         f(out)[0] = (float) lanes.sum(a.shape().sizeAsInt(), (lo, hi) -> dot(as, bs, lo, hi));
     }
@@ -249,7 +229,7 @@ final class JavaLayers extends LayerOps {
     }
 
     @Override
-    protected void transpose(Tensor x, Tensor y) {
+    protected void doTranspose(Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
         int batch = x.rank() == 3 ? x.dim(0) : 1, r = x.dim(-2), c = x.dim(-1);
         // 32×32 tiles: both the reads and the writes stay within a few cache lines per row
@@ -266,10 +246,5 @@ final class JavaLayers extends LayerOps {
                 }
             }
         }
-    }
-
-    @Override
-    protected void zeroDiagonal(Tensor m) {
-        HostArrays.zeroDiagonal(f(m), m.rank() == 3 ? m.dim(0) : 1, m.dim(-1));
     }
 }

@@ -120,7 +120,7 @@ public final class OneDnnBackend extends HostBackend {
     }
 
     @Override
-    protected LayerOps layers() {
+    public LayerOps layers() {
         return layers;
     }
 

@@ -83,7 +83,7 @@ final class Conv2dOp implements Op {
             Tensor y = be.empty(DType.FLOAT32, x.dim(0), w.dim(0), ho, wo);
             be.conv().forward(x, w, pad, y);
             if (in.get("b") != null) {
-                be.addChannelBias(y, in.get("b"));
+                be.layers().addChannelBias(y, in.get("b"));
             }
             out.put("y", y);
             return out;
@@ -93,7 +93,7 @@ final class Conv2dOp implements Op {
         Tensor db = be.empty(DType.FLOAT32, w.dim(0));
         be.conv().backwardData(dy, w, pad, dx);
         be.conv().backwardFilter(x, dy, pad, dw);
-        be.channelBiasGrad(dy, db);
+        be.layers().channelBiasGrad(dy, db);
         out.put("grad_x", dx);
         out.put("grad_w", dw);
         out.put("grad_b", db);

@@ -54,7 +54,7 @@ final class LinearOp implements Op {
             Tensor y = be.empty(DType.FLOAT32, x.dim(0), w.dim(0));
             be.gemm(false, true, 1f, x, w, 0f, y);
             if (in.get("b") != null) {
-                be.addChannelBias(y, in.get("b"));
+                be.layers().addChannelBias(y, in.get("b"));
             }
             out.put("y", y);
             return out;
@@ -64,7 +64,7 @@ final class LinearOp implements Op {
         Tensor db = be.empty(DType.FLOAT32, w.dim(0));
         be.gemm(false, false, 1f, dy, w, 0f, dx);
         be.gemm(true, false, 1f, dy, x, 0f, dw);
-        be.channelBiasGrad(dy, db);
+        be.layers().channelBiasGrad(dy, db);
         out.put("grad_x", dx);
         out.put("grad_w", dw);
         out.put("grad_b", db);

@@ -173,7 +173,7 @@ public final class ReferenceBackend extends HostBackend {
     }
 
     @Override
-    protected LayerOps layers() {
+    public LayerOps layers() {
         return layers;
     }
 }

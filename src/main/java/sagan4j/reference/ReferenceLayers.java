@@ -1,19 +1,15 @@
 package sagan4j.reference;
 
-import java.util.List;
-
 import sagan4j.backend.Backend;
-import sagan4j.backend.Backend.Resample;
-import sagan4j.host.HostArrays;
-import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
+import sagan4j.host.HostLayerOps;
 import sagan4j.host.RangeRunner;
 
 /** The CPU reference of the NCHW layer primitives (kernels/layers.cu on CUDA); sums in double. */
-final class ReferenceLayers extends LayerOps {
+final class ReferenceLayers extends HostLayerOps {
 
     ReferenceLayers(Backend backend) {
-        super(backend, List.of("reference"));
+        super(backend, "reference");
     }
 
     private static float[] f(Tensor t) {
@@ -30,7 +26,7 @@ final class ReferenceLayers extends LayerOps {
     }
 
     @Override
-    protected void addChannelBias(Tensor x, Tensor bias) {
+    protected void doAddChannelBias(Tensor x, Tensor bias) {
         float[] xs = f(x), bs = f(bias);
         int c = x.dim(1), inner = inner(x);
         Parallel.forRange(xs.length, RangeRunner.GRAIN, (lo, hi) -> {
@@ -41,7 +37,7 @@ final class ReferenceLayers extends LayerOps {
     }
 
     @Override
-    protected void channelBiasGrad(Tensor dy, Tensor dBias) {
+    protected void doChannelBiasGrad(Tensor dy, Tensor dBias) {
         float[] g = f(dy), out = f(dBias);
         int b = dy.dim(0), c = dy.dim(1), inner = inner(dy);
         for (int ch = 0; ch < c; ch++) {
@@ -58,7 +54,7 @@ final class ReferenceLayers extends LayerOps {
 
     /** H, W of the small image (the input of upsampling, the output of pooling). */
     @Override
-    protected void resample(Resample op, Tensor x, Tensor y, Tensor argmax) {
+    protected void doResample(Resample op, Tensor x, Tensor y, Tensor argmax) {
         Tensor small = op == Resample.UPSAMPLE ? x : y;
         int h = small.dim(2), w = small.dim(3), w2 = 2 * w, h2 = 2 * h;
         float[] xs = f(x), ys = f(y);
@@ -98,7 +94,7 @@ final class ReferenceLayers extends LayerOps {
     }
 
     @Override
-    protected void resampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
+    protected void doResampleBackward(Resample op, Tensor dy, Tensor dx, Tensor argmax) {
         Tensor small = op == Resample.UPSAMPLE ? dx : dy;
         int h = small.dim(2), w = small.dim(3), w2 = 2 * w, h2 = 2 * h;
         float[] g = f(dy), out = f(dx);
@@ -124,7 +120,7 @@ final class ReferenceLayers extends LayerOps {
     }
 
     @Override
-    protected void sumHW(Tensor x, Tensor y) {
+    protected void doSumHW(Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
         int hw = inner(x);
         Parallel.forRange(ys.length, Math.max(1, RangeRunner.GRAIN / hw), (lo, hi) -> {
@@ -139,7 +135,7 @@ final class ReferenceLayers extends LayerOps {
     }
 
     @Override
-    protected void sumHWBackward(Tensor dy, Tensor dx) {
+    protected void doSumHWBackward(Tensor dy, Tensor dx) {
         float[] g = f(dy), out = f(dx);
         int hw = inner(dx);
         Parallel.forRange(out.length, RangeRunner.GRAIN, (lo, hi) -> {
@@ -150,23 +146,7 @@ final class ReferenceLayers extends LayerOps {
     }
 
     @Override
-    protected void concat(List<Tensor> parts, Tensor whole, boolean toWhole) {
-        HostArrays.concat(parts.stream().map(t -> f(t)).toList(),
-                parts.stream().map(t -> t.shape().sizeAsInt() / whole.dim(0)).toList(), f(whole), whole.dim(0), toWhole);
-    }
-
-    @Override
-    protected void gatherRows(Tensor table, Tensor labels, Tensor out) {
-        HostArrays.gatherRows(f(table), table.dim(0), table.dim(1), ints(labels), f(out));
-    }
-
-    @Override
-    protected void scatterAddRows(Tensor dOut, Tensor labels, Tensor dTable) {
-        HostArrays.scatterAddRows(f(dOut), ints(labels), dTable.dim(0), dTable.dim(1), f(dTable));
-    }
-
-    @Override
-    protected void axpyScalar(Tensor s, Tensor x, Tensor y) {
+    protected void doAxpyScalar(Tensor s, Tensor x, Tensor y) {
         float a = f(s)[0];
         float[] xs = f(x), ys = f(y);
         Parallel.forRange(xs.length, RangeRunner.GRAIN, (lo, hi) -> {
@@ -177,7 +157,7 @@ final class ReferenceLayers extends LayerOps {
     }
 
     @Override
-    protected void dot(Tensor a, Tensor b, Tensor out) {
+    protected void doDot(Tensor a, Tensor b, Tensor out) {
         float[] as = f(a), bs = f(b);
         double s = 0;
         for (int i = 0; i < as.length; i++) {
@@ -187,12 +167,7 @@ final class ReferenceLayers extends LayerOps {
     }
 
     @Override
-    protected void zeroDiagonal(Tensor m) {
-        HostArrays.zeroDiagonal(f(m), m.rank() == 3 ? m.dim(0) : 1, m.dim(-1));
-    }
-
-    @Override
-    protected void transpose(Tensor x, Tensor y) {
+    protected void doTranspose(Tensor x, Tensor y) {
         float[] xs = f(x), ys = f(y);
         int batch = x.rank() == 3 ? x.dim(0) : 1, r = x.dim(-2), c = x.dim(-1);
         Parallel.forRange(batch * c, Math.max(1, RangeRunner.GRAIN / r), (lo, hi) -> {

@@ -9,7 +9,7 @@ import sagan4j.nn.Parameter;
  * {@code --check-finite}: throws {@link NonFiniteException} at the first NaN or ±∞ it is shown. The losses
  * come from the step's loss summary, which TrainStep reads back once per step anyway (checked in every mode
  * but {@code off}: no extra device work); in mode {@code all} the
- * layer outputs and weight gradients are counted on the device through {@link Backend#countNonFinite}, the
+ * layer outputs and weight gradients are counted on the device through {@link sagan4j.backend.LayerOps#countNonFinite}, the
  * only seam it needs, so nn and models know nothing of it.
  *
  * <p>"First": a network's layers are checked after its forward, children before their parent and in
@@ -70,7 +70,7 @@ final class FiniteCheck {
 
     private void check(long step, String phase, String layer, String tensor, Tensor t) {
         deviceChecks++;
-        long bad = be.countNonFinite(t);
+        long bad = be.layers().countNonFinite(t);
         if (bad > 0) {
             throw new NonFiniteException(step, phase, layer, tensor, "has " + bad + " NaN or infinite value" + (bad == 1 ? "" : "s")
                     + " of " + t.size() + ", shape " + t.shape());

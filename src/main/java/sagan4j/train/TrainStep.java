@@ -167,7 +167,7 @@ public final class TrainStep implements AutoCloseable {
                 try (Tensor both = be.empty(DType.FLOAT32, 1, 2 * micro * per); Tensor dLogits = be.empty(DType.FLOAT32, 2 * micro, 1)) {
                     Tensor fake = g.forward(in.z[k], in.yFake[k]);
                     check.activations(step, D_PHASE, g);
-                    be.concat(List.of(in.x[k], fake.reshape(1, micro * per)), both);
+                    be.layers().concat(List.of(in.x[k], fake.reshape(1, micro * per)), both);
                     Tensor logits = d.forward(both.reshape(2 * micro, model.imageChannels(), model.resolution(), model.resolution()),
                             in.y[k]);
                     check.activations(step, D_PHASE, d);

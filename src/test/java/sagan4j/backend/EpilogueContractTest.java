@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The fused epilogues on every backend against the unfused ops they replace, computed independently in double
- * here: {@link Backend#addChannelBiasActivation} = x += bias per channel, then relu / leaky relu / tanh. Fresh
+ * here: {@link sagan4j.backend.LayerOps#addChannelBiasActivation} = x += bias per channel, then relu / leaky relu / tanh. Fresh
  * random inputs, y poisoned with NaN before each run, sizes over many GPU blocks.
  */
 public abstract class EpilogueContractTest {
@@ -43,7 +43,7 @@ public abstract class EpilogueContractTest {
         float slope = 0.2f;
         float[] x = random(rng, n, 1), bias = random(rng, c, 0.5);
         try (Tensor tx = be.fromHost(x, b, c, h, w); Tensor tb = be.fromHost(bias, c); Tensor ty = be.fromHost(nans(n), b, c, h, w)) {
-            be.addChannelBiasActivation(tx, tb, f, slope, ty);
+            be.layers().addChannelBiasActivation(tx, tb, f, slope, ty);
             double[] pre = new double[n], want = new double[n];
             for (int i = 0; i < n; i++) {
                 pre[i] = (float) (x[i] + bias[(i / (h * w)) % c]);   // the bias add stores a float, as the unfused op
@@ -60,7 +60,7 @@ public abstract class EpilogueContractTest {
         float[] x = random(rng, 6, 1), bias = random(rng, 3, 1);
         try (Tensor tx = be.fromHost(x, 2, 3); Tensor tb = be.fromHost(bias, 3); Tensor ty = be.fromHost(nans(6), 2, 3);
              Tensor wrong = be.zeros(4)) {
-            be.addChannelBiasActivation(tx, tb, Backend.Activation.RELU, 0f, ty);
+            be.layers().addChannelBiasActivation(tx, tb, Backend.Activation.RELU, 0f, ty);
             double[] want = new double[6];
             for (int i = 0; i < 6; i++) {
                 want[i] = Math.max((float) (x[i] + bias[i % 3]), 0);
@@ -68,10 +68,10 @@ public abstract class EpilogueContractTest {
             assertClose("relu((B, C) + bias)", be.toHostFloats(ty), want, 1e-7);
             assertEquals("addChannelBiasActivation: bias has shape [4], expected [3]",
                     assertThrows(ShapeException.class,
-                            () -> be.addChannelBiasActivation(tx, wrong, Backend.Activation.RELU, 0f, ty)).getMessage());
+                            () -> be.layers().addChannelBiasActivation(tx, wrong, Backend.Activation.RELU, 0f, ty)).getMessage());
             assertEquals("addChannelBiasActivation: y must be another tensor than x (x keeps the pre-activation)",
                     assertThrows(ShapeException.class,
-                            () -> be.addChannelBiasActivation(tx, tb, Backend.Activation.RELU, 0f, tx)).getMessage());
+                            () -> be.layers().addChannelBiasActivation(tx, tb, Backend.Activation.RELU, 0f, tx)).getMessage());
         }
     }
 }

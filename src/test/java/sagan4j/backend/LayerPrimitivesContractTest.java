@@ -36,9 +36,9 @@ public abstract class LayerPrimitivesContractTest {
         Backend be = backend();
         try (Tensor x = be.fromHost(new float[] {1, 2, 3, 4, 5, 6, 7, 8}, 2, 2, 1, 2);
              Tensor bias = be.fromHost(new float[] {10, -10}, 2); Tensor db = poisoned(2)) {
-            be.addChannelBias(x, bias);
+            be.layers().addChannelBias(x, bias);
             assertArrayEquals(new float[] {11, 12, -7, -6, 15, 16, -3, -2}, be.toHostFloats(x));
-            be.channelBiasGrad(x, db);
+            be.layers().channelBiasGrad(x, db);
             assertArrayEquals(new float[] {11 + 12 + 15 + 16, -7 - 6 - 3 - 2}, be.toHostFloats(db));
         }
     }
@@ -67,11 +67,11 @@ public abstract class LayerPrimitivesContractTest {
             }
         }
         try (Tensor dy = be.fromHost(ys, dims); Tensor db = poisoned(c)) {
-            be.channelBiasGrad(dy, db);
+            be.layers().channelBiasGrad(dy, db);
             float[] first = be.toHostFloats(db);
             assertClose("channelBiasGrad " + shape, first, want, 1e-5);
             try (Tensor db2 = poisoned(c)) {
-                be.channelBiasGrad(dy, db2);
+                be.layers().channelBiasGrad(dy, db2);
                 assertArrayEquals(first, be.toHostFloats(db2), "channelBiasGrad " + shape + " differs between two runs");
             }
         }
@@ -103,7 +103,7 @@ public abstract class LayerPrimitivesContractTest {
         for (int run = 0; run < 2; run++) {
             try (Tensor out = be.fromHost(dout, b, d); Tensor lab = be.fromHost(labels, b);
                  Tensor dTable = be.fromHost(table, k, d)) {
-                be.scatterAddRows(out, lab, dTable);
+                be.layers().scatterAddRows(out, lab, dTable);
                 float[] got = be.toHostFloats(dTable);
                 if (first == null) {
                     assertClose("scatterAddRows B=" + b + " K=" + k + " D=" + d, got, want, 1e-6);
@@ -122,24 +122,24 @@ public abstract class LayerPrimitivesContractTest {
         try (Tensor x = be.fromHost(new float[] {1, 2, 3, 4, 5, 6, 7, 9}, 1, 1, 2, 4);
              Tensor pooled = poisoned(1, 1, 1, 2); Tensor up = poisoned(1, 1, 4, 8);
              Tensor idx = be.empty(DType.INT32, 1, 1, 1, 2); Tensor back = poisoned(1, 1, 2, 4)) {
-            be.avgPool2x2(x, pooled);
+            be.layers().avgPool2x2(x, pooled);
             assertArrayEquals(new float[] {3.5f, 5.75f}, be.toHostFloats(pooled));
-            be.avgPool2x2Backward(pooled, back);
+            be.layers().avgPool2x2Backward(pooled, back);
             assertArrayEquals(new float[] {0.875f, 0.875f, 1.4375f, 1.4375f, 0.875f, 0.875f, 1.4375f, 1.4375f},
                     be.toHostFloats(back));
-            be.maxPool2x2(x, pooled, idx);
+            be.layers().maxPool2x2(x, pooled, idx);
             assertArrayEquals(new float[] {6, 9}, be.toHostFloats(pooled));
             assertArrayEquals(new int[] {3, 3}, be.toHostInts(idx));
-            be.maxPool2x2Backward(pooled, idx, back);
+            be.layers().maxPool2x2Backward(pooled, idx, back);
             assertArrayEquals(new float[] {0, 0, 0, 0, 0, 6, 0, 9}, be.toHostFloats(back));
-            be.upsample2x(x, up);
+            be.layers().upsample2x(x, up);
             float[] u = be.toHostFloats(up);
             assertEquals(1f, u[0]);
             assertEquals(1f, u[1]);
             assertEquals(1f, u[8]);
             assertEquals(9f, u[31]);
             assertEquals(5f, u[16]);
-            be.upsample2xBackward(up, back);
+            be.layers().upsample2xBackward(up, back);
             assertArrayEquals(new float[] {4, 8, 12, 16, 20, 24, 28, 36}, be.toHostFloats(back));
         }
     }
@@ -149,7 +149,7 @@ public abstract class LayerPrimitivesContractTest {
         Backend be = backend();
         try (Tensor x = be.fromHost(new float[] {2, 2, 2, 2}, 1, 1, 2, 2); Tensor y = poisoned(1, 1, 1, 1);
              Tensor idx = be.empty(DType.INT32, 1, 1, 1, 1)) {
-            be.maxPool2x2(x, y, idx);
+            be.layers().maxPool2x2(x, y, idx);
             assertArrayEquals(new int[] {0}, be.toHostInts(idx));
         }
     }
@@ -188,15 +188,15 @@ public abstract class LayerPrimitivesContractTest {
         try (Tensor x = be.fromHost(xs, b, c, h, w); Tensor small = poisoned(b, c, h2, w2);
              Tensor big = poisoned(b, c, 2 * h, 2 * w); Tensor idx = be.empty(DType.INT32, b, c, h2, w2);
              Tensor s = poisoned(b, c); Tensor dx = poisoned(b, c, h, w)) {
-            be.avgPool2x2(x, small);
+            be.layers().avgPool2x2(x, small);
             assertClose("avgPool2x2", be.toHostFloats(small), avg, 1e-6);
-            be.maxPool2x2(x, small, idx);
+            be.layers().maxPool2x2(x, small, idx);
             assertClose("maxPool2x2", be.toHostFloats(small), max, 0);
-            be.upsample2x(x, big);
+            be.layers().upsample2x(x, big);
             assertClose("upsample2x", be.toHostFloats(big), up, 0);
-            be.sumHW(x, s);
+            be.layers().sumHW(x, s);
             assertClose("sumHW", be.toHostFloats(s), sum, 1e-6);
-            be.sumHWBackward(s, dx);
+            be.layers().sumHWBackward(s, dx);
             float[] back = be.toHostFloats(dx);
             float[] sums = be.toHostFloats(s);
             for (int i = 0; i < n; i++) {
@@ -210,15 +210,15 @@ public abstract class LayerPrimitivesContractTest {
         Backend be = backend();
         try (Tensor a = be.fromHost(new float[] {1, 2, 3, 4}, 2, 2); Tensor b = be.fromHost(new float[] {5, 6, 7, 8, 9, 10}, 2, 3);
              Tensor out = poisoned(2, 5); Tensor a2 = poisoned(2, 2); Tensor b2 = poisoned(2, 3)) {
-            be.concat(List.of(a, b), out);
+            be.layers().concat(List.of(a, b), out);
             assertArrayEquals(new float[] {1, 2, 5, 6, 7, 3, 4, 8, 9, 10}, be.toHostFloats(out));
-            be.split(out, List.of(a2, b2));
+            be.layers().split(out, List.of(a2, b2));
             assertArrayEquals(be.toHostFloats(a), be.toHostFloats(a2));
             assertArrayEquals(be.toHostFloats(b), be.toHostFloats(b2));
         }
         try (Tensor a = be.fromHost(random(rng, 2 * 3 * 4, 1), 2, 3, 2, 2); Tensor b = be.fromHost(random(rng, 2 * 1 * 4, 1), 2, 1, 2, 2);
              Tensor out = poisoned(2, 4, 2, 2)) {
-            be.concat(List.of(a, b), out);
+            be.layers().concat(List.of(a, b), out);
             float[] o = be.toHostFloats(out), as = be.toHostFloats(a), bs = be.toHostFloats(b);
             for (int n = 0; n < 2; n++) {
                 for (int k = 0; k < 12; k++) {
@@ -236,9 +236,9 @@ public abstract class LayerPrimitivesContractTest {
         Backend be = backend();
         try (Tensor table = be.fromHost(new float[] {1, 2, 3, 4, 5, 6}, 3, 2); Tensor labels = be.fromHost(new int[] {2, 0, 2, 2}, 4);
              Tensor out = poisoned(4, 2); Tensor dTable = be.fromHost(new float[] {1, 1, 1, 1, 1, 1}, 3, 2)) {
-            be.gatherRows(table, labels, out);
+            be.layers().gatherRows(table, labels, out);
             assertArrayEquals(new float[] {5, 6, 1, 2, 5, 6, 5, 6}, be.toHostFloats(out));
-            be.scatterAddRows(out, labels, dTable);
+            be.layers().scatterAddRows(out, labels, dTable);
             assertArrayEquals(new float[] {2, 3, 1, 1, 16, 19}, be.toHostFloats(dTable));
         }
     }
@@ -257,12 +257,12 @@ public abstract class LayerPrimitivesContractTest {
             }
         }
         try (Tensor x = be.fromHost(xs, b, r, c); Tensor y = poisoned(b, c, r)) {
-            be.transpose(x, y);
+            be.layers().transpose(x, y);
             assertClose("transpose", be.toHostFloats(y), want, 0);
         }
         if (b == 1) {
             try (Tensor x = be.fromHost(xs, r, c); Tensor y = poisoned(c, r)) {
-                be.transpose(x, y);
+                be.layers().transpose(x, y);
                 assertClose("transpose rank 2", be.toHostFloats(y), want, 0);
             }
         }
@@ -283,12 +283,12 @@ public abstract class LayerPrimitivesContractTest {
             }
         }
         try (Tensor m = be.fromHost(ms, b, n, n)) {
-            be.zeroDiagonal(m);
+            be.layers().zeroDiagonal(m);
             assertClose("zeroDiagonal", be.toHostFloats(m), want, 0);
         }
         if (b == 1) {
             try (Tensor m = be.fromHost(ms, n, n)) {
-                be.zeroDiagonal(m);
+                be.layers().zeroDiagonal(m);
                 assertClose("zeroDiagonal rank 2", be.toHostFloats(m), want, 0);
             }
         }
@@ -298,11 +298,11 @@ public abstract class LayerPrimitivesContractTest {
     void zeroDiagonalHandComputedAndBadShapes() {
         Backend be = backend();
         try (Tensor m = be.fromHost(new float[] {1, 2, 3, 4}, 2, 2); Tensor r = be.zeros(2, 3); Tensor v = be.zeros(4)) {
-            be.zeroDiagonal(m);
+            be.layers().zeroDiagonal(m);
             assertArrayEquals(new float[] {0, 2, 3, 0}, be.toHostFloats(m));
-            ShapeException e = assertThrows(ShapeException.class, () -> be.zeroDiagonal(r));
+            ShapeException e = assertThrows(ShapeException.class, () -> be.layers().zeroDiagonal(r));
             assertEquals("zeroDiagonal: m must be square in its last two dimensions, got shape [2, 3]", e.getMessage());
-            e = assertThrows(ShapeException.class, () -> be.zeroDiagonal(v));
+            e = assertThrows(ShapeException.class, () -> be.layers().zeroDiagonal(v));
             assertEquals("zeroDiagonal: m must have rank 2 to 3, got shape [4]", e.getMessage());
         }
     }
@@ -320,12 +320,12 @@ public abstract class LayerPrimitivesContractTest {
         }
         try (Tensor x = be.fromHost(xs, n); Tensor y = be.fromHost(ys, n); Tensor s = be.fromHost(new float[] {-1.5f}, 1);
              Tensor out = poisoned(1)) {
-            be.dot(x, y, out);
+            be.layers().dot(x, y, out);
             assertClose("dot", be.toHostFloats(out), new double[] {dot}, 1e-5);
             float first = be.toHostFloats(out)[0];
-            be.dot(x, y, out);
+            be.layers().dot(x, y, out);
             assertEquals(first, be.toHostFloats(out)[0], "the same bits from run to run");
-            be.axpyScalar(s, x, y);
+            be.layers().axpyScalar(s, x, y);
             assertClose("axpyScalar", be.toHostFloats(y), axpy, 1e-6);
         }
     }
@@ -335,13 +335,13 @@ public abstract class LayerPrimitivesContractTest {
         Backend be = backend();
         try (Tensor x = be.zeros(2, 3, 5, 4); Tensor y = be.zeros(2, 3, 2, 2); Tensor bias = be.zeros(4);
              Tensor labels = be.fromHost(new int[] {0, 1}, 2); Tensor table = be.zeros(5, 8); Tensor rows = be.zeros(3, 8)) {
-            ShapeException e = assertThrows(ShapeException.class, () -> be.avgPool2x2(x, y));
+            ShapeException e = assertThrows(ShapeException.class, () -> be.layers().avgPool2x2(x, y));
             assertEquals("avgPool2x2: x [2, 3, 5, 4] needs H and W divisible by 2", e.getMessage());
-            e = assertThrows(ShapeException.class, () -> be.addChannelBias(x, bias));
+            e = assertThrows(ShapeException.class, () -> be.layers().addChannelBias(x, bias));
             assertEquals("addChannelBias: bias has shape [4], expected [3]", e.getMessage());
-            e = assertThrows(ShapeException.class, () -> be.gatherRows(table, labels, rows));
+            e = assertThrows(ShapeException.class, () -> be.layers().gatherRows(table, labels, rows));
             assertEquals("gatherRows: labels has shape [2], expected [3]", e.getMessage());
-            e = assertThrows(ShapeException.class, () -> be.concat(List.of(y, y), x));
+            e = assertThrows(ShapeException.class, () -> be.layers().concat(List.of(y, y), x));
             assertEquals("concat: part 0 [2, 3, 2, 2] differs from [2, 3, 5, 4] in dimension 2 (only dimension 1 may differ)",
                     e.getMessage());
         }

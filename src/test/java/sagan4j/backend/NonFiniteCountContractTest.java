@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import sagan4j.testing.Reference;
 
 /**
- * {@link Backend#countNonFinite} (the probe of {@code train --check-finite}) on any backend, against a plain
+ * {@link sagan4j.backend.LayerOps#countNonFinite} (the probe of {@code train --check-finite}) on any backend, against a plain
  * loop over the same host values: fresh random values with NaN, +∞ and −∞ at random places, and huge finite
  * values whose squares overflow (a screen by a sum of squares must not call those non-finite). Subclasses
  * supply the backend.
@@ -45,7 +45,7 @@ public abstract class NonFiniteCountContractTest {
                 a[rng.nextInt(n)] = POISONS[rng.nextInt(POISONS.length)];
             }
             try (Tensor x = be.fromHost(a, n)) {
-                assertEquals(loopCount(a), be.countNonFinite(x), "n " + n + ", " + poisons + " poisons");
+                assertEquals(loopCount(a), be.layers().countNonFinite(x), "n " + n + ", " + poisons + " poisons");
                 assertArrayEquals(a, be.toHostFloats(x), "the count leaves its input alone");
             }
         }
@@ -59,11 +59,11 @@ public abstract class NonFiniteCountContractTest {
         a[50] = -3e38f;
         a[100] = 1e20f;
         try (Tensor x = be.fromHost(a, 4, 3, 5, 7)) {
-            assertEquals(0, be.countNonFinite(x));
+            assertEquals(0, be.layers().countNonFinite(x));
             a[101] = Float.NaN;
             be.upload(a, x);
-            assertEquals(1, be.countNonFinite(x));
-            assertEquals(1, be.countNonFinite(x.reshape(4 * 3, 35)), "a view counts the same");
+            assertEquals(1, be.layers().countNonFinite(x));
+            assertEquals(1, be.layers().countNonFinite(x.reshape(4 * 3, 35)), "a view counts the same");
         }
     }
 
@@ -71,7 +71,7 @@ public abstract class NonFiniteCountContractTest {
     void anIntTensorIsRefused() {
         Backend be = backend();
         try (Tensor labels = be.fromHost(new int[] {1, 2}, 2)) {
-            assertThrows(ShapeException.class, () -> be.countNonFinite(labels));
+            assertThrows(ShapeException.class, () -> be.layers().countNonFinite(labels));
         }
     }
 }

@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.Backend;
+import sagan4j.backend.LayerOps;
 import sagan4j.backend.ShapeException;
 import sagan4j.backend.Tensor;
 import sagan4j.reference.ReferenceBackend;
@@ -52,7 +53,7 @@ class LayerGradientTest {
 
     @Test
     void resamplingAndSum() {
-        for (Backend.Resample op : Backend.Resample.values()) {
+        for (LayerOps.Resample op : LayerOps.Resample.values()) {
             try (Resampling r = new Resampling(cpu, op.name(), op); Tensor x = input(2, 3, 4, 6)) {
                 GradCheck.layer(cpu, r, x, 1e-4, 1e-3, 60, 5);
             }

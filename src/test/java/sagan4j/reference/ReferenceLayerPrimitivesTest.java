@@ -22,7 +22,7 @@ class ReferenceLayerPrimitivesTest extends LayerPrimitivesContractTest {
     @Test
     void labelsOutOfRangeAreRejected() {
         try (Tensor table = CPU.zeros(3, 2); Tensor labels = CPU.fromHost(new int[] {0, 3}, 2); Tensor out = CPU.zeros(2, 2)) {
-            ShapeException e = assertThrows(ShapeException.class, () -> CPU.gatherRows(table, labels, out));
+            ShapeException e = assertThrows(ShapeException.class, () -> CPU.layers().gatherRows(table, labels, out));
             assertEquals("gatherRows: labels[1] is 3, expected a value in [0, 3)", e.getMessage());
         }
     }
