@@ -179,7 +179,7 @@ public abstract class Backend implements AutoCloseable {
         RELU, LEAKY_RELU, TANH
     }
 
-    /** The NCHW layer primitives: bias, resampling, sum pooling, concat/split, rows by label, transpose, dot. */
+    /** The NCHW layer primitives (bias, resampling, sum pooling, concat/split, rows by label, dot, ...). */
     public abstract LayerOps layers();
 
     /** Convolution (cuDNN or im2col + GEMM on CUDA; im2col + the reference GEMM on the CPU). */

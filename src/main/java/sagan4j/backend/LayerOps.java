@@ -13,7 +13,8 @@ import sagan4j.backend.Backend.Activation;
 
 /**
  * The NCHW layer primitives (bias, resampling, sum pooling, concat/split, row gather/scatter, transpose,
- * zeroing a diagonal, the device-scalar axpy and the dot product) as one family, from {@link Backend#layers()}.
+ * zeroing a diagonal, the device-scalar axpy, the dot product and the count of non-finite values) as one
+ * family, from {@link Backend#layers()}.
  * Every public op checks its arguments here, once for every backend, and then calls the backend's {@code do*}
  * hook, so that a bad shape fails the same way everywhere and before any kernel runs. Outputs are preallocated
  * by the caller and fully overwritten unless an op says it accumulates or works in place.
