@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
  * {@code torchvision.transforms.RandomHorizontalFlip}: whether image j is flipped is the first boolean of a
  * generator seeded by its draw seed. A mirrored {@link Fit} output is exactly the fit of the mirrored image
  * (every output column is computed from its own source column), so flipping after fitting changes no value.
+ * The inner transform gets the same draw seed; one that drew from it too would share the flip's stream.
  */
 public final class RandomFlip implements Transform {
     private final Transform inner;
