@@ -20,10 +20,13 @@ import sagan4j.cuda.DeviceCounters;
 import sagan4j.cuda.Gpu;
 import sagan4j.cuda.StepGraph;
 import sagan4j.data.Batch;
+import sagan4j.data.BatchStream;
+import sagan4j.data.DataLoader;
 import sagan4j.data.Datasets;
 import sagan4j.data.Fit;
 import sagan4j.data.ImageSet;
-import sagan4j.data.Loader;
+import sagan4j.data.Position;
+import sagan4j.data.Sampler;
 import sagan4j.io.NpyArray;
 import sagan4j.train.RunState;
 import sagan4j.train.StepResult;
@@ -62,7 +65,7 @@ class StepGraphNativeTest {
         var model = cfg.model(set.classes());
         be.graphs().get().setEnabled(graphs);
         try (TrainStep step = new TrainStep(be, cfg, model);
-             Loader loader = new Loader(set, new Fit(model.imageChannels(), model.resolution()), cfg.batch, cfg.seed, false, 0, 0, 2)) {
+             BatchStream loader = new DataLoader(set, new Sampler(set.size(), cfg.seed), new Fit(model.imageChannels(), model.resolution()), cfg.batch).stream(Position.START, 2)) {
             List<StepResult> results = new ArrayList<>();
             List<Map<String, NpyArray>> states = new ArrayList<>();
             for (int s = 0; s < STEPS; s++) {

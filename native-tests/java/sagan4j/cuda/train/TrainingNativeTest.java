@@ -18,10 +18,13 @@ import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.Gpu;
 import sagan4j.data.Batch;
+import sagan4j.data.BatchStream;
+import sagan4j.data.DataLoader;
 import sagan4j.data.Datasets;
 import sagan4j.data.Fit;
 import sagan4j.data.ImageSet;
-import sagan4j.data.Loader;
+import sagan4j.data.Position;
+import sagan4j.data.Sampler;
 import sagan4j.io.NpyArray;
 import sagan4j.nn.Module;
 import sagan4j.nn.Parameter;
@@ -80,7 +83,7 @@ class TrainingNativeTest {
         ImageSet set = Datasets.open(cfg.dataset, true, 32);
         var model = cfg.model(set.classes());
         try (ReferenceBackend cpu = new ReferenceBackend(); TrainStep ref = new TrainStep(cpu, cfg, model); TrainStep gpu = new TrainStep(cuda, cfg, model);
-             Loader loader = new Loader(set, new Fit(model.imageChannels(), model.resolution()), cfg.batch, cfg.seed, false, 0, 0, 2)) {
+             BatchStream loader = new DataLoader(set, new Sampler(set.size(), cfg.seed), new Fit(model.imageChannels(), model.resolution()), cfg.batch).stream(Position.START, 2)) {
             Set<String> noise = new HashSet<>();
             double worst = 0;
             for (int s = 1; s <= STEPS; s++) {

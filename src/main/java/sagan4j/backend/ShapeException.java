@@ -5,10 +5,10 @@ package sagan4j.backend;
  * the argument, what was expected and what was given (control characters from a value are escaped,
  * {@link OneLine}, so it stays one line).
  */
-public class ShapeException extends IllegalArgumentException {
+public class ShapeException extends InvalidInputException {
     private static final long serialVersionUID = 1L;
 
     public ShapeException(String message) {
-        super(OneLine.of(message));
+        super(message);
     }
 }

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sagan4j.backend.Backend;
+import sagan4j.backend.ConfigException;
 import sagan4j.bench.BenchCase;
 import sagan4j.bench.BenchResult;
 import sagan4j.bench.BenchRunner;
@@ -19,7 +20,6 @@ import sagan4j.bench.Benches;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.CudaUnavailableException;
 import sagan4j.io.AtomicFiles;
-import sagan4j.ops.OpInputException;
 
 /**
  * {@code sagan4j bench KERNEL|--all [--shape SPEC]... [--impl NAME]...}: microbenchmarks with CUDA events,
@@ -71,10 +71,10 @@ final class BenchCommand implements Callable<Integer> {
         } else if (kernel != null) {
             cases.add(Benches.get(kernel));
         } else {
-            throw new OpInputException("bench: expected a KERNEL, --all or --list");
+            throw new ConfigException("bench: expected a KERNEL, --all or --list");
         }
         if (iters < 1 || warmup < 0) {
-            throw new OpInputException("bench: --iters must be >= 1 and --warmup >= 0, got " + iters + " and " + warmup);
+            throw new ConfigException("bench: --iters must be >= 1 and --warmup >= 0, got " + iters + " and " + warmup);
         }
         try (Backend be = open()) {
             BenchRunner runner = new BenchRunner(be, warmup, iters);

@@ -11,12 +11,12 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sagan4j.backend.Backend;
+import sagan4j.backend.ConfigException;
 import sagan4j.backend.GemmMath;
 import sagan4j.bench.StepBench;
 import sagan4j.io.AtomicFiles;
 import sagan4j.models.GanConfig;
 import sagan4j.onednn.OneDnnBackend;
-import sagan4j.ops.OpInputException;
 
 /**
  * {@code sagan4j bench step --preset P --batch B --device D [--steps N] [--rounds R] [--json FILE] [--peer]}:
@@ -68,15 +68,15 @@ final class BenchStepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (batch < 1 || steps < 1 || warmup < 0 || rounds < 1) {
-            throw new OpInputException("bench step: --batch, --steps and --rounds must be >= 1 and --warmup >= 0, got "
+            throw new ConfigException("bench step: --batch, --steps and --rounds must be >= 1 and --warmup >= 0, got "
                     + batch + ", " + steps + ", " + rounds + " and " + warmup);
         }
         GanConfig cfg = StepBench.config(preset).validate();
         if (threadsOption != null && threadsOption < 1) {
-            throw new OpInputException("bench step: --threads must be >= 1, got " + threadsOption);
+            throw new ConfigException("bench step: --threads must be >= 1, got " + threadsOption);
         }
         if (threadsOption != null && threadsOption != OneDnnBackend.threads()) {
-            throw new OpInputException("bench step: --threads " + threadsOption + " needs OMP_NUM_THREADS=" + threadsOption
+            throw new ConfigException("bench step: --threads " + threadsOption + " needs OMP_NUM_THREADS=" + threadsOption
                     + " at process start (java -jar sets it by relaunching; got " + OneDnnBackend.threads() + ")");
         }
         PeerRunner peerRunner = peer ? PeerRunner.find(peerScript) : null;

@@ -3,7 +3,7 @@ package sagan4j.cli;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
-import sagan4j.ops.OpInputException;
+import sagan4j.backend.ConfigException;
 
 /** A path given as text on the command line, or one line naming the flag when it cannot be a path (a NUL, bad encoding). */
 final class CliPaths {
@@ -14,7 +14,7 @@ final class CliPaths {
         try {
             return Path.of(text);
         } catch (InvalidPathException e) {
-            throw new OpInputException(flag + ": expected a path, got '" + text + "' (" + e.getReason() + ")");
+            throw new ConfigException(flag + ": expected a path, got '" + text + "' (" + e.getReason() + ")");
         }
     }
 }

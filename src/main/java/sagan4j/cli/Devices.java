@@ -3,11 +3,11 @@ package sagan4j.cli;
 import java.util.Locale;
 
 import sagan4j.backend.Backend;
+import sagan4j.backend.ConfigException;
 import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.onednn.OneDnnBackend;
 import sagan4j.onednn.OneDnnUnavailableException;
-import sagan4j.ops.OpInputException;
 
 /**
  * Opens the backend a {@code --device} option names: {@code cpu} the fast oneDNN backend (the
@@ -23,7 +23,7 @@ final class Devices {
             case "cpu" -> openCpu();
             case "reference", "ref" -> new ReferenceBackend();
             case "cuda", "gpu" -> CudaBackend.open();
-            default -> throw new OpInputException("--device: expected cpu, reference or cuda, got '" + device + "'");
+            default -> throw new ConfigException("--device: expected cpu, reference or cuda, got '" + device + "'");
         };
     }
 

@@ -7,7 +7,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sagan4j.backend.Backend;
-import sagan4j.backend.ShapeException;
+import sagan4j.backend.ConfigException;
 import sagan4j.data.Datasets;
 import sagan4j.data.Fit;
 import sagan4j.data.ImageSet;
@@ -31,7 +31,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (n < 1) {
-            throw new ShapeException("--n: expected at least 1, got " + n);
+            throw new ConfigException("--n: expected at least 1, got " + n);
         }
         SavedRun saved = SavedRun.open(checkpoint, run, System.err);
         GanConfig m = saved.model();

@@ -32,7 +32,8 @@ public final class Main implements Runnable {
         return cl.execute(args);
     }
 
-    private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+    /** Exit 2 and one line for an expected failure ({@link Failures}), else the stack trace and exit 1. */
+    static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
         String line = Failures.expectedMessage(e);
         if (line != null) {
             cl.getErr().println(OneLine.of("sagan4j " + cl.getCommandName() + ": " + line));

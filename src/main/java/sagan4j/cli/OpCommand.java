@@ -12,11 +12,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sagan4j.backend.Backend;
+import sagan4j.backend.ConfigException;
 import sagan4j.io.AtomicFiles;
 import sagan4j.io.Npy;
 import sagan4j.io.NpyArray;
 import sagan4j.ops.Op;
-import sagan4j.ops.OpInputException;
 import sagan4j.ops.OpRunner;
 import sagan4j.ops.Ops;
 import sagan4j.ops.ParamSpec;
@@ -56,14 +56,14 @@ final class OpCommand implements Callable<Integer> {
             return 0;
         }
         if (name == null) {
-            throw new OpInputException("op: expected an op NAME or --list");
+            throw new ConfigException("op: expected an op NAME or --list");
         }
         Op op = Ops.get(name);
         if (out == null) {
-            throw new OpInputException(name + ": missing --out DIR");
+            throw new ConfigException(name + ": missing --out DIR");
         }
         if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new OpInputException(name + ": --out " + out + " exists and is not a folder");
+            throw new ConfigException(name + ": --out " + out + " exists and is not a folder");
         }
         Params p = new Params(params);
         Map<String, NpyArray> in = new LinkedHashMap<>();

@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sagan4j.backend.Backend;
-import sagan4j.backend.ShapeException;
+import sagan4j.backend.ConfigException;
 import sagan4j.eval.Evaluator;
 import sagan4j.io.Npy;
 import sagan4j.io.NpyArray;
@@ -39,10 +39,10 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         String name = out.getFileName().toString();
         if (!name.endsWith(".png") && !name.endsWith(".npy")) {
-            throw new ShapeException("--out: expected FILE.png or FILE.npy, got " + out);
+            throw new ConfigException("--out: expected FILE.png or FILE.npy, got " + out);
         }
         if (n < 1) {
-            throw new ShapeException("--n: expected at least 1, got " + n);
+            throw new ConfigException("--n: expected at least 1, got " + n);
         }
         SavedRun saved = SavedRun.open(checkpoint, run, System.err);
         GanConfig m = saved.model();
@@ -87,7 +87,7 @@ final class SampleCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             // one line below
         }
-        throw new ShapeException("--class: expected all or a class in [0, " + k + "), got '" + klass + "'");
+        throw new ConfigException("--class: expected all or a class in [0, " + k + "), got '" + klass + "'");
     }
 
     private float[] truncated(SplittableRandom rng, int n) {

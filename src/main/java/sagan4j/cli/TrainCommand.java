@@ -1,11 +1,11 @@
 package sagan4j.cli;
 
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -16,17 +16,18 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sagan4j.backend.Backend;
-import sagan4j.backend.ShapeException;
+import sagan4j.backend.ConfigException;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.data.Datasets;
-import sagan4j.train.ConfigFile;
+import sagan4j.io.CheckpointException;
+import sagan4j.train.ConfigBinder;
 import sagan4j.train.TrainConfig;
 import sagan4j.train.Trainer;
 
 /**
- * {@code sagan4j train}: every {@link TrainConfig} setting is a flag (made from the fields, so none can be
- * missing), layered: defaults, then {@code --config FILE.json} (or, with {@code --resume}, the run's own
- * config.json), then the flags given.
+ * {@code sagan4j train}: every {@link TrainConfig} setting is a flag (made from {@link ConfigBinder#specs()},
+ * so none can be missing), layered by {@link ConfigBinder#bind}: defaults, then {@code --config FILE.json}
+ * (or, with {@code --resume}, the run's own config.json), then the flags given.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Train a GAN; the run folder gets config, metrics, plot, samples, checkpoints, evaluation.",
         modelTransformer = TrainCommand.Flags.class)
@@ -47,15 +48,11 @@ final class TrainCommand implements Callable<Integer> {
     static final class Flags implements CommandLine.IModelTransformer {
         @Override
         public CommandSpec transform(CommandSpec spec) {
-            TrainConfig defaults = new TrainConfig();
-            Map<String, String> values = defaults.toMap();
-            for (Field f : TrainConfig.settings()) {
-                boolean flag = f.getType() == boolean.class;
-                String dflt = values.get(f.getName());
-                OptionSpec.Builder option = OptionSpec.builder("--" + TrainConfig.flagName(f)).type(String.class)
-                        .arity(flag ? "0..1" : "1").paramLabel(f.getType().getSimpleName().toUpperCase())
-                        .description(f.getAnnotation(TrainConfig.Setting.class).value() + (dflt != null ? " (default: " + dflt + ")" : ""));
-                if (flag) {
+            for (ConfigBinder.Spec s : ConfigBinder.specs()) {
+                OptionSpec.Builder option = OptionSpec.builder("--" + s.flag()).type(String.class)
+                        .arity(s.isSwitch() ? "0..1" : "1").paramLabel(s.type().getSimpleName().toUpperCase())
+                        .description(s.help() + (s.defaultText() != null ? " (default: " + s.defaultText() + ")" : ""));
+                if (s.isSwitch()) {
                     option.fallbackValue("true"); // a bare --flip means --flip true
                 }
                 spec.addOption(option.build());
@@ -66,17 +63,14 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        TrainConfig cfg = new TrainConfig();
-        Path base = resume ? runFolderToResume() : config;
-        if (base != null) {
-            ConfigFile.read(base, cfg);
-        }
-        for (Field f : TrainConfig.settings()) {
-            OptionSpec o = spec.findOption("--" + TrainConfig.flagName(f));
+        Map<String, String> given = new LinkedHashMap<>();
+        for (ConfigBinder.Spec s : ConfigBinder.specs()) {
+            OptionSpec o = spec.findOption("--" + s.flag());
             if (o != null && spec.commandLine().getParseResult().hasMatchedOption(o)) {
-                cfg.set(f.getName(), o.getValue());
+                given.put(s.flag(), o.getValue());
             }
         }
+        TrainConfig cfg = ConfigBinder.bind(resume ? runFolderToResume() : config, given);
         if (cfg.out == null) {
             cfg.out = "runs/" + cfg.preset + "-" + Datasets.shortName(cfg.dataset) + "-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
@@ -97,11 +91,11 @@ final class TrainCommand implements Callable<Integer> {
     private Path runFolderToResume() {
         OptionSpec out = spec.findOption("--out");
         if (!spec.commandLine().getParseResult().hasMatchedOption(out)) {
-            throw new ShapeException("--resume: expected --out DIR naming the run folder to continue");
+            throw new ConfigException("--resume: expected --out DIR naming the run folder to continue");
         }
         Path cfg = CliPaths.of("--out", (String) out.getValue()).resolve("config.json");
         if (!Files.exists(cfg)) {
-            throw new ShapeException("--resume: " + cfg + " is missing (expected a run folder made by sagan4j train)");
+            throw new CheckpointException("--resume: " + cfg + " is missing (expected a run folder made by sagan4j train)");
         }
         return cfg;
     }

@@ -4,9 +4,9 @@ package sagan4j.data;
  * Brings one 8-bit CHW image to the model's (channels, resolution, resolution) in [−1, 1]: grey becomes
  * RGB by repetition, RGB becomes grey by the channel mean; an image no larger than the resolution is
  * centred and padded with −1 (black: Fashion-MNIST's 28×28 → 32×32), a larger one is resized bilinearly.
- * An optional horizontal flip mirrors the result.
+ * It draws nothing at random ({@link RandomFlip} adds the flips).
  */
-public final class Fit {
+public final class Fit implements Transform {
     private final int channels;
     private final int resolution;
 
@@ -21,34 +21,36 @@ public final class Fit {
         this.resolution = resolution;
     }
 
+    @Override
     public int channels() {
         return channels;
     }
 
+    @Override
     public int resolution() {
         return resolution;
     }
 
-    public int floatsPerImage() {
-        return channels * resolution * resolution;
+    @Override
+    public void apply(Example example, long drawSeed, float[] out, int offset) {
+        write(example, out, offset);
     }
 
-    /** Writes image {@code i} of {@code set} into {@code out} at {@code offset}. */
-    public void write(ImageSet set, int i, boolean flip, float[] out, int offset) {
-        int c = set.c(), h = set.h(), w = set.w(), r = resolution, base = i * set.imageBytes();
-        byte[] px = set.pixels();
+    /** Writes {@code example}, fitted, into {@code out} at {@code offset}. */
+    public void write(Example example, float[] out, int offset) {
+        int c = example.c(), h = example.h(), w = example.w(), r = resolution;
+        byte[] px = example.pixels();
         boolean pad = h <= r && w <= r;
         int top = (r - h) / 2, left = (r - w) / 2;
         for (int oc = 0; oc < channels; oc++) {
             for (int y = 0; y < r; y++) {
                 for (int x = 0; x < r; x++) {
-                    int sx = flip ? r - 1 - x : x;
                     double v;
                     if (pad) {
-                        int iy = y - top, ix = sx - left;
-                        v = iy < 0 || iy >= h || ix < 0 || ix >= w ? 0 : channelValue(px, base, c, h, w, oc, iy, ix);
+                        int iy = y - top, ix = x - left;
+                        v = iy < 0 || iy >= h || ix < 0 || ix >= w ? 0 : channelValue(px, c, h, w, oc, iy, ix);
                     } else {
-                        v = bilinear(px, base, c, h, w, oc, (y + 0.5) * h / r - 0.5, (sx + 0.5) * w / r - 0.5);
+                        v = bilinear(px, c, h, w, oc, (y + 0.5) * h / r - 0.5, (x + 0.5) * w / r - 0.5);
                     }
                     out[offset + (oc * r + y) * r + x] = (float) (v / 127.5 - 1);
                 }
@@ -57,26 +59,26 @@ public final class Fit {
     }
 
     /** The pixel 0..255 of output channel oc: the channel itself, a repeated grey, or the mean of RGB. */
-    private double channelValue(byte[] px, int base, int c, int h, int w, int oc, int y, int x) {
+    private double channelValue(byte[] px, int c, int h, int w, int oc, int y, int x) {
         if (c == channels) {
-            return px[base + (oc * h + y) * w + x] & 0xff;
+            return px[(oc * h + y) * w + x] & 0xff;
         }
         if (c == 1) {
-            return px[base + y * w + x] & 0xff;
+            return px[y * w + x] & 0xff;
         }
         double s = 0;
         for (int k = 0; k < c; k++) {
-            s += px[base + (k * h + y) * w + x] & 0xff;
+            s += px[(k * h + y) * w + x] & 0xff;
         }
         return s / c;
     }
 
-    private double bilinear(byte[] px, int base, int c, int h, int w, int oc, double fy, double fx) {
+    private double bilinear(byte[] px, int c, int h, int w, int oc, double fy, double fx) {
         fy = Math.max(0, Math.min(h - 1, fy));
         fx = Math.max(0, Math.min(w - 1, fx));
         int y0 = (int) fy, x0 = (int) fx, y1 = Math.min(h - 1, y0 + 1), x1 = Math.min(w - 1, x0 + 1);
         double ay = fy - y0, ax = fx - x0;
-        return (1 - ay) * ((1 - ax) * channelValue(px, base, c, h, w, oc, y0, x0) + ax * channelValue(px, base, c, h, w, oc, y0, x1))
-                + ay * ((1 - ax) * channelValue(px, base, c, h, w, oc, y1, x0) + ax * channelValue(px, base, c, h, w, oc, y1, x1));
+        return (1 - ay) * ((1 - ax) * channelValue(px, c, h, w, oc, y0, x0) + ax * channelValue(px, c, h, w, oc, y0, x1))
+                + ay * ((1 - ax) * channelValue(px, c, h, w, oc, y1, x0) + ax * channelValue(px, c, h, w, oc, y1, x1));
     }
 }

@@ -1,14 +1,15 @@
 package sagan4j.data;
 
 /**
- * Images held in memory as 8-bit pixels with int labels: what every dataset reader produces.
+ * Images held in memory as 8-bit pixels with int labels: what every dataset reader produces, and the
+ * {@link Dataset} training draws from.
  *
  * @param name     for logs and config.json (e.g. "fashion-mnist train")
  * @param pixels   n·c·h·w values 0..255, image-major, each image CHW
  * @param labels   n labels in [0, classes)
  * @param classes  number of classes
  */
-public record ImageSet(String name, byte[] pixels, int[] labels, int n, int c, int h, int w, int classes) {
+public record ImageSet(String name, byte[] pixels, int[] labels, int n, int c, int h, int w, int classes) implements Dataset {
     public ImageSet {
         java.util.Objects.requireNonNull(pixels, "ImageSet: pixels is null (expected n·c·h·w bytes)");
         java.util.Objects.requireNonNull(labels, "ImageSet: labels is null (expected n labels)");
@@ -29,6 +30,19 @@ public record ImageSet(String name, byte[] pixels, int[] labels, int n, int c, i
 
     public int imageBytes() {
         return c * h * w;
+    }
+
+    @Override
+    public int size() {
+        return n;
+    }
+
+    /** Image {@code i} (a copy of its pixels) and its label. */
+    @Override
+    public Example get(int i) {
+        java.util.Objects.checkIndex(i, n);
+        int from = i * imageBytes();
+        return new Example(java.util.Arrays.copyOfRange(pixels, from, from + imageBytes()), c, h, w, labels[i]);
     }
 
     /** The images whose index is (or, with {@code keep} false, is not) a multiple of {@code every}: a held-out split. */

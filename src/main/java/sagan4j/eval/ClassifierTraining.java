@@ -8,13 +8,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import sagan4j.backend.Backend;
+import sagan4j.backend.InvalidInputException;
 import sagan4j.backend.OptimOps;
 import sagan4j.backend.Tensor;
 import sagan4j.data.Batch;
+import sagan4j.data.BatchStream;
+import sagan4j.data.DataLoader;
 import sagan4j.data.Fit;
 import sagan4j.data.ImageSet;
-import sagan4j.data.Loader;
-import sagan4j.io.NpyFormatException;
+import sagan4j.data.Position;
+import sagan4j.data.Sampler;
 import sagan4j.io.StreamedSafeTensors;
 import sagan4j.models.Weights;
 import sagan4j.nn.Parameter;
@@ -49,7 +52,7 @@ public record ClassifierTraining(String dataset, int channels, int resolution, i
             try {
                 Weights.load(StreamedSafeTensors.read(file).tensors(), c);
                 return c;
-            } catch (NpyFormatException | sagan4j.backend.ShapeException e) {
+            } catch (InvalidInputException e) { // a damaged file (NpyFormatException) or another model's weights (CheckpointException)
                 log.println("classifier cache " + file + " is unusable (" + e.getMessage() + "); training it again");
             }
         }
@@ -71,7 +74,7 @@ public record ClassifierTraining(String dataset, int channels, int resolution, i
             v[i] = be.zeros(params.get(i).value().shape().dims());
         }
         c.train(true);
-        try (Loader loader = new Loader(set, new Fit(channels, resolution), batch, seed, false, 0, 0, 2)) {
+        try (BatchStream loader = new DataLoader(set, new Sampler(set.size(), seed), new Fit(channels, resolution), batch).stream(Position.START, 2)) {
             for (long step = 1; step * batch <= images; step++) {
                 Batch b = loader.next();
                 c.zeroGrad();

@@ -60,7 +60,7 @@ public final class Evaluator {
     private float[] real(ImageSet set, int n) {
         float[] out = new float[n * fit.floatsPerImage()];
         for (int i = 0; i < n; i++) {
-            fit.write(set, i, false, out, i * fit.floatsPerImage());
+            fit.write(set.get(i), out, i * fit.floatsPerImage());
         }
         return out;
     }

@@ -2,7 +2,7 @@ package sagan4j.models;
 
 import java.util.Locale;
 
-import sagan4j.backend.ShapeException;
+import sagan4j.backend.ConfigException;
 
 /**
  * Everything that shapes a generator and a discriminator. {@link #validate()} fails, before anything is
@@ -44,7 +44,7 @@ public record GanConfig(String preset, Blocks blocks, boolean shared, int resolu
             case "biggan32" -> new GanConfig("biggan32", Blocks.SEED, true, 32, 3, 10, 64, 128, 32, 16, 8, true, true, 0f, true, 1);
             case "biggan128" -> new GanConfig("biggan128", Blocks.BIGGAN, true, 128, 3, 1000, 96, 120, 128, 64, 64, true, true, 1f,
                     true, 1);
-            default -> throw new ShapeException("preset: expected tiny, sagan32, biggan32 or biggan128, got '" + name + "'");
+            default -> throw new ConfigException("preset: expected tiny, sagan32, biggan32 or biggan128, got '" + name + "'");
         };
     }
 
@@ -82,26 +82,26 @@ public record GanConfig(String preset, Blocks blocks, boolean shared, int resolu
     /** Checks every setting; one line naming the first bad one. */
     public GanConfig validate() {
         if (resolution != 32 && resolution != 64 && resolution != 128) {
-            throw new ShapeException("resolution: expected 32, 64 or 128, got " + resolution);
+            throw new ConfigException("resolution: expected 32, 64 or 128, got " + resolution);
         }
         if (imageChannels != 1 && imageChannels != 3) {
-            throw new ShapeException("image-channels: expected 1 or 3, got " + imageChannels);
+            throw new ConfigException("image-channels: expected 1 or 3, got " + imageChannels);
         }
         if (classes < 1) {
-            throw new ShapeException("classes: expected at least 1, got " + classes);
+            throw new ConfigException("classes: expected at least 1, got " + classes);
         }
         if (ch < 1) {
-            throw new ShapeException("ch: expected at least 1, got " + ch);
+            throw new ConfigException("ch: expected at least 1, got " + ch);
         }
         if (zDim < 1) {
-            throw new ShapeException("z-dim: expected at least 1, got " + zDim);
+            throw new ConfigException("z-dim: expected at least 1, got " + zDim);
         }
         if (shared && zDim % (stages() + 1) != 0) {
-            throw new ShapeException("z-dim: " + zDim + " does not split into " + (stages() + 1)
+            throw new ConfigException("z-dim: " + zDim + " does not split into " + (stages() + 1)
                     + " equal chunks (one per generator block plus one) at resolution " + resolution);
         }
         if (shared && sharedDim < 1) {
-            throw new ShapeException("shared-dim: expected at least 1 with a shared embedding, got " + sharedDim);
+            throw new ConfigException("shared-dim: expected at least 1 with a shared embedding, got " + sharedDim);
         }
         checkAttention("attention-g", attentionG, gAttentionChannels());
         checkAttention("attention-d", attentionD, dAttentionChannels());
@@ -113,11 +113,11 @@ public record GanConfig(String preset, Blocks blocks, boolean shared, int resolu
             return;
         }
         if (channels < 0) {
-            throw new ShapeException(setting + ": " + at + " is not a block output resolution (expected a power of two from 8 to "
+            throw new ConfigException(setting + ": " + at + " is not a block output resolution (expected a power of two from 8 to "
                     + resolution + ", or 0 for none)");
         }
         if (channels % 8 != 0) {
-            throw new ShapeException(setting + ": self-attention at " + at + "x" + at + " needs channels divisible by 8, got "
+            throw new ConfigException(setting + ": self-attention at " + at + "x" + at + " needs channels divisible by 8, got "
                     + channels + " (ch " + ch + ")");
         }
     }

@@ -4,8 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import sagan4j.backend.DType;
-import sagan4j.backend.ShapeException;
 import sagan4j.backend.Tensor;
+import sagan4j.io.CheckpointException;
 import sagan4j.io.NpyArray;
 import sagan4j.nn.Module;
 import sagan4j.nn.Parameter;
@@ -45,18 +45,18 @@ public final class Weights {
             NpyArray a = tensors.get(e.getKey());
             Tensor t = e.getValue().value();
             if (a == null) {
-                throw new ShapeException("weights: " + e.getKey() + " is missing (expected shape " + t.shape() + ")");
+                throw new CheckpointException("weights: " + e.getKey() + " is missing (expected shape " + t.shape() + ")");
             }
             if (!java.util.Arrays.equals(a.shape(), t.shape().dims())) {
-                throw new ShapeException("weights: " + e.getKey() + " has shape " + a.shapeString() + ", the model expects " + t.shape());
+                throw new CheckpointException("weights: " + e.getKey() + " has shape " + a.shapeString() + ", the model expects " + t.shape());
             }
             if (a.isFloat() != (t.dtype() == DType.FLOAT32)) {
-                throw new ShapeException("weights: " + e.getKey() + " must be " + t.dtype().label());
+                throw new CheckpointException("weights: " + e.getKey() + " must be " + t.dtype().label());
             }
         }
         for (String name : tensors.keySet()) {
             if (!wanted.containsKey(name)) {
-                throw new ShapeException("weights: unexpected tensor " + name + " (not in this model; is the preset right?)");
+                throw new CheckpointException("weights: unexpected tensor " + name + " (not in this model; is the preset right?)");
             }
         }
         for (Map.Entry<String, Parameter> e : wanted.entrySet()) {

@@ -9,14 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-import sagan4j.backend.ShapeException;
+import sagan4j.backend.ConfigException;
 import sagan4j.io.Json;
 
 /**
- * Settings from JSON into a {@link TrainConfig}: {@code --config FILE.json}, a run's config.json on
- * {@code --resume} (its {@code "settings"} object), and the {@code config} a checkpoint carries in its
- * metadata. Every failure is one {@link ShapeException} line naming the source: not UTF-8, not JSON, not
- * an object, an unknown setting or a value of the wrong type.
+ * Settings from JSON into a {@link TrainConfig} ({@link ConfigBinder} parses each value): {@code --config
+ * FILE.json}, a run's config.json on {@code --resume} (its {@code "settings"} object), and the
+ * {@code config} a checkpoint carries in its metadata. Every failure is one {@link ConfigException} line
+ * naming the source: not UTF-8, not JSON, not an object, an unknown setting or a value of the wrong type.
  */
 public final class ConfigFile {
     /** A config file is a few KiB; anything past this is not one (and is refused before it is read). */
@@ -32,19 +32,19 @@ public final class ConfigFile {
         String text;
         try {
             if (!Files.isRegularFile(file)) {
-                throw new ShapeException(file + ": " + (Files.exists(file) ? "not a regular file" : "missing")
+                throw new ConfigException(file + ": " + (Files.exists(file) ? "not a regular file" : "missing")
                         + " (expected a config.json written by sagan4j train, or a JSON object of settings)");
             }
             long size = Files.size(file);
             if (size > MAX_BYTES) {
-                throw new ShapeException(file + ": " + size + " bytes, expected a config.json of at most " + MAX_BYTES);
+                throw new ConfigException(file + ": " + size + " bytes, expected a config.json of at most " + MAX_BYTES);
             }
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
         } catch (CharacterCodingException e) {
-            throw new ShapeException(file + ": not UTF-8 text (expected a JSON object of settings)");
+            throw new ConfigException(file + ": not UTF-8 text (expected a JSON object of settings)");
         } catch (IOException e) {
-            throw new ShapeException(file + ": cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+            throw new ConfigException(file + ": cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
         }
         return apply(text, file.toString(), into);
     }
@@ -61,21 +61,21 @@ public final class ConfigFile {
         try {
             parsed = Json.parse(json);
         } catch (IllegalArgumentException e) {
-            throw new ShapeException(source + ": not JSON (" + e.getMessage() + ")");
+            throw new ConfigException(source + ": not JSON (" + e.getMessage() + ")");
         }
         if (!(parsed instanceof Map<?, ?> m)) {
-            throw new ShapeException(source + ": expected a JSON object of settings, got " + kind(parsed));
+            throw new ConfigException(source + ": expected a JSON object of settings, got " + kind(parsed));
         }
         Object settings = m.get("settings") instanceof Map<?, ?> s ? s : m;
         for (Map.Entry<String, Object> e : ((Map<String, Object>) settings).entrySet()) {
             Object v = e.getValue();
             if (v instanceof Map || v instanceof java.util.List) {
-                throw new ShapeException(source + ": setting '" + e.getKey() + "' is " + kind(v) + " (expected a number, text, true/false or null)");
+                throw new ConfigException(source + ": setting '" + e.getKey() + "' is " + kind(v) + " (expected a number, text, true/false or null)");
             }
             try {
-                into.set(e.getKey(), v == null ? null : String.valueOf(v));
-            } catch (ShapeException bad) {
-                throw new ShapeException(source + ": " + bad.getMessage());
+                ConfigBinder.set(into, e.getKey(), v == null ? null : String.valueOf(v));
+            } catch (ConfigException bad) {
+                throw new ConfigException(source + ": " + bad.getMessage());
             }
         }
         return into;

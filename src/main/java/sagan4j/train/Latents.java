@@ -2,7 +2,7 @@ package sagan4j.train;
 
 import java.util.SplittableRandom;
 
-import sagan4j.data.Loader;
+import sagan4j.data.Seeds;
 import sagan4j.nn.Init;
 
 /**
@@ -15,7 +15,7 @@ record Latents(float[] z, int[] labels) {
     static final long D_STREAM = 1, G_STREAM = 2, SHEET_STREAM = 3, EVAL_STREAM = 4;
 
     static Latents draw(long seed, long stream, long counter, int batch, int zDim, int classes) {
-        SplittableRandom rng = new SplittableRandom(Loader.mix(seed, stream, counter));
+        SplittableRandom rng = new SplittableRandom(Seeds.mix(seed, stream, counter));
         int[] labels = new int[batch];
         for (int b = 0; b < batch; b++) {
             labels[b] = rng.nextInt(classes);

@@ -58,7 +58,7 @@ final class Metrics {
             try {
                 row = (Map<String, Object>) Json.parse(line);
             } catch (IllegalArgumentException | ClassCastException e) {
-                throw new sagan4j.backend.ShapeException(file + ": a line is not a JSON object (" + e.getMessage()
+                throw new sagan4j.io.CheckpointException(file + ": a line is not a JSON object (" + e.getMessage()
                         + "); expected metrics lines written by sagan4j train, got '" + abbreviate(line) + "'");
             }
             if (row.get("step") instanceof Number s && s.longValue() <= step) {

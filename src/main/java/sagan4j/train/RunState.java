@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 
-import sagan4j.backend.ShapeException;
+import sagan4j.io.CheckpointException;
 import sagan4j.io.NpyArray;
 import sagan4j.models.Weights;
 
@@ -55,17 +55,17 @@ public final class RunState {
             missing.removeAll(saved.keySet());
             TreeSet<String> extra = new TreeSet<>(saved.keySet());
             extra.removeAll(want.keySet());
-            throw new ShapeException(file + ": does not match this run's model and settings (missing "
+            throw new CheckpointException(file + ": does not match this run's model and settings (missing "
                     + (missing.isEmpty() ? "nothing" : missing.first() + (missing.size() > 1 ? " and " + (missing.size() - 1) + " more" : ""))
                     + ", unexpected " + (extra.isEmpty() ? "nothing" : extra.first()) + ")");
         }
         for (Map.Entry<String, NpyArray> e : want.entrySet()) {
             if (e.getValue().isFloat() != saved.get(e.getKey()).isFloat()) {
-                throw new ShapeException(file + ": " + e.getKey() + " is " + (saved.get(e.getKey()).isFloat() ? "F32" : "I32")
+                throw new CheckpointException(file + ": " + e.getKey() + " is " + (saved.get(e.getKey()).isFloat() ? "F32" : "I32")
                         + ", this run's model has " + (e.getValue().isFloat() ? "F32" : "I32"));
             }
             if (!java.util.Arrays.equals(e.getValue().shape(), saved.get(e.getKey()).shape())) {
-                throw new ShapeException(file + ": " + e.getKey() + " has shape " + saved.get(e.getKey()).shapeString()
+                throw new CheckpointException(file + ": " + e.getKey() + " has shape " + saved.get(e.getKey()).shapeString()
                         + ", this run's model has " + e.getValue().shapeString());
             }
         }
@@ -82,7 +82,7 @@ public final class RunState {
     static int metaInt(Map<String, String> meta, String key, String file) {
         long v = metaLong(meta, key, file);
         if (v > Integer.MAX_VALUE) {
-            throw new ShapeException(file + ": metadata '" + key + "' is " + v + ", expected at most " + Integer.MAX_VALUE);
+            throw new CheckpointException(file + ": metadata '" + key + "' is " + v + ", expected at most " + Integer.MAX_VALUE);
         }
         return (int) v;
     }
@@ -97,7 +97,7 @@ public final class RunState {
         } catch (NumberFormatException e) {
             // one line below
         }
-        throw new ShapeException(file + ": metadata '" + key + "' is " + (text == null ? "missing" : "'" + text + "'")
+        throw new CheckpointException(file + ": metadata '" + key + "' is " + (text == null ? "missing" : "'" + text + "'")
                 + ", expected a non-negative integer (not a sagan4j training checkpoint, or a damaged header)");
     }
 

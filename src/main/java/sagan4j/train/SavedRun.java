@@ -8,7 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import sagan4j.backend.Backend;
-import sagan4j.backend.ShapeException;
+import sagan4j.backend.ConfigException;
+import sagan4j.io.CheckpointException;
 import sagan4j.io.NpyArray;
 import sagan4j.io.StreamedSafeTensors;
 import sagan4j.models.GanConfig;
@@ -32,24 +33,24 @@ public final class SavedRun {
     /** {@code --checkpoint FILE} or {@code --run DIR} (its newest checkpoint that passes its checksum). */
     public static SavedRun open(Path checkpoint, Path run, PrintStream log) throws IOException {
         if ((checkpoint == null) == (run == null)) {
-            throw new ShapeException("expected exactly one of --checkpoint FILE and --run DIR");
+            throw new ConfigException("expected exactly one of --checkpoint FILE and --run DIR");
         }
         Path file;
         sagan4j.io.SafeTensors.Contents c;
         if (run != null) {
             if (!Files.isDirectory(run)) {
-                throw new ShapeException("--run " + run + ": not a folder (expected a run folder with checkpoints/)");
+                throw new CheckpointException("--run " + run + ": not a folder (expected a run folder with checkpoints/)");
             }
             Checkpoints.Loaded l = new Checkpoints(run.resolve("checkpoints")).newest(log);
             if (l == null) {
-                throw new ShapeException("--run " + run + ": no usable checkpoint in " + run.resolve("checkpoints"));
+                throw new CheckpointException("--run " + run + ": no usable checkpoint in " + run.resolve("checkpoints"));
             }
             file = l.file();
             c = l.contents();
         } else {
             file = checkpoint;
             if (!Files.exists(file)) {
-                throw new ShapeException("--checkpoint " + file + ": missing (expected a checkpoint written by sagan4j train)");
+                throw new CheckpointException("--checkpoint " + file + ": missing (expected a checkpoint written by sagan4j train)");
             }
             c = StreamedSafeTensors.read(file, true);
         }
@@ -58,7 +59,7 @@ public final class SavedRun {
         }
         String json = c.metadata().get("config");
         if (json == null || c.metadata().get("classes") == null) {
-            throw new ShapeException(file + ": not a sagan4j training checkpoint (no config in its metadata)");
+            throw new CheckpointException(file + ": not a sagan4j training checkpoint (no config in its metadata)");
         }
         TrainConfig cfg = ConfigFile.apply(json, file + " (its config metadata)", new TrainConfig());
         cfg.classes = RunState.metaInt(c.metadata(), "classes", file.toString());
@@ -84,7 +85,7 @@ public final class SavedRun {
     /** EMA-G ({@code ema}, when the run kept one) or G, loaded, in eval mode. */
     public Generator generator(Backend be, boolean ema) {
         if (ema && !hasEma()) {
-            throw new ShapeException(file + ": has no EMA-G (the run had --ema-decay 0); use --ema false");
+            throw new CheckpointException(file + ": has no EMA-G (the run had --ema-decay 0); use --ema false");
         }
         String prefix = ema ? RunState.EMA + "G." : "G.";
         Map<String, NpyArray> g = new LinkedHashMap<>();

@@ -4,26 +4,21 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import sagan4j.backend.ConfigException;
 import sagan4j.backend.GemmMath;
 import sagan4j.backend.OptimOps;
-import sagan4j.backend.ShapeException;
 import sagan4j.models.GanConfig;
 import sagan4j.nn.OrthogonalRegularization;
 
 /**
  * Everything a training run is made of: the model (a {@link GanConfig} preset and its overrides), the loop,
- * the data and the run folder. Every public field annotated {@link Setting} is one setting: the command
- * line offers it as {@code --kebab-name}, config.json stores it under its field name, and
- * {@link #set(String, String)} parses it, so the three can never disagree. Model fields left null take the
- * preset's value.
+ * the data and the run folder — plain values with their defaults, and {@link #validate()}. Every public
+ * field annotated {@link Setting} is one setting; {@link ConfigBinder} binds them from text (the command
+ * line's {@code --kebab-name}, config.json's field name), so flags, files and fields can never disagree.
+ * Model fields left null take the preset's value.
  */
 public final class TrainConfig {
     /** One configurable field, with the help text shown for its flag. */
@@ -147,125 +142,14 @@ public final class TrainConfig {
         return tf32 ? GemmMath.TF32 : GemmMath.FP32;
     }
 
-    private static final TrainConfig DEFAULTS = new TrainConfig();
-
-    /** Fields that are settings, in declaration order. */
-    public static List<Field> settings() {
-        List<Field> out = new ArrayList<>();
-        for (Field f : TrainConfig.class.getFields()) {
-            if (f.isAnnotationPresent(Setting.class) && !Modifier.isStatic(f.getModifiers())) {
-                out.add(f);
-            }
-        }
-        return out;
-    }
-
-    /** {@code lrG} → {@code lr-g}. */
-    public static String flagName(Field f) {
-        return f.getName().replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
-    }
-
-    /** Sets the field {@code name} (field or flag name) from text; one line naming it when the text is bad. */
+    /** Sets one setting from text, as a flag or config.json would ({@link ConfigBinder#set}); {@code name} is the field or flag name. */
     public TrainConfig set(String name, String text) {
-        for (Field f : settings()) {
-            if (f.getName().equals(name) || flagName(f).equals(name)) {
-                try {
-                    Object v = parse(f.getType(), text);
-                    if (v == null && f.get(DEFAULTS) != null) {
-                        // null means "the default" only where the default is null (model overrides, device, out)
-                        throw new IllegalArgumentException("null"); // one line below
-                    }
-                    f.set(this, v);
-                } catch (IllegalAccessException e) {
-                    throw new IllegalStateException(e);
-                } catch (IllegalArgumentException e) {
-                    throw new ShapeException("--" + flagName(f) + ": expected " + describe(f.getType()) + ", got '" + text + "'");
-                }
-                return this;
-            }
-        }
-        throw new ShapeException("config: unknown setting '" + name + "'");
+        return ConfigBinder.set(this, name, text);
     }
 
-    private static Object parse(Class<?> type, String text) {
-        if (text == null || text.equals("null")) {
-            if (type.isPrimitive()) {
-                throw new IllegalArgumentException("null");
-            }
-            return null;
-        }
-        if (type == String.class) {
-            return text;
-        }
-        if (type == int.class || type == Integer.class) {
-            return Integer.valueOf(text);
-        }
-        if (type == long.class || type == Long.class) {
-            return Long.valueOf(text);
-        }
-        if (type == float.class || type == Float.class) {
-            float v = Float.parseFloat(text);
-            if (!Float.isFinite(v)) {
-                throw new IllegalArgumentException(text);
-            }
-            return v;
-        }
-        if (type == boolean.class || type == Boolean.class) {
-            if (!text.equals("true") && !text.equals("false")) {
-                throw new IllegalArgumentException(text);
-            }
-            return Boolean.valueOf(text);
-        }
-        if (type.isEnum()) {
-            for (Object c : type.getEnumConstants()) {
-                if (enumText((Enum<?>) c).equals(text.toLowerCase(Locale.ROOT))) {
-                    return c;
-                }
-            }
-            throw new IllegalArgumentException(text);
-        }
-        throw new IllegalStateException("no parser for " + type);
-    }
-
-    private static String describe(Class<?> type) {
-        if (type.isEnum()) {
-            List<String> names = new ArrayList<>();
-            for (Object c : type.getEnumConstants()) {
-                names.add(enumText((Enum<?>) c));
-            }
-            return "one of " + names;
-        }
-        return switch (type.getSimpleName().toLowerCase(Locale.ROOT)) {
-            case "int", "integer", "long" -> "an integer";
-            case "float" -> "a finite number";
-            case "boolean" -> "true or false";
-            default -> "text";
-        };
-    }
-
-    /** HINGE → hinge, NON_SATURATING → non-saturating. */
-    static String enumText(Enum<?> e) {
-        return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
-    }
-
-    /** Every setting as text (null for unset model overrides), in declaration order: config.json's content. */
+    /** Every setting as text, config.json's content ({@link ConfigBinder#toMap}). */
     public Map<String, String> toMap() {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (Field f : settings()) {
-            try {
-                Object v = f.get(this);
-                out.put(f.getName(), v == null ? null : v instanceof Enum<?> e ? enumText(e) : String.valueOf(v));
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return out;
-    }
-
-    public TrainConfig copy() {
-        TrainConfig c = new TrainConfig();
-        toMap().forEach(c::set);
-        return c;
+        return ConfigBinder.toMap(this);
     }
 
     /** The model: the preset with every override applied, validated. */
@@ -312,7 +196,7 @@ public final class TrainConfig {
         } catch (NumberFormatException e) {
             // fall through to the one-line error
         }
-        throw new ShapeException("--time-limit: expected a duration such as 90s, 10m or 1h (0: none), got '" + timeLimit + "'");
+        throw new ConfigException("--time-limit: expected a duration such as 90s, 10m or 1h (0: none), got '" + timeLimit + "'");
     }
 
     /** Checks the loop settings; one line naming the first bad one. */
@@ -329,14 +213,17 @@ public final class TrainConfig {
         require(prefetch >= 1, "--prefetch: expected at least 1, got " + prefetch);
         require(evalSamples >= 1, "--eval-samples: expected at least 1, got " + evalSamples);
         require(orthoD >= 0 && orthoGWeight() >= 0, "--ortho-g/--ortho-d: expected 0 or more");
-        adamG();
-        adamD();
+        require(Float.isFinite(lrG) && lrG >= 0, "--lr-g: expected a finite learning rate of 0 or more, got " + lrG);
+        require(Float.isFinite(lrD) && lrD >= 0, "--lr-d: expected a finite learning rate of 0 or more, got " + lrD);
+        require(beta1 >= 0 && beta1 < 1, "--beta1: expected a value in [0, 1), got " + beta1);
+        require(beta2 >= 0 && beta2 < 1, "--beta2: expected a value in [0, 1), got " + beta2);
+        require(Float.isFinite(adamEps) && adamEps > 0, "--adam-eps: expected a finite value above 0, got " + adamEps);
         return this;
     }
 
     private static void require(boolean ok, String line) {
         if (!ok) {
-            throw new ShapeException(line);
+            throw new ConfigException(line);
         }
     }
 

@@ -15,10 +15,13 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import sagan4j.backend.Backend;
 import sagan4j.backend.SpectralNormOps;
 import sagan4j.backend.Tensor;
+import sagan4j.data.BatchStream;
+import sagan4j.data.DataLoader;
 import sagan4j.data.Datasets;
 import sagan4j.data.Fit;
 import sagan4j.data.ImageSet;
-import sagan4j.data.Loader;
+import sagan4j.data.RandomFlip;
+import sagan4j.data.Sampler;
 import sagan4j.eval.Classifier;
 import sagan4j.eval.ClassifierTraining;
 import sagan4j.eval.Evaluation;
@@ -80,7 +83,7 @@ public final class Trainer {
             if (resume) {
                 Checkpoints.Loaded ck = checkpoints.newest(log);
                 if (ck == null) {
-                    throw new sagan4j.backend.ShapeException("--resume: " + checkpoints.dir() + " holds no usable checkpoint");
+                    throw new sagan4j.io.CheckpointException("--resume: " + checkpoints.dir() + " holds no usable checkpoint");
                 }
                 RunState.restore(step, ck.contents().tensors(), ck.contents().metadata(), ck.file().toString());
                 metrics.resumeAt(step.gSteps());
@@ -98,8 +101,8 @@ public final class Trainer {
             double limit = cfg.timeLimitSeconds();
             long t0 = System.nanoTime();
             Interval iv = new Interval();
-            try (Loader loader = new Loader(train, fit, cfg.batch, cfg.seed, cfg.flip, step.dSteps() / perEpoch,
-                    (int) (step.dSteps() % perEpoch), cfg.prefetch); ProgressBar bar = progressBar(step.gSteps())) {
+            DataLoader data = new DataLoader(train, new Sampler(train.size(), cfg.seed), cfg.flip ? new RandomFlip(fit) : fit, cfg.batch);
+            try (BatchStream loader = data.stream(data.position(step.dSteps()), cfg.prefetch); ProgressBar bar = progressBar(step.gSteps())) {
                 while ((cfg.steps == 0 || step.gSteps() < cfg.steps) && (limit == 0 || (System.nanoTime() - t0) / 1e9 < limit)) {
                     long s0 = System.nanoTime();
                     for (int k = 0; k < cfg.nDis; k++) {

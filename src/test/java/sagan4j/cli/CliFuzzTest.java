@@ -26,7 +26,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import sagan4j.backend.OneLine;
 import sagan4j.testing.Fuzz;
-import sagan4j.train.TrainConfig;
+import sagan4j.train.ConfigBinder;
 
 /**
  * Seeded fuzzing of command lines, in-process through {@link Main#run}: every command (and {@code bench
@@ -300,12 +300,12 @@ class CliFuzzTest {
         return others.isEmpty() ? "--nosuch" : others.get(rng.nextInt(others.size()));
     }
 
-    /** Values that do not parse as the option's type (train's flags take their type from TrainConfig's fields). */
+    /** Values that do not parse as the option's type (train's flags take their type from TrainConfig's fields, ConfigBinder.specs()). */
     private static List<String> wrongValues(Cmd cmd, OptionSpec o) {
         Class<?> type = o.type();
         if (cmd.name().equals("train") && type == String.class) {
-            type = TrainConfig.settings().stream().filter(f -> ("--" + TrainConfig.flagName(f)).equals(o.longestName()))
-                    .<Class<?>>map(f -> f.getType()).findFirst().orElse(String.class);
+            type = ConfigBinder.specs().stream().filter(s -> ("--" + s.flag()).equals(o.longestName()))
+                    .<Class<?>>map(ConfigBinder.Spec::type).findFirst().orElse(String.class);
         }
         if (type == int.class || type == Integer.class) {
             return List.of("abc", "1.5", "", "2147483648", "0x10", "1e3", "½");

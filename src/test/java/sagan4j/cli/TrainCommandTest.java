@@ -165,9 +165,9 @@ class TrainCommandTest {
     void everySettingIsAFlag() {
         CliRun r = CliRun.of("train", "--help");
         assertEquals(0, r.exit());
-        for (java.lang.reflect.Field f : sagan4j.train.TrainConfig.settings()) {
-            String flag = "--" + sagan4j.train.TrainConfig.flagName(f);
-            assertTrue(r.out().contains(flag + "=") || r.out().contains(flag + "[="), f.getName() + " in\n" + r.out());
+        for (sagan4j.train.ConfigBinder.Spec s : sagan4j.train.ConfigBinder.specs()) {
+            String flag = "--" + s.flag();
+            assertTrue(r.out().contains(flag + "=") || r.out().contains(flag + "[="), s.name() + " in\n" + r.out());
         }
         assertTrue(r.out().contains("--lr-g=") && r.out().contains("--time-limit=") && r.out().contains("--resume"), r.out());
     }

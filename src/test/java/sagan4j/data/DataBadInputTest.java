@@ -151,9 +151,14 @@ class DataBadInputTest {
         oneLine(() -> new Fit(2, 32), "channels 2");
         oneLine(() -> new Fit(1, 0), "resolution 0");
         ImageSet set = Synthetic.make(20, 1, "s");
-        oneLine(() -> new Loader(set, new Fit(1, 32), 0, 1, false, 0, 0, 2), "batch 0");
-        oneLine(() -> new Loader(set, new Fit(1, 32), 4, 1, false, 0, 0, 0), "ahead 0");
-        oneLine(() -> new Loader(set, new Fit(1, 32), 4, 1, false, -1, 0, 2), "epoch -1");
+        oneLine(() -> new DataLoader(set, new Sampler(20, 1), new Fit(1, 32), 0), "batch 0");
+        oneLine(() -> new DataLoader(set, new Sampler(20, 1), new Fit(1, 32), 4).stream(Position.START, 0), "ahead 0");
+        oneLine(() -> new Position(-1, 0), "epoch -1");
+        oneLine(() -> new DataLoader(set, new Sampler(20, 1), new Fit(1, 32), 21), "s: 20 images cannot fill one batch of 21");
+        oneLine(() -> new DataLoader(set, new Sampler(19, 1), new Fit(1, 32), 4), "the sampler orders 19 images, s has 20");
+        oneLine(() -> new DataLoader(set, new Sampler(20, 1), new Fit(1, 32), 4).position(-1), "-1 batches drawn");
+        oneLine(() -> new Sampler(-1, 1), "size -1");
+        oneLine(() -> new Example(new byte[3], 1, 2, 2, 0), "3 pixels for 1x2x2");
         assertOneLineNpe(() -> new ImageSet("x", null, new int[0], 0, 1, 1, 1, 1), "ImageSet: pixels is null");
         assertArrayEquals(new int[] {0, 1}, Synthetic.make(2, 1, "s").labels(), "valid arguments still work");
     }

@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.Backend;
-import sagan4j.backend.ShapeException;
+import sagan4j.backend.ConfigException;
 import sagan4j.reference.ReferenceBackend;
 
 /**
@@ -114,19 +114,19 @@ class PresetsTest {
     @Test
     void badConfigurationsNameTheSetting() {
         GanConfig base = GanConfig.preset("sagan32");
-        ShapeException e = assertThrows(ShapeException.class, () -> new GanConfig("x", base.blocks(), false, 48, 3, 10, 64, 128, 0,
+        ConfigException e = assertThrows(ConfigException.class, () -> new GanConfig("x", base.blocks(), false, 48, 3, 10, 64, 128, 0,
                 16, 16, true, true, 0f, false, 1).validate());
         assertEquals("resolution: expected 32, 64 or 128, got 48", e.getMessage());
-        e = assertThrows(ShapeException.class, () -> new GanConfig("x", base.blocks(), false, 32, 3, 10, 10, 128, 0,
+        e = assertThrows(ConfigException.class, () -> new GanConfig("x", base.blocks(), false, 32, 3, 10, 10, 128, 0,
                 16, 16, true, true, 0f, false, 1).validate());
         assertEquals("attention-g: self-attention at 16x16 needs channels divisible by 8, got 20 (ch 10)", e.getMessage());
-        e = assertThrows(ShapeException.class, () -> new GanConfig("x", base.blocks(), true, 32, 3, 10, 64, 130, 32,
+        e = assertThrows(ConfigException.class, () -> new GanConfig("x", base.blocks(), true, 32, 3, 10, 64, 130, 32,
                 16, 8, true, true, 0f, false, 1).validate());
         assertEquals("z-dim: 130 does not split into 4 equal chunks (one per generator block plus one) at resolution 32", e.getMessage());
-        e = assertThrows(ShapeException.class, () -> new GanConfig("x", base.blocks(), false, 32, 2, 10, 64, 128, 0,
+        e = assertThrows(ConfigException.class, () -> new GanConfig("x", base.blocks(), false, 32, 2, 10, 64, 128, 0,
                 16, 16, true, true, 0f, false, 1).validate());
         assertEquals("image-channels: expected 1 or 3, got 2", e.getMessage());
-        e = assertThrows(ShapeException.class, () -> GanConfig.preset("stylegan"));
+        e = assertThrows(ConfigException.class, () -> GanConfig.preset("stylegan"));
         assertEquals("preset: expected tiny, sagan32, biggan32 or biggan128, got 'stylegan'", e.getMessage());
     }
 }

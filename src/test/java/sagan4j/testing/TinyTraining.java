@@ -10,10 +10,13 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import sagan4j.backend.Backend;
+import sagan4j.data.BatchStream;
+import sagan4j.data.DataLoader;
 import sagan4j.data.Datasets;
 import sagan4j.data.Fit;
 import sagan4j.data.ImageSet;
-import sagan4j.data.Loader;
+import sagan4j.data.Position;
+import sagan4j.data.Sampler;
 import sagan4j.io.NpyArray;
 import sagan4j.models.GanConfig;
 import sagan4j.train.RunState;
@@ -28,7 +31,7 @@ import sagan4j.train.TrainStep;
  */
 public final class TinyTraining implements AutoCloseable {
     private final TrainStep step;
-    private final Loader loader;
+    private final BatchStream loader;
     private final int batch;
 
     /** tiny (width {@code ch}; the preset's is 16) at {@code batch}, seed 1, synthetic data. */
@@ -46,7 +49,8 @@ public final class TinyTraining implements AutoCloseable {
         GanConfig model = cfg.model(set.classes());
         this.batch = cfg.batch;
         this.step = new TrainStep(be, cfg, model);
-        this.loader = new Loader(set, new Fit(model.imageChannels(), model.resolution()), cfg.batch, cfg.seed, false, 0, 0, 2);
+        this.loader = new DataLoader(set, new Sampler(set.size(), cfg.seed), new Fit(model.imageChannels(), model.resolution()), cfg.batch)
+                .stream(Position.START, 2);
     }
 
     /** One D step on the next real batch, then one G step. */

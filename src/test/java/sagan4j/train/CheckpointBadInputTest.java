@@ -14,8 +14,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import sagan4j.backend.ShapeException;
+import sagan4j.backend.ConfigException;
 import sagan4j.reference.ReferenceBackend;
+import sagan4j.io.CheckpointException;
 import sagan4j.io.NpyArray;
 import sagan4j.io.NpyFormatException;
 import sagan4j.io.SafeTensors;
@@ -73,15 +74,15 @@ class CheckpointBadInputTest {
         meta.put("classes", "1x");
         Path f = checkpoint(meta);
         // was: NumberFormatException (exit 1 with a stack trace)
-        oneLine(ShapeException.class, () -> SavedRun.open(f, null, System.err), "metadata 'classes' is '1x'");
+        oneLine(CheckpointException.class, () -> SavedRun.open(f, null, System.err), "metadata 'classes' is '1x'");
         meta.put("classes", "10");
         meta.put("config", "{\"batch\": [1]}");
         Path g = checkpoint(meta);
-        oneLine(ShapeException.class, () -> SavedRun.open(g, null, System.err), "setting 'batch' is a list");
+        oneLine(ConfigException.class, () -> SavedRun.open(g, null, System.err), "setting 'batch' is a list");
         meta.put("config", "[1, 2");
         Path h = checkpoint(meta);
         // was: IllegalArgumentException from the JSON parser (exit 1)
-        oneLine(ShapeException.class, () -> SavedRun.open(h, null, System.err), "(its config metadata): not JSON");
+        oneLine(ConfigException.class, () -> SavedRun.open(h, null, System.err), "(its config metadata): not JSON");
     }
 
     @Test
@@ -94,12 +95,12 @@ class CheckpointBadInputTest {
             NpyArray a = tensors.get(adam);
             tensors.put(adam, NpyArray.ofInts(new int[(int) a.size()], a.shape()));
             // was: NullPointerException in AdamState.load (floats() of an I32 tensor)
-            oneLine(ShapeException.class, () -> RunState.restore(step, tensors, meta, "c.safetensors"), adam + " is I32");
+            oneLine(CheckpointException.class, () -> RunState.restore(step, tensors, meta, "c.safetensors"), adam + " is I32");
             tensors.put(adam, a);
             meta.put("d_steps", "-3");
-            oneLine(ShapeException.class, () -> RunState.restore(step, tensors, meta, "c.safetensors"), "metadata 'd_steps' is '-3'");
+            oneLine(CheckpointException.class, () -> RunState.restore(step, tensors, meta, "c.safetensors"), "metadata 'd_steps' is '-3'");
             meta.remove("step");
-            oneLine(ShapeException.class, () -> RunState.restore(step, tensors, meta, "c.safetensors"), "metadata 'step' is missing");
+            oneLine(CheckpointException.class, () -> RunState.restore(step, tensors, meta, "c.safetensors"), "metadata 'step' is missing");
         }
     }
 

@@ -24,8 +24,9 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import sagan4j.backend.ShapeException;
+import sagan4j.backend.InvalidInputException;
 import sagan4j.reference.ReferenceBackend;
+import sagan4j.io.CheckpointException;
 import sagan4j.io.NpyArray;
 import sagan4j.io.NpyFormatException;
 import sagan4j.io.StreamedSafeTensors;
@@ -36,8 +37,9 @@ import sagan4j.testing.Fuzz;
  * (truncated, byte-mutated, absurd header lengths and numbers), read alone, as the newest of a run's
  * checkpoints (the previous one must then be used) and as {@code sample}/{@code eval} open them; a
  * damaged {@code latest} pointer; and damaged metadata and tensors restored into a real training step.
- * Every case loads or fails with one clean line ({@link NpyFormatException} naming the file, or
- * {@link ShapeException}); a checkpoint that loads holds exactly the data bytes that were written.
+ * Every case loads or fails with one clean line ({@link NpyFormatException} naming the file, another
+ * {@link InvalidInputException} when opened, a {@link CheckpointException} when restored); a checkpoint
+ * that loads holds exactly the data bytes that were written.
  */
 class CheckpointFuzzTest {
     /** Cases per kind; the README quotes them. */
@@ -97,7 +99,7 @@ class CheckpointFuzzTest {
         int headerEnd = 8 + (int) ByteBuffer.wrap(good).order(ByteOrder.LITTLE_ENDIAN).getLong();
         SplittableRandom rng = new SplittableRandom(31);
         Predicate<Throwable> clean = Fuzz.oneLine(NpyFormatException.class, newest.toString());
-        Predicate<Throwable> cleanOpen = clean.or(t -> t instanceof ShapeException && Fuzz.isOneLine(t.getMessage()));
+        Predicate<Throwable> cleanOpen = clean.or(t -> t instanceof InvalidInputException && Fuzz.isOneLine(t.getMessage()));
         int loaded = 0;
         for (int c = 0; c < FILE_CASES; c++) {
             byte[] b = rng.nextBoolean() ? Fuzz.mutate(good, rng, 0, 8) : Fuzz.replaceNumber(good, rng, headerEnd);
@@ -175,7 +177,7 @@ class CheckpointFuzzTest {
             List<String> metaKeys = new ArrayList<>(meta.keySet());
             String[] absurd = {"-1", "", "abc", "9223372036854775808", "1e3", "null", "\n", "3.5", "2147483648"};
             SplittableRandom rng = new SplittableRandom(33);
-            Predicate<Throwable> clean = t -> t instanceof ShapeException && Fuzz.isOneLine(t.getMessage());
+            Predicate<Throwable> clean = t -> t instanceof CheckpointException && Fuzz.isOneLine(t.getMessage());
             int restored = 0;
             for (int c = 0; c < RESTORE_CASES; c++) {
                 Map<String, NpyArray> t = new LinkedHashMap<>(tensors);

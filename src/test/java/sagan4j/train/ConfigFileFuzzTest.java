@@ -17,14 +17,14 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import sagan4j.backend.ShapeException;
+import sagan4j.backend.ConfigException;
 import sagan4j.testing.Fuzz;
 
 /**
  * Seeded, bounded fuzzing of the config JSON that {@code --config} and {@code --resume} read: a run's
  * config.json and a bare object of settings, truncated, byte-mutated, with absurd numbers and with values
  * replaced by lists, objects, odd text and unknown keys. Every case reads and validates, or fails with one
- * {@link ShapeException} line.
+ * {@link ConfigException} line.
  */
 class ConfigFileFuzzTest {
     /** The README quotes it. */
@@ -51,7 +51,7 @@ class ConfigFileFuzzTest {
             "\"\"", "3.5", "\"--batch\""};
         SplittableRandom rng = new SplittableRandom(41);
         Path file = tmp.resolve("config.json");
-        Predicate<Throwable> clean = t -> t instanceof ShapeException && Fuzz.isOneLine(t.getMessage());
+        Predicate<Throwable> clean = t -> t instanceof ConfigException && Fuzz.isOneLine(t.getMessage());
         int read = 0;
         for (int c = 0; c < CASES; c++) {
             byte[] base = seeds.get(rng.nextInt(seeds.size()));
@@ -103,7 +103,7 @@ class ConfigFileFuzzTest {
     }
 
     private static void assertLine(Path f, String contains) {
-        ShapeException e = assertThrows(ShapeException.class, () -> ConfigFile.read(f, new TrainConfig()).validate().model(10));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigFile.read(f, new TrainConfig()).validate().model(10));
         assertTrue(Fuzz.isOneLine(e.getMessage()) && e.getMessage().contains(contains), e.getMessage());
     }
 }

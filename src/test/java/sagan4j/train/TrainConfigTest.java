@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.GemmMath;
-import sagan4j.backend.ShapeException;
+import sagan4j.backend.ConfigException;
 import sagan4j.models.GanConfig;
 
 /** Settings: the defaults, text round trips, the model they make, and one-line errors. */
@@ -36,7 +36,7 @@ class TrainConfigTest {
         off.toMap().forEach(resumed::set);   // config.json's settings, as --resume reads them
         assertEquals(GemmMath.FP32, resumed.gemmMath());
         assertEquals("--tf32: expected true or false, got 'yes'",
-                assertThrows(ShapeException.class, () -> new TrainConfig().set("tf32", "yes")).getMessage());
+                assertThrows(ConfigException.class, () -> new TrainConfig().set("tf32", "yes")).getMessage());
     }
 
     @Test
@@ -60,13 +60,13 @@ class TrainConfigTest {
     @Test
     void badSettingsGiveOneLine() {
         assertEquals("--n-dis: expected an integer, got 'x'",
-                assertThrows(ShapeException.class, () -> new TrainConfig().set("n-dis", "x")).getMessage());
+                assertThrows(ConfigException.class, () -> new TrainConfig().set("n-dis", "x")).getMessage());
         assertEquals("--loss: expected one of [hinge, non-saturating], got 'wasserstein'",
-                assertThrows(ShapeException.class, () -> new TrainConfig().set("loss", "wasserstein")).getMessage());
+                assertThrows(ConfigException.class, () -> new TrainConfig().set("loss", "wasserstein")).getMessage());
         assertEquals("--micro-batch: 5 must divide --batch 32",
-                assertThrows(ShapeException.class, () -> new TrainConfig().set("micro-batch", "5").validate()).getMessage());
+                assertThrows(ConfigException.class, () -> new TrainConfig().set("micro-batch", "5").validate()).getMessage());
         assertEquals("--time-limit: expected a duration such as 90s, 10m or 1h (0: none), got 'soon'",
-                assertThrows(ShapeException.class, () -> new TrainConfig().set("time-limit", "soon").timeLimitSeconds()).getMessage());
-        assertEquals("config: unknown setting 'speed'", assertThrows(ShapeException.class, () -> new TrainConfig().set("speed", "1")).getMessage());
+                assertThrows(ConfigException.class, () -> new TrainConfig().set("time-limit", "soon").timeLimitSeconds()).getMessage());
+        assertEquals("config: unknown setting 'speed'", assertThrows(ConfigException.class, () -> new TrainConfig().set("speed", "1")).getMessage());
     }
 }
