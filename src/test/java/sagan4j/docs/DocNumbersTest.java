@@ -203,6 +203,38 @@ class DocNumbersTest {
                 "README's architectures vs kernels/build.sh");
     }
 
+    /**
+     * Every package under src/main/java/sagan4j has a line in the README's Layout block (`  name/` or
+     * `  parent/{a,b}/`), so a package added without a word in the README fails here.
+     */
+    @Test
+    void readmeLayoutNamesEveryPackage() throws IOException {
+        List<String> lines = Files.readAllLines(README);
+        int from = lines.indexOf("src/main/java/sagan4j/");
+        assertTrue(from >= 0, "README Layout line src/main/java/sagan4j/");
+        Set<String> documented = new TreeSet<>();
+        Pattern entry = Pattern.compile("^  ([a-z0-9]+/)?(?:\\{([a-z0-9,]+)\\}|([a-z0-9]+))/\\s");
+        for (int i = from + 1; i < lines.size() && lines.get(i).startsWith("  "); i++) {
+            Matcher m = entry.matcher(lines.get(i));
+            if (m.find()) {
+                String parent = m.group(1) == null ? "" : m.group(1);
+                for (String name : (m.group(2) != null ? m.group(2) : m.group(3)).split(",")) {
+                    documented.add(parent + name);
+                }
+            }
+        }
+        Path root = Path.of("src", "main", "java", "sagan4j");
+        Set<String> packages = new TreeSet<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            files.filter(p -> p.toString().endsWith(".java"))
+                    .map(p -> root.relativize(p.getParent()).toString())
+                    .filter(d -> !d.isEmpty())
+                    .forEach(packages::add);
+        }
+        packages.removeAll(documented);
+        assertEquals(Set.of(), packages, "packages without a line in the README's Layout block (documented: " + documented + ")");
+    }
+
     private static Set<String> kernelFiles() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("kernels"))) {
             return new TreeSet<>(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".cu")).toList());
