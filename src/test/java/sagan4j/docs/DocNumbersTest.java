@@ -235,6 +235,29 @@ class DocNumbersTest {
         assertEquals(Set.of(), packages, "packages without a line in the README's Layout block (documented: " + documented + ")");
     }
 
+    /**
+     * Every measurement session under bench/results/ has a README.md saying what it shows and is named in
+     * docs/performance.md's index, and every bench/results/ folder that index names exists.
+     */
+    @Test
+    void performanceIndexesEveryResultsFolder() throws IOException {
+        Path results = Path.of("bench", "results");
+        Set<String> folders = new TreeSet<>();
+        try (Stream<Path> dirs = Files.list(results)) {
+            dirs.filter(Files::isDirectory).forEach(d -> folders.add(d.getFileName().toString()));
+        }
+        String doc = Files.readString(Path.of("docs", "performance.md"));
+        Set<String> named = new TreeSet<>();
+        Matcher m = Pattern.compile("`(?:bench/results/)?(\\d{4}-\\d{2}-\\d{2}[a-z0-9-]*)/`").matcher(doc);
+        while (m.find()) {
+            named.add(m.group(1));
+        }
+        assertEquals(folders, named, "bench/results/ folders vs those docs/performance.md names");
+        for (String f : folders) {
+            assertTrue(Files.isRegularFile(results.resolve(f).resolve("README.md")), "bench/results/" + f + "/README.md");
+        }
+    }
+
     private static Set<String> kernelFiles() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("kernels"))) {
             return new TreeSet<>(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".cu")).toList());
