@@ -258,6 +258,48 @@ class DocNumbersTest {
         }
     }
 
+    /**
+     * docs/architecture.md's dependency table ("| `pkg` | `a`, `b` |", one row per top-level package under
+     * src/main/java/sagan4j, sub-packages folded into their parent) states exactly the sagan4j packages each
+     * one's code names outside comments (imports and qualified names), so a new import across packages, or a
+     * stale claim such as "models import only backend", fails here.
+     */
+    @Test
+    void architectureDependencyTableIsTheImports() throws IOException {
+        Path root = Path.of("src", "main", "java", "sagan4j");
+        Map<String, Set<String>> actual = new java.util.TreeMap<>();
+        Pattern reference = Pattern.compile("\\bsagan4j\\.([a-z0-9]+)\\.");
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                Path rel = root.relativize(f);
+                if (rel.getNameCount() < 2) {
+                    continue;
+                }
+                String pkg = rel.getName(0).toString();
+                String code = Files.readString(f).replaceAll("(?s)/\\*.*?\\*/", "").replaceAll("//[^\n]*", "");
+                Set<String> deps = actual.computeIfAbsent(pkg, k -> new TreeSet<>());
+                Matcher m = reference.matcher(code);
+                while (m.find()) {
+                    if (!m.group(1).equals(pkg)) {
+                        deps.add(m.group(1));
+                    }
+                }
+            }
+        }
+        List<String> lines = Files.readAllLines(Path.of("docs", "architecture.md"));
+        int from = lines.indexOf("## Dependencies");
+        assertTrue(from >= 0, "docs/architecture.md section ## Dependencies");
+        Map<String, Set<String>> documented = new java.util.TreeMap<>();
+        Pattern row = Pattern.compile("^\\| `([a-z0-9]+)` \\| ([^|]*) \\|");
+        for (int i = from + 1; i < lines.size() && !lines.get(i).startsWith("## "); i++) {
+            Matcher m = row.matcher(lines.get(i));
+            if (m.find()) {
+                documented.put(m.group(1), new TreeSet<>(backticked(m.group(2))));
+            }
+        }
+        assertEquals(actual, documented, "docs/architecture.md's dependency table vs the packages each package's code names");
+    }
+
     private static Set<String> kernelFiles() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("kernels"))) {
             return new TreeSet<>(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".cu")).toList());
