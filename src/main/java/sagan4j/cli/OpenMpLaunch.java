@@ -11,10 +11,9 @@ import java.util.Optional;
  * when the library loads, and Java cannot change its own environment. So the launcher runs the command
  * in a child JVM with the settings it needs, once:
  * <ul>
- *   <li>{@code OMP_WAIT_POLICY=passive} unless the user set a policy: measured on the 2-core build machine
- *       under load, libgomp's default spin-then-sleep made a tiny-model train step 8× slower (3.0 s against
- *       0.37 s): spinning workers and the busy machine's other threads take each other's time slices at
- *       every barrier (docs/performance.md);</li>
+ *   <li>{@code OMP_WAIT_POLICY=passive} unless the user set a policy: on a busy machine libgomp's default
+ *       spin-then-sleep makes a train step several times slower, because spinning workers and the machine's
+ *       other threads take each other's time slices at every barrier (docs/performance.md);</li>
  *   <li>{@code OMP_NUM_THREADS} when {@code bench step --threads N} asks for a count the process lacks.</li>
  * </ul>
  */

@@ -11,8 +11,8 @@ import sagan4j.backend.SpectralNormOps;
 /**
  * Every reparameterised spectral-norm weight of a network normalised in one go before its forward, instead of
  * one by one inside each layer's forward: a {@link SpectralNormOps.Group} per (iterations, eps) — one per network
- * in practice, so on CUDA one launch for all of G's or D's weights (issue 10: launches, not arithmetic, bound a
- * SAGAN-32 step). Each weight's power iteration reads and writes only its own u, v, σ and W/σ, so doing them
+ * in practice, so on CUDA one launch for all of G's or D's weights (launches, not arithmetic, bound a
+ * SAGAN-32 step on a GPU). Each weight's power iteration reads and writes only its own u, v, σ and W/σ, so doing them
  * together leaves exactly the state the per-layer forwards would; the layers' forwards then find W/σ ready
  * ({@link SpectralNormWeight#markPrepared}). The groups are made on the first pass and kept while the set of
  * tensors is the same (their descriptors hold device addresses), so a warm pass allocates nothing.

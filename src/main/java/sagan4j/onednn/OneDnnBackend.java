@@ -27,9 +27,8 @@ import sagan4j.backend.WallClockTimer;
  * rest. It is checked against the double-precision reference ({@code sagan4j.reference.ReferenceBackend}).
  *
  * <p>Tensors live in Java arrays, staged into native buffers only at oneDNN's edges. Why not native
- * memory throughout: a staging copy costs what a reorder costs (~0.13 ms per 4 MB, facts.md), the
- * convolutions reorder NCHW ⇄ blocked at their edges anyway, and the copies are a few milliseconds of a
- * step measured in hundreds (docs/performance.md), while the Java loops over arrays are the ones C2
+ * memory throughout: a staging copy costs what a reorder costs, the convolutions reorder NCHW ⇄ blocked at
+ * their edges anyway, and the copies are a small share of a step (docs/performance.md), while the Java loops over arrays are the ones C2
  * vectorises on Java 17 (its auto-vectoriser does not handle off-heap accesses; MemorySegment and the
  * Vector API are incubator modules there, needing --add-modules on every launch).
  *
@@ -225,8 +224,8 @@ public final class OneDnnBackend extends HostBackend {
     /*
      * The activations are written without branches (max/min, and a 0/1 step for the backward): with
      * data of random sign a branch mispredicts half the time, and C2 on Java 17 vectorises max, min and
-     * multiplies but not conditional moves. Measured: the branchy loops were a third of the Java time of a
-     * SAGAN-32 step (docs/performance.md).
+     * multiplies but not conditional moves, so branchy loops cost a large share of a step's Java time
+     * (docs/performance.md).
      */
 
     /** 1 where v &gt; 0, else 0 (NaN stays NaN): v scaled past the float range, clamped to [0, 1]. */

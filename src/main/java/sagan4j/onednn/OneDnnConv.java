@@ -21,11 +21,11 @@ import sagan4j.backend.Tensor;
 /**
  * Convolution on oneDNN: forward, backward-data and backward-weights primitives created with
  * {@code format_tag any}, so oneDNN picks its blocked layouts (8-channel blocks, jit:avx2 here), and
- * cached per shape (creating one costs 1–14 ms of JIT). Tensors stay NCHW/OIHW at the edges: each call
+ * cached per shape (creating one is a JIT compilation). Tensors stay NCHW/OIHW at the edges: each call
  * stages its operands into native buffers and reorders them into (and the result out of) the blocked
- * layouts. Measured in facts.md: with those edge reorders and copies a whole layer is still 1.1–1.5×
- * faster than PyTorch's, and a reorder costs ~0.1 ms per 4 MB, so keeping activations blocked between
- * layers would save little while every Java op would have to learn the blocked layouts.
+ * layouts. With those edge reorders and copies a whole layer still runs ahead of PyTorch's, so keeping
+ * activations blocked between layers would save little while every Java op would have to learn the blocked
+ * layouts (the figures: docs/performance.md).
  */
 final class OneDnnConv extends ConvOps {
     /** Native buffer roles: the three operands plain, and blocked. */
