@@ -28,6 +28,7 @@ import sagan4j.io.NpyArray;
 import sagan4j.train.RunState;
 import sagan4j.train.StepResult;
 import sagan4j.train.TrainConfig;
+import sagan4j.train.TrainSetup;
 import sagan4j.train.TrainStep;
 
 /**
@@ -61,7 +62,7 @@ class StepGraphNativeTest {
         ImageSet set = Datasets.open(cfg.dataset, true, 32);
         var model = cfg.model(set.classes());
         be.setGraphCapture(graphs);
-        try (TrainStep step = new TrainStep(be, cfg, model);
+        try (TrainStep step = TrainSetup.fromConfig(be, cfg, model);
              Loader loader = new Loader(set, new Fit(model.imageChannels(), model.resolution()), cfg.batch, cfg.seed, false, 0, 0, 2)) {
             List<StepResult> results = new ArrayList<>();
             List<Map<String, NpyArray>> states = new ArrayList<>();

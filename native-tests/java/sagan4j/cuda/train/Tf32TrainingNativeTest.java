@@ -29,6 +29,7 @@ import sagan4j.nn.Parameter;
 import sagan4j.testing.Reference;
 import sagan4j.train.StepResult;
 import sagan4j.train.TrainConfig;
+import sagan4j.train.TrainSetup;
 import sagan4j.train.TrainStep;
 import sagan4j.train.Trainer;
 
@@ -101,7 +102,7 @@ class Tf32TrainingNativeTest {
     private static Outcome oneStep(Backend be, TrainConfig cfg) {
         ImageSet set = Datasets.open(cfg.dataset, true, 32);
         GanConfig model = cfg.model(set.classes());
-        try (TrainStep step = new TrainStep(be, cfg, model);
+        try (TrainStep step = TrainSetup.fromConfig(be, cfg, model);
              Loader loader = new Loader(set, new Fit(model.imageChannels(), model.resolution()), cfg.batch, cfg.seed, false, 0, 0, 2)) {
             Batch real = loader.next();
             StepResult d = step.dStep(real);

@@ -28,6 +28,7 @@ import sagan4j.nn.Parameter;
 import sagan4j.testing.Reference;
 import sagan4j.train.StepResult;
 import sagan4j.train.TrainConfig;
+import sagan4j.train.TrainSetup;
 import sagan4j.train.TrainStep;
 import sagan4j.train.RunState;
 
@@ -79,7 +80,7 @@ class TrainingNativeTest {
         TrainConfig cfg = config();
         ImageSet set = Datasets.open(cfg.dataset, true, 32);
         var model = cfg.model(set.classes());
-        try (ReferenceBackend cpu = new ReferenceBackend(); TrainStep ref = new TrainStep(cpu, cfg, model); TrainStep gpu = new TrainStep(cuda, cfg, model);
+        try (ReferenceBackend cpu = new ReferenceBackend(); TrainStep ref = TrainSetup.fromConfig(cpu, cfg, model); TrainStep gpu = TrainSetup.fromConfig(cuda, cfg, model);
              Loader loader = new Loader(set, new Fit(model.imageChannels(), model.resolution()), cfg.batch, cfg.seed, false, 0, 0, 2)) {
             Set<String> noise = new HashSet<>();
             double worst = 0;

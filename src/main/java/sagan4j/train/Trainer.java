@@ -75,7 +75,7 @@ public final class Trainer {
         }
         log.println("sagan4j train: device " + be.name() + " (" + be.describe() + "), preset " + model.preset() + ", dataset "
                 + cfg.dataset + " (" + train.n() + " images), run folder " + dir);
-        try (TrainStep step = new TrainStep(be, cfg, model)) {
+        try (TrainStep step = TrainSetup.fromConfig(be, cfg, model)) {
             int perEpoch = train.n() / cfg.batch;
             if (resume) {
                 Checkpoints.Loaded ck = checkpoints.newest(log);

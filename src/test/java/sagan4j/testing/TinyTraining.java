@@ -18,6 +18,7 @@ import sagan4j.io.NpyArray;
 import sagan4j.models.GanConfig;
 import sagan4j.train.RunState;
 import sagan4j.train.TrainConfig;
+import sagan4j.train.TrainSetup;
 import sagan4j.train.TrainStep;
 
 /**
@@ -45,7 +46,7 @@ public final class TinyTraining implements AutoCloseable {
         ImageSet set = Datasets.open(cfg.dataset, true, 32);
         GanConfig model = cfg.model(set.classes());
         this.batch = cfg.batch;
-        this.step = new TrainStep(be, cfg, model);
+        this.step = TrainSetup.fromConfig(be, cfg, model);
         this.loader = new Loader(set, new Fit(model.imageChannels(), model.resolution()), cfg.batch, cfg.seed, false, 0, 0, 2);
     }
 

@@ -87,7 +87,7 @@ class CheckpointBadInputTest {
     @Test
     void restoreRefusesADtypeChangeAndBadCountersBeforeLoadingAnything() {
         TrainConfig cfg = new TrainConfig().set("dataset", "synthetic").set("ch", "8").set("batch", "4");
-        try (ReferenceBackend be = new ReferenceBackend(); TrainStep step = new TrainStep(be, cfg, cfg.model(10))) {
+        try (ReferenceBackend be = new ReferenceBackend(); TrainStep step = TrainSetup.fromConfig(be, cfg, cfg.model(10))) {
             Map<String, NpyArray> tensors = new LinkedHashMap<>(RunState.tensors(step));
             Map<String, String> meta = RunState.metadata(step, cfg, 10);
             String adam = tensors.keySet().stream().filter(k -> k.startsWith(RunState.ADAM_G)).findFirst().orElseThrow();
