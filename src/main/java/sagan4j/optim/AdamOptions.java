@@ -28,6 +28,16 @@ public record AdamOptions(float lr, float beta1, float beta2, float eps) {
         return new OptimOps.AdamArgs(groupLr, beta1, beta2, eps);
     }
 
+    /** The same settings with another β1. */
+    public AdamOptions withBeta1(float newBeta1) {
+        return new AdamOptions(lr, newBeta1, beta2, eps);
+    }
+
+    /** The same settings with another β2. */
+    public AdamOptions withBeta2(float newBeta2) {
+        return new AdamOptions(lr, beta1, newBeta2, eps);
+    }
+
     /** The same settings with another learning rate. */
     public AdamOptions withLr(float newLr) {
         return new AdamOptions(newLr, beta1, beta2, eps);
