@@ -91,10 +91,9 @@ public final class TrainStep implements AutoCloseable {
         this.sums = be.zeros(GanLossOps.SUMS);
     }
 
-    /** Conv and linear weights (not embeddings, class tables or σ), as BigGAN regularises them. */
+    /** Conv and linear weights (not embeddings, norm tables, biases or σ), as BigGAN regularises them: by role. */
     static List<Parameter> orthoWeights(Module m) {
-        return OrthogonalRegularization.matrices(m.weights()).stream()
-                .filter(p -> p.name().endsWith(".weight") && !p.name().contains("embed") && !p.name().contains("shared")).toList();
+        return m.parameters(Parameter.Role.WEIGHT);
     }
 
     public Generator generator() {
