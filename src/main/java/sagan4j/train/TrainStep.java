@@ -7,6 +7,7 @@ import java.util.List;
 import sagan4j.backend.Backend;
 import sagan4j.backend.DType;
 import sagan4j.backend.GanLossOps;
+import sagan4j.backend.ShapeException;
 import sagan4j.backend.Tensor;
 import sagan4j.data.Batch;
 import sagan4j.models.Discriminator;
@@ -74,7 +75,7 @@ public final class TrainStep implements AutoCloseable {
         this.model = g.config();
         GanConfig dm = d.config();
         if (dm.imageChannels() != model.imageChannels() || dm.resolution() != model.resolution() || dm.classes() != model.classes()) {
-            throw new sagan4j.backend.ShapeException("train step: D takes " + dm.imageChannels() + "x" + dm.resolution() + "x" + dm.resolution()
+            throw new ShapeException("train step: D takes " + dm.imageChannels() + "x" + dm.resolution() + "x" + dm.resolution()
                     + " images of " + dm.classes() + " classes, G makes " + model.imageChannels() + "x" + model.resolution() + "x"
                     + model.resolution() + " images of " + model.classes());
         }

@@ -93,7 +93,7 @@ class CheckpointBadInputTest {
             String adam = tensors.keySet().stream().filter(k -> k.startsWith(RunState.ADAM_G)).findFirst().orElseThrow();
             NpyArray a = tensors.get(adam);
             tensors.put(adam, NpyArray.ofInts(new int[(int) a.size()], a.shape()));
-            // was: NullPointerException in AdamState.load (floats() of an I32 tensor)
+            // was: NullPointerException in the Adam state's load (floats() of an I32 tensor)
             oneLine(ShapeException.class, () -> RunState.restore(step, tensors, meta, "c.safetensors"), adam + " is I32");
             tensors.put(adam, a);
             meta.put("d_steps", "-3");
