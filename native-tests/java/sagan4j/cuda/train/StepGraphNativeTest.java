@@ -31,6 +31,7 @@ import sagan4j.io.NpyArray;
 import sagan4j.train.RunState;
 import sagan4j.train.StepResult;
 import sagan4j.train.TrainConfig;
+import sagan4j.train.TrainSetup;
 import sagan4j.train.TrainStep;
 
 /**
@@ -64,7 +65,7 @@ class StepGraphNativeTest {
         ImageSet set = Datasets.open(cfg.dataset, true, 32);
         var model = cfg.model(set.classes());
         be.graphs().get().setEnabled(graphs);
-        try (TrainStep step = new TrainStep(be, cfg, model);
+        try (TrainStep step = TrainSetup.fromConfig(be, cfg, model);
              BatchStream loader = new DataLoader(set, new Sampler(set.size(), cfg.seed), new Fit(model.imageChannels(), model.resolution()), cfg.batch).stream(Position.START, 2)) {
             List<StepResult> results = new ArrayList<>();
             List<Map<String, NpyArray>> states = new ArrayList<>();

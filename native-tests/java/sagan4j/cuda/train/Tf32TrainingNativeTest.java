@@ -32,6 +32,7 @@ import sagan4j.nn.Parameter;
 import sagan4j.testing.Reference;
 import sagan4j.train.StepResult;
 import sagan4j.train.TrainConfig;
+import sagan4j.train.TrainSetup;
 import sagan4j.train.TrainStep;
 import sagan4j.train.Trainer;
 
@@ -104,7 +105,7 @@ class Tf32TrainingNativeTest {
     private static Outcome oneStep(Backend be, TrainConfig cfg) {
         ImageSet set = Datasets.open(cfg.dataset, true, 32);
         GanConfig model = cfg.model(set.classes());
-        try (TrainStep step = new TrainStep(be, cfg, model);
+        try (TrainStep step = TrainSetup.fromConfig(be, cfg, model);
              BatchStream loader = new DataLoader(set, new Sampler(set.size(), cfg.seed), new Fit(model.imageChannels(), model.resolution()), cfg.batch).stream(Position.START, 2)) {
             Batch real = loader.next();
             StepResult d = step.dStep(real);

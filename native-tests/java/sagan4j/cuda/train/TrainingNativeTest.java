@@ -31,6 +31,7 @@ import sagan4j.nn.Parameter;
 import sagan4j.testing.Reference;
 import sagan4j.train.StepResult;
 import sagan4j.train.TrainConfig;
+import sagan4j.train.TrainSetup;
 import sagan4j.train.TrainStep;
 import sagan4j.train.RunState;
 
@@ -82,7 +83,7 @@ class TrainingNativeTest {
         TrainConfig cfg = config();
         ImageSet set = Datasets.open(cfg.dataset, true, 32);
         var model = cfg.model(set.classes());
-        try (ReferenceBackend cpu = new ReferenceBackend(); TrainStep ref = new TrainStep(cpu, cfg, model); TrainStep gpu = new TrainStep(cuda, cfg, model);
+        try (ReferenceBackend cpu = new ReferenceBackend(); TrainStep ref = TrainSetup.fromConfig(cpu, cfg, model); TrainStep gpu = TrainSetup.fromConfig(cuda, cfg, model);
              BatchStream loader = new DataLoader(set, new Sampler(set.size(), cfg.seed), new Fit(model.imageChannels(), model.resolution()), cfg.batch).stream(Position.START, 2)) {
             Set<String> noise = new HashSet<>();
             double worst = 0;

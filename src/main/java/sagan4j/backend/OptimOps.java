@@ -22,7 +22,7 @@ import java.util.List;
  *   <li>{@link #ema}: an exponential moving average, ema ← decay·ema + (1 − decay)·x (EMA of G's weights).</li>
  * </ul>
  *
- * <p>A whole network at once: {@link #adamGroup} / {@link #adam(AdamGroup)} and {@link #emaGroup} /
+ * <p>A whole network at once: {@link #adamGroup} / {@link #adam(AdamGroup, AdamArgs)} and {@link #emaGroup} /
  * {@link #ema(EmaGroup, float, boolean)} update every tensor of a list in one call — on CUDA one launch
  * (a multi-tensor apply over a device table of pointers and sizes), with Adam's step count kept on the device
  * and advanced by the launch itself, so that a captured CUDA graph can replay it. The host backends loop over
@@ -33,14 +33,12 @@ public abstract class OptimOps extends OpFamily {
         super(backend, "optim", impls);
     }
 
-    /** Adam's hyper-parameters; {@link #validate()} gives one line naming the bad one. */
-    public record Adam(float lr, float beta1, float beta2, float eps) {
-        /** The two-time-scale settings of SAGAN and BigGAN for the given learning rate (β1 0, β2 0.9, eps 1e-8). */
-        public static Adam ttur(float lr) {
-            return new Adam(lr, 0f, 0.9f, 1e-8f);
-        }
-
-        public Adam validate() {
+    /**
+     * The scalars of one Adam launch, checked as every kernel argument is ({@link #check()}: one line naming the bad
+     * one). Which values a network trains with, and how its learning rate changes, is {@code sagan4j.optim}'s.
+     */
+    public record AdamArgs(float lr, float beta1, float beta2, float eps) {
+        public AdamArgs check() {
             if (!(lr >= 0f) || !Float.isFinite(lr)) {
                 throw new ShapeException("adam: lr must be finite and >= 0, got " + lr);
             }
@@ -66,7 +64,7 @@ public abstract class OptimOps extends OpFamily {
      * @param v     second moment, the shape of p, updated (zeros before step 1)
      * @param step  t, the 1-based number of this update (for the bias corrections)
      */
-    public final void adam(Tensor param, Tensor grad, Tensor m, Tensor v, Adam settings, long step) {
+    public final void adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamArgs args, long step) {
         requireFloat(backend, "adam", "param", param);
         requireFloat(backend, "adam", "grad", grad);
         requireFloat(backend, "adam", "m", m);
@@ -74,13 +72,11 @@ public abstract class OptimOps extends OpFamily {
         requireSameSize("adam", "grad", grad, param, "param");
         requireSameSize("adam", "m", m, param, "param");
         requireSameSize("adam", "v", v, param, "param");
-        settings.validate();
+        args.check();
         if (step < 1) {
             throw new ShapeException("adam: step must be >= 1 (the first update is step 1), got " + step);
         }
-        float bc1 = (float) (1 - Math.pow(settings.beta1(), step));
-        float bc2 = (float) (1 - Math.pow(settings.beta2(), step));
-        doAdam(param, grad, m, v, settings, bc1, bc2);
+        doAdam(param, grad, m, v, args, correction(args.beta1(), step), correction(args.beta2(), step));
     }
 
     /** ema ← decay·ema + (1 − decay)·x, in place; decay in [0, 1]. */
@@ -131,23 +127,27 @@ public abstract class OptimOps extends OpFamily {
         }
     }
 
+    /** The bias correction 1 − β^t, formed in double and rounded to float once, the same on every backend. */
+    private static float correction(float beta, long t) {
+        return (float) (1 - Math.pow(beta, t));
+    }
+
     /**
-     * A network's parameters, gradients and Adam moments, prepared to be updated together (on CUDA: a device
-     * table, allocated once). It holds the step count t (0 before the first update). Close it when done (it does
-     * not own the tensors).
+     * Parameters, gradients and Adam moments prepared to be updated together (on CUDA: a device table, allocated
+     * once). It holds the step count t (0 before the first update); the scalars come with each update
+     * ({@link #adam(AdamGroup, AdamArgs)}), so a learning rate may change from one step to the next. Close it when
+     * done (it does not own the tensors).
      */
     public abstract static class AdamGroup extends TensorGroup {
         private final List<Tensor> params, grads, m, v;
-        private final Adam settings;
         private long step;
 
-        protected AdamGroup(OptimOps owner, List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, Adam settings) {
+        protected AdamGroup(OptimOps owner, List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v) {
             super(owner);
             this.params = List.copyOf(params);
             this.grads = List.copyOf(grads);
             this.m = List.copyOf(m);
             this.v = List.copyOf(v);
-            this.settings = settings;
         }
 
         public List<Tensor> params() {
@@ -164,10 +164,6 @@ public abstract class OptimOps extends OpFamily {
 
         public List<Tensor> v() {
             return v;
-        }
-
-        public Adam settings() {
-            return settings;
         }
 
         /** The updates made so far (t of the last one; 0 before the first). */
@@ -250,8 +246,7 @@ public abstract class OptimOps extends OpFamily {
     }
 
     /** Prepares {@link #adam(AdamGroup)} for these tensors (index i of each list belongs together). */
-    public final AdamGroup adamGroup(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, Adam settings) {
-        settings.validate();
+    public final AdamGroup adamGroup(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v) {
         int n = params.size();
         if (n == 0 || grads.size() != n || m.size() != n || v.size() != n) {
             throw new ShapeException("adam.group: expected the same number (>= 1) of params, grads, m and v, got " + n + ", "
@@ -267,17 +262,18 @@ public abstract class OptimOps extends OpFamily {
             requireSameSize("adam.group", "m" + at, m.get(i), params.get(i), "params" + at);
             requireSameSize("adam.group", "v" + at, v.get(i), params.get(i), "params" + at);
         }
-        return doAdamGroup(new ArrayList<>(params), new ArrayList<>(grads), new ArrayList<>(m), new ArrayList<>(v), settings);
+        return doAdamGroup(new ArrayList<>(params), new ArrayList<>(grads), new ArrayList<>(m), new ArrayList<>(v));
     }
 
     /**
      * One Adam update of every tensor of the group: t ← t + 1, then each as {@link #adam(Tensor, Tensor, Tensor,
-     * Tensor, Adam, long)} at step t.
+     * Tensor, AdamArgs, long)} at step t with these scalars.
      */
-    public final void adam(AdamGroup group) {
+    public final void adam(AdamGroup group, AdamArgs args) {
         requireUsable(group, "adam");
+        args.check();
         group.step++;
-        doAdam(group, group.step);
+        doAdam(group, args, group.step);
     }
 
     /** Prepares {@link #ema(EmaGroup, float, boolean)} for these tensors; {@code copied[i]}: entry i is copied, not averaged. */
@@ -317,9 +313,9 @@ public abstract class OptimOps extends OpFamily {
 
     // ---------------------------------------------------------------- backend side
 
-    /** A group that holds nothing: host backends update its tensors one by one ({@link #doAdam(AdamGroup, long)}). */
-    protected AdamGroup doAdamGroup(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, Adam settings) {
-        return new AdamGroup(this, params, grads, m, v, settings) {
+    /** A group that holds nothing: host backends update its tensors one by one ({@link #doAdam(AdamGroup, AdamArgs, long)}). */
+    protected AdamGroup doAdamGroup(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v) {
+        return new AdamGroup(this, params, grads, m, v) {
             @Override
             protected void stepChanged(long t) {
                 // the host reads group.step() at each update
@@ -333,12 +329,10 @@ public abstract class OptimOps extends OpFamily {
     }
 
     /** Each tensor in turn at step t (corrections formed here, as the single-tensor op does); CUDA: one launch. */
-    protected void doAdam(AdamGroup group, long t) {
-        Adam s = group.settings();
-        float bc1 = (float) (1 - Math.pow(s.beta1(), t));
-        float bc2 = (float) (1 - Math.pow(s.beta2(), t));
+    protected void doAdam(AdamGroup group, AdamArgs args, long t) {
+        float bc1 = correction(args.beta1(), t), bc2 = correction(args.beta2(), t);
         for (int i = 0; i < group.params().size(); i++) {
-            doAdam(group.params().get(i), group.grads().get(i), group.m().get(i), group.v().get(i), s, bc1, bc2);
+            doAdam(group.params().get(i), group.grads().get(i), group.m().get(i), group.v().get(i), args, bc1, bc2);
         }
     }
 
@@ -379,7 +373,7 @@ public abstract class OptimOps extends OpFamily {
     }
 
     /** The update with the corrections bc1 = 1 − β1^t and bc2 = 1 − β2^t already formed. */
-    protected abstract void doAdam(Tensor param, Tensor grad, Tensor m, Tensor v, Adam settings, float bc1, float bc2);
+    protected abstract void doAdam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamArgs args, float bc1, float bc2);
 
     protected abstract void doEma(Tensor x, Tensor ema, float decay);
 }

@@ -17,7 +17,7 @@ import sagan4j.backend.Tensor;
  */
 final class OptimBench implements BenchCase {
     private static final List<String> IMPLS = List.of("adam-multi", "adam-per-tensor", "ema-multi", "zero-multi", "gan-loss");
-    private static final OptimOps.Adam ADAM = new OptimOps.Adam(2e-4f, 0f, 0.9f, 1e-8f);
+    private static final OptimOps.AdamArgs ADAM = new OptimOps.AdamArgs(2e-4f, 0f, 0.9f, 1e-8f);
 
     @Override
     public String name() {
@@ -83,7 +83,7 @@ final class OptimBench implements BenchCase {
                 set.add(ts);
             }
             sets.add(set);
-            adamGroups.add(be.optim().adamGroup(set.get(0), set.get(1), set.get(2), set.get(3), ADAM));
+            adamGroups.add(be.optim().adamGroup(set.get(0), set.get(1), set.get(2), set.get(3)));
             emaGroups.add(be.optim().emaGroup(set.get(1), set.get(2), new boolean[tensors]));
             zeroGroups.add(be.optim().zeroGroup(set.get(3)));
         }
@@ -95,7 +95,7 @@ final class OptimBench implements BenchCase {
             public void run(String impl, int copy) {
                 List<List<Tensor>> set = sets.get(copy);
                 switch (impl) {
-                    case "adam-multi" -> be.optim().adam(adamGroups.get(copy));
+                    case "adam-multi" -> be.optim().adam(adamGroups.get(copy), ADAM);
                     case "adam-per-tensor" -> {
                         long t = ++steps[copy];
                         for (int i = 0; i < tensors; i++) {

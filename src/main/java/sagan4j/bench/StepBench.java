@@ -15,6 +15,7 @@ import sagan4j.models.GanConfig;
 import sagan4j.onednn.OneDnnBackend;
 import sagan4j.onednn.TimeSplit;
 import sagan4j.train.TrainConfig;
+import sagan4j.train.TrainSetup;
 import sagan4j.train.TrainStep;
 
 /**
@@ -115,7 +116,7 @@ public final class StepBench {
 
     public static Result run(Backend be, GanConfig cfg, int batch, int warmup, int steps) {
         SplittableRandom rng = new SplittableRandom(42);
-        try (TrainStep step = new TrainStep(be, benchSettings(cfg, batch), cfg)) {
+        try (TrainStep step = TrainSetup.fromConfig(be, benchSettings(cfg, batch), cfg)) {
             for (int i = 0; i < warmup; i++) {
                 step.dStep(realBatch(cfg, batch, rng));
                 step.gStep(batch);

@@ -66,7 +66,7 @@ public record ClassifierTraining(String dataset, int channels, int resolution, i
     }
 
     private void train(Backend be, Classifier c, ImageSet set) {
-        OptimOps.Adam adam = new OptimOps.Adam(1e-3f, 0.9f, 0.999f, 1e-8f);
+        OptimOps.AdamArgs adam = new OptimOps.AdamArgs(1e-3f, 0.9f, 0.999f, 1e-8f);
         var params = c.weights();
         Tensor[] m = new Tensor[params.size()], v = new Tensor[params.size()];
         for (int i = 0; i < m.length; i++) {

@@ -12,7 +12,7 @@ public final class HostOptim {
     }
 
     /** Adam on elements [lo, hi) (see {@link OptimOps#adam}); bc1, bc2 are the corrections 1 − β^t. */
-    public static void adam(float[] p, float[] g, float[] m, float[] v, OptimOps.Adam s, float bc1, float bc2, int lo, int hi) {
+    public static void adam(float[] p, float[] g, float[] m, float[] v, OptimOps.AdamArgs s, float bc1, float bc2, int lo, int hi) {
         double b1 = s.beta1(), b2 = s.beta2(), lr = s.lr(), eps = s.eps();
         for (int i = lo; i < hi; i++) {
             double gi = g[i];

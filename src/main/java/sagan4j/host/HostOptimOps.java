@@ -19,7 +19,7 @@ public final class HostOptimOps extends OptimOps {
     }
 
     @Override
-    protected void doAdam(Tensor param, Tensor grad, Tensor m, Tensor v, Adam s, float bc1, float bc2) {
+    protected void doAdam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamArgs s, float bc1, float bc2) {
         float[] p = floats(param), g = floats(grad), ms = floats(m), vs = floats(v);
         runner.forRange(p.length, RangeRunner.GRAIN, (lo, hi) -> HostOptim.adam(p, g, ms, vs, s, bc1, bc2, lo, hi));
     }

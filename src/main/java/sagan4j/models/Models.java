@@ -13,15 +13,12 @@ public final class Models {
     }
 
     /**
-     * BigGAN's orthogonal initialisation of every convolution and linear weight of {@code m} (parameters
-     * named {@code .weight} of rank ≥ 2, not embeddings or norm tables).
+     * BigGAN's orthogonal initialisation of every convolution and linear weight of {@code m} (role
+     * {@link Parameter.Role#WEIGHT}: not embeddings, norm tables or biases), in registration order.
      */
     static void orthogonalInit(Backend be, Module m, SplittableRandom rng) {
-        for (Parameter p : m.weights()) {
-            String n = p.name();
-            if (n.endsWith(".weight") && p.value().rank() >= 2 && !n.contains("embed") && !n.contains("shared")) {
-                Init.orthogonal(be, p.value(), 1.0, rng);
-            }
+        for (Parameter p : m.parameters(Parameter.Role.WEIGHT)) {
+            Init.orthogonal(be, p.value(), 1.0, rng);
         }
     }
 }

@@ -33,16 +33,16 @@ public final class ConditionalBatchNorm2d extends Module {
         super(be, path);
         this.channels = channels;
         if (classes > 0) {
-            gamma = weight("gamma", classes, channels);
-            beta = weight("beta", classes, channels);
+            gamma = weight("gamma", Parameter.Role.NORM_GAIN, classes, channels);
+            beta = weight("beta", Parameter.Role.NORM_BIAS, classes, channels);
             be.fill(gamma.value(), 1f);
             be.fill(beta.value(), 0f);
         } else {
             gamma = null;
             beta = null;
         }
-        runningMean = buffer("running_mean", channels);
-        runningVar = buffer("running_var", channels);
+        runningMean = buffer("running_mean", Parameter.Role.RUNNING_MEAN, channels);
+        runningVar = buffer("running_var", Parameter.Role.RUNNING_VAR, channels);
         be.fill(runningVar.value(), 1f);
     }
 

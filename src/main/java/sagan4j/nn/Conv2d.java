@@ -29,10 +29,10 @@ public class Conv2d extends Layer {
         this.cin = cin;
         this.cout = cout;
         this.k = k;
-        Parameter w = weight("weight", cout, cin, k, k);
+        Parameter w = weight("weight", Parameter.Role.WEIGHT, cout, cin, k, k);
         Init.fanIn(be, w.value(), cin * k * k, rng);
         this.weight = sn ? new SpectralNormWeight(this, w, rng) : new Weight(w);
-        this.bias = bias ? weight("bias", cout) : null;
+        this.bias = bias ? weight("bias", Parameter.Role.BIAS, cout) : null;
         if (bias) {
             Init.fanIn(be, this.bias.value(), cin * k * k, rng);
         }

@@ -24,7 +24,7 @@ public class Embedding extends Module {
         super(be, path);
         this.classes = classes;
         this.dim = dim;
-        Parameter w = weight("weight", classes, dim);
+        Parameter w = weight("weight", Parameter.Role.EMBEDDING, classes, dim);
         Init.normal(be, w.value(), 1, rng);
         this.weight = sn ? new SpectralNormWeight(this, w, rng) : new Weight(w);
     }

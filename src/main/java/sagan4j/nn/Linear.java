@@ -24,10 +24,10 @@ public class Linear extends Layer {
         super(be, path);
         this.in = in;
         this.out = out;
-        Parameter w = weight("weight", out, in);
+        Parameter w = weight("weight", Parameter.Role.WEIGHT, out, in);
         Init.fanIn(be, w.value(), in, rng);
         this.weight = sn ? new SpectralNormWeight(this, w, rng) : new Weight(w);
-        this.bias = bias ? weight("bias", out) : null;
+        this.bias = bias ? weight("bias", Parameter.Role.BIAS, out) : null;
         if (bias) {
             Init.fanIn(be, this.bias.value(), in, rng);
         }

@@ -51,16 +51,22 @@ public abstract class Module implements AutoCloseable {
         return module;
     }
 
-    /** Registers a trainable weight {@code path.local} with a zeroed gradient; the value is uninitialised. */
-    protected Parameter weight(String local, int... dims) {
-        Parameter p = new Parameter(child(local), Parameter.Kind.WEIGHT, be.empty(DType.FLOAT32, dims), be.zeros(dims));
+    /** Registers a trainable parameter {@code path.local} with a zeroed gradient; the value is uninitialised. */
+    protected Parameter weight(String local, Parameter.Role role, int... dims) {
+        if (role.kind() != Parameter.Kind.WEIGHT) {
+            throw new IllegalArgumentException(child(local) + ": role " + role + " is a buffer's, not a trainable parameter's");
+        }
+        Parameter p = new Parameter(child(local), role, be.empty(DType.FLOAT32, dims), be.zeros(dims));
         own.add(p);
         return p;
     }
 
     /** Registers a buffer {@code path.local} (state saved with the model, no gradient). */
-    protected Parameter buffer(String local, int... dims) {
-        Parameter p = new Parameter(child(local), Parameter.Kind.BUFFER, be.zeros(dims), null);
+    protected Parameter buffer(String local, Parameter.Role role, int... dims) {
+        if (role.kind() != Parameter.Kind.BUFFER) {
+            throw new IllegalArgumentException(child(local) + ": role " + role + " is a trainable parameter's, not a buffer's");
+        }
+        Parameter p = new Parameter(child(local), role, be.zeros(dims), null);
         own.add(p);
         return p;
     }
@@ -77,9 +83,7 @@ public abstract class Module implements AutoCloseable {
      */
     protected void normaliseSpectralWeights() {
         if (spectralNormPass == null) {
-            List<SpectralNormWeight> all = new ArrayList<>();
-            modules().forEach(m -> all.addAll(m.spectralNormWeights));
-            spectralNormPass = new SpectralNormPass(be, all);
+            spectralNormPass = new SpectralNormPass(be, spectralNormWeights());
         }
         spectralNormPass.run();
     }
@@ -96,6 +100,23 @@ public abstract class Module implements AutoCloseable {
         for (Module m : children) {
             all.addAll(m.modules());
         }
+        return all;
+    }
+
+    /** The modules of this subtree that are {@code type}s (this one included), depth first in registration order. */
+    public <M extends Module> List<M> modules(Class<M> type) {
+        return modules().stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    /** The parameters (or buffers) of this subtree with {@code role}, in registration order. */
+    public List<Parameter> parameters(Parameter.Role role) {
+        return parameters().stream().filter(p -> p.role() == role).toList();
+    }
+
+    /** Every spectrally normalised weight of this subtree, in registration order. */
+    public List<SpectralNormWeight> spectralNormWeights() {
+        List<SpectralNormWeight> all = new ArrayList<>();
+        modules().forEach(m -> all.addAll(m.spectralNormWeights));
         return all;
     }
 

@@ -51,18 +51,18 @@ public final class SelfAttention extends Layer {
             int[] outs = {d, d, c, channels};
             int[] ins = {channels, channels, channels, c};
             for (int i = 0; i < 4; i++) {
-                biases[i] = weight(names[i] + ".bias", outs[i]);
+                biases[i] = weight(names[i] + ".bias", Parameter.Role.BIAS, outs[i]);
                 Init.fanIn(be, biases[i].value(), ins[i], rng);
             }
         }
-        this.sigma = weight("sigma", 1);
+        this.sigma = weight("sigma", Parameter.Role.SCALE, 1);
         be.fill(sigma.value(), 0f);
         this.poolPhi = add(new Resampling(be, child("pool_phi"), LayerOps.Resample.MAX_POOL));
         this.poolG = add(new Resampling(be, child("pool_g"), LayerOps.Resample.MAX_POOL));
     }
 
     private Weight conv1x1(String name, int out, int in, boolean sn, SplittableRandom rng) {
-        Parameter w = weight(name + ".weight", out, in, 1, 1);
+        Parameter w = weight(name + ".weight", Parameter.Role.WEIGHT, out, in, 1, 1);
         Init.fanIn(be, w.value(), in, rng);
         return sn ? new SpectralNormWeight(this, w, rng) : new Weight(w);
     }

@@ -38,8 +38,8 @@ public final class SpectralNormWeight extends Weight {
         // the name below the owner (theta.weight in SelfAttention, weight in a Conv2d): buffers theta.weight_u, not
         // one weight_u shared by name among the owner's four spectral-norm weights
         String local = owner.path().isEmpty() ? param.name() : param.name().substring(owner.path().length() + 1);
-        this.u = owner.buffer(local + "_u", SpectralNormOps.rows(w));
-        this.v = owner.buffer(local + "_v", SpectralNormOps.cols(w));
+        this.u = owner.buffer(local + "_u", Parameter.Role.SPECTRAL_U, SpectralNormOps.rows(w));
+        this.v = owner.buffer(local + "_v", Parameter.Role.SPECTRAL_V, SpectralNormOps.cols(w));
         this.rng = rng.split();
         owner.be.upload(unit(SpectralNormOps.normalVector(this.rng, SpectralNormOps.rows(w))), u.value());
         owner.be.upload(unit(SpectralNormOps.normalVector(this.rng, SpectralNormOps.cols(w))), v.value());

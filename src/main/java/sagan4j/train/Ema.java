@@ -70,16 +70,10 @@ final class Ema implements AutoCloseable {
      * the plain average of their batch statistics.
      */
     static void standingStatistics(Backend be, Generator gen, int batches, int batch, long seed) {
-        List<ConditionalBatchNorm2d> norms = gen.modules().stream().filter(m -> m instanceof ConditionalBatchNorm2d)
-                .map(m -> (ConditionalBatchNorm2d) m).toList();
+        List<ConditionalBatchNorm2d> norms = gen.modules(ConditionalBatchNorm2d.class);
         for (ConditionalBatchNorm2d n : norms) {
-            for (Parameter p : n.parameters()) {
-                if (p.name().endsWith("running_mean")) {
-                    be.fill(p.value(), 0f);
-                } else if (p.name().endsWith("running_var")) {
-                    be.fill(p.value(), 1f);
-                }
-            }
+            n.parameters(Parameter.Role.RUNNING_MEAN).forEach(p -> be.fill(p.value(), 0f));
+            n.parameters(Parameter.Role.RUNNING_VAR).forEach(p -> be.fill(p.value(), 1f));
         }
         gen.train(true);
         SplittableRandom rng = new SplittableRandom(seed);

@@ -7,6 +7,9 @@ import java.util.TreeSet;
 import sagan4j.io.CheckpointException;
 import sagan4j.io.NpyArray;
 import sagan4j.models.Weights;
+import sagan4j.optim.Optimizer;
+import sagan4j.optim.ParamGroup;
+import sagan4j.optim.StateDict;
 
 /**
  * Everything a checkpoint holds, as named host arrays: G and D (weights, SN u/v, BN running statistics,
@@ -25,9 +28,17 @@ public final class RunState {
         if (s.ema() != null) {
             Weights.state(s.ema().generator()).forEach((k, v) -> out.put(EMA + k, v));
         }
-        out.putAll(s.adamG().state(ADAM_G));
-        out.putAll(s.adamD().state(ADAM_D));
+        s.optimizerG().stateDict().tensors().forEach((k, v) -> out.put(ADAM_G + k, v));
+        s.optimizerD().stateDict().tensors().forEach((k, v) -> out.put(ADAM_D + k, v));
         return out;
+    }
+
+    /**
+     * An optimizer's saved state: its tensors under {@code prefix}, its step count from the metadata, and the
+     * learning rates of the run's settings (a checkpoint does not store them; a schedule derives them from the step).
+     */
+    private static StateDict savedState(Optimizer o, Map<String, NpyArray> saved, String prefix, long steps) {
+        return new StateDict(steps, o.paramGroups().stream().map(ParamGroup::lr).toList(), prefixed(saved, prefix, false));
     }
 
     static Map<String, String> metadata(TrainStep s, TrainConfig cfg, int batchesPerEpoch) {
@@ -73,8 +84,8 @@ public final class RunState {
         if (s.ema() != null) {
             Weights.load(prefixed(saved, EMA, false), s.ema().generator());
         }
-        s.adamG().load(saved, ADAM_G, step);
-        s.adamD().load(saved, ADAM_D, dSteps);
+        s.optimizerG().loadStateDict(savedState(s.optimizerG(), saved, ADAM_G, step));
+        s.optimizerD().loadStateDict(savedState(s.optimizerD(), saved, ADAM_D, dSteps));
         s.restoreCounters(dSteps);
     }
 

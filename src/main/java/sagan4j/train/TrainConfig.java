@@ -10,8 +10,10 @@ import java.util.Map;
 import sagan4j.backend.ConfigException;
 import sagan4j.backend.GemmMath;
 import sagan4j.backend.OptimOps;
+import sagan4j.backend.ShapeException;
 import sagan4j.models.GanConfig;
 import sagan4j.nn.OrthogonalRegularization;
+import sagan4j.optim.AdamOptions;
 
 /**
  * Everything a training run is made of: the model (a {@link GanConfig} preset and its overrides), the loop,
@@ -170,12 +172,14 @@ public final class TrainConfig {
         return orthoG != null ? orthoG : GanConfig.preset(preset).shared() ? OrthogonalRegularization.DEFAULT_BETA : 0f;
     }
 
-    public OptimOps.Adam adamG() {
-        return new OptimOps.Adam(lrG, beta1, beta2, adamEps).validate();
+    /** G's Adam settings (checked: one line naming a bad one). */
+    public AdamOptions adamG() {
+        return new AdamOptions(lrG, beta1, beta2, adamEps);
     }
 
-    public OptimOps.Adam adamD() {
-        return new OptimOps.Adam(lrD, beta1, beta2, adamEps).validate();
+    /** D's Adam settings. */
+    public AdamOptions adamD() {
+        return new AdamOptions(lrD, beta1, beta2, adamEps);
     }
 
     /** The micro-batch actually used. */

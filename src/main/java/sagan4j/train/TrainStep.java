@@ -1,11 +1,13 @@
 package sagan4j.train;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.DType;
 import sagan4j.backend.GanLossOps;
+import sagan4j.backend.ShapeException;
 import sagan4j.backend.Tensor;
 import sagan4j.data.Batch;
 import sagan4j.models.Discriminator;
@@ -14,10 +16,12 @@ import sagan4j.models.Generator;
 import sagan4j.nn.Module;
 import sagan4j.nn.OrthogonalRegularization;
 import sagan4j.nn.Parameter;
+import sagan4j.optim.Optimizer;
 
 /**
- * One GAN training step, explicit: {@link #dStep} (run n_dis times) then {@link #gStep}. Owns G, D,
- * EMA-G, both Adam states and the orthogonal regularisers, all on one backend; sees only {@code Backend}.
+ * One GAN training step, explicit: {@link #dStep} (run n_dis times) then {@link #gStep}, over the G and D, the
+ * optimizer of each and the loss it is given (made from a run's settings by {@link TrainSetup}). It makes and
+ * owns EMA-G and the orthogonal regularisers; all on one backend; sees only {@code Backend}.
  *
  * <p>The forwards of one step, and which advance a spectral-norm power iteration (training mode):
  * <ul>
@@ -46,8 +50,8 @@ public final class TrainStep implements AutoCloseable {
     private final Generator g;
     private final Discriminator d;
     private final Ema ema;
-    private final AdamState adamG;
-    private final AdamState adamD;
+    private final Optimizer optG;
+    private final Optimizer optD;
     private final OrthogonalRegularization orthoG;
     private final OrthogonalRegularization orthoD;
     private final int micro;
@@ -57,28 +61,40 @@ public final class TrainStep implements AutoCloseable {
     private StepInputs dInputs;
     private StepInputs gInputs;
     private long dSteps;
+    /** What {@link #close} closes after its own tensors ({@link TrainSetup}'s G, D and optimizers). */
+    private final List<AutoCloseable> owned = new ArrayList<>();
 
-    public TrainStep(Backend be, TrainConfig cfg, GanConfig model) {
+    /**
+     * A step over {@code g} and {@code d} (one model config), updated by {@code optG} and {@code optD}, with
+     * {@code loss}; {@code cfg} gives the rest of the loop (micro-batches, EMA, orthogonal regularisation, the
+     * finite checks, the seed). It does not close what it is given.
+     */
+    public TrainStep(Backend be, TrainConfig cfg, Generator g, Discriminator d, Optimizer optG, Optimizer optD, GanLossOps.Loss loss) {
         this.be = be;
         this.cfg = cfg.validate();
-        this.model = model;
-        this.g = new Generator(be, model);
-        this.d = new Discriminator(be, model);
+        this.model = g.config();
+        GanConfig dm = d.config();
+        if (dm.imageChannels() != model.imageChannels() || dm.resolution() != model.resolution() || dm.classes() != model.classes()) {
+            throw new ShapeException("train step: D takes " + dm.imageChannels() + "x" + dm.resolution() + "x" + dm.resolution()
+                    + " images of " + dm.classes() + " classes, G makes " + model.imageChannels() + "x" + model.resolution() + "x"
+                    + model.resolution() + " images of " + model.classes());
+        }
+        this.g = g;
+        this.d = d;
+        this.optG = optG;
+        this.optD = optD;
         this.ema = cfg.emaDecay > 0 ? new Ema(be, g, cfg.emaDecay, cfg.emaStart) : null;
-        this.adamG = new AdamState(be, g, cfg.adamG());
-        this.adamD = new AdamState(be, d, cfg.adamD());
         this.orthoG = cfg.orthoGWeight() > 0 ? new OrthogonalRegularization(be, orthoWeights(g), cfg.orthoGWeight(), cfg.orthoForm) : null;
         this.orthoD = cfg.orthoD > 0 ? new OrthogonalRegularization(be, orthoWeights(d), cfg.orthoD, cfg.orthoForm) : null;
         this.micro = cfg.micro();
         this.check = new FiniteCheck(be, cfg.checkFinite);
-        this.loss = GanLossOps.Loss.valueOf(cfg.loss.name());
+        this.loss = loss;
         this.sums = be.zeros(GanLossOps.SUMS);
     }
 
-    /** Conv and linear weights (not embeddings, class tables or σ), as BigGAN regularises them. */
+    /** Conv and linear weights (not embeddings, norm tables, biases or σ), as BigGAN regularises them: by role. */
     static List<Parameter> orthoWeights(Module m) {
-        return OrthogonalRegularization.matrices(m.weights()).stream()
-                .filter(p -> p.name().endsWith(".weight") && !p.name().contains("embed") && !p.name().contains("shared")).toList();
+        return m.parameters(Parameter.Role.WEIGHT);
     }
 
     public Generator generator() {
@@ -98,12 +114,20 @@ public final class TrainStep implements AutoCloseable {
         return ema;
     }
 
-    AdamState adamG() {
-        return adamG;
+    /** G's optimizer: its step count is the run's step. */
+    public Optimizer optimizerG() {
+        return optG;
     }
 
-    AdamState adamD() {
-        return adamD;
+    /** D's optimizer: its step count is the D steps done. */
+    public Optimizer optimizerD() {
+        return optD;
+    }
+
+    /** Makes {@link #close} also close {@code parts}, in order, after its own tensors. */
+    TrainStep owning(AutoCloseable... parts) {
+        owned.addAll(List.of(parts));
+        return this;
     }
 
     FiniteCheck finiteCheck() {
@@ -112,7 +136,7 @@ public final class TrainStep implements AutoCloseable {
 
     /** G updates done. */
     public long gSteps() {
-        return adamG.step();
+        return optG.steps();
     }
 
     public long dSteps() {
@@ -188,7 +212,7 @@ public final class TrainStep implements AutoCloseable {
             orthoD.addGradients();
         }
         check.gradients(step, D_PHASE, d);
-        adamD.update();
+        optD.step();
         dSteps++;
         return new StepResult(s[GanLossOps.LOSS_REAL], s[GanLossOps.LOSS_FAKE], Double.NaN, s[GanLossOps.LOGITS_REAL],
                 s[GanLossOps.LOGITS_FAKE]);
@@ -200,7 +224,7 @@ public final class TrainStep implements AutoCloseable {
         long step = gSteps() + 1;
         StepInputs in = gInputs = StepInputs.reuse(gInputs, be, false, count, micro, 0, model.zDim());
         for (int k = 0; k < count; k++) {
-            Latents lat = Latents.draw(cfg.seed, Latents.G_STREAM, adamG.step() * count + k, micro, model.zDim(), model.classes());
+            Latents lat = Latents.draw(cfg.seed, Latents.G_STREAM, optG.steps() * count + k, micro, model.zDim(), model.classes());
             be.upload(lat.z(), in.z[k]);
             be.upload(lat.labels(), in.yFake[k]);
         }
@@ -233,9 +257,9 @@ public final class TrainStep implements AutoCloseable {
             orthoG.addGradients();
         }
         check.gradients(step, G_PHASE, g);
-        adamG.update();
+        optG.step();
         if (ema != null) {
-            ema.update(adamG.step());
+            ema.update(optG.steps());
         }
         return new StepResult(Double.NaN, Double.NaN, s[GanLossOps.LOSS_FAKE], Double.NaN, s[GanLossOps.LOGITS_FAKE]);
     }
@@ -269,12 +293,15 @@ public final class TrainStep implements AutoCloseable {
         if (orthoD != null) {
             orthoD.close();
         }
-        adamG.close();
-        adamD.close();
         if (ema != null) {
             ema.close();
         }
-        g.close();
-        d.close();
+        for (AutoCloseable part : owned) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("train step: closing " + part + " failed", e);
+            }
+        }
     }
 }

@@ -30,7 +30,7 @@ import sagan4j.io.AtomicFiles;
 import sagan4j.models.GanConfig;
 import sagan4j.models.Generator;
 import sagan4j.nn.Module;
-import sagan4j.nn.Parameter;
+import sagan4j.nn.SpectralNormWeight;
 
 /**
  * A training run in its folder: config.json, metrics.jsonl, loss.png, samples/step-N.png, checkpoints/,
@@ -78,7 +78,7 @@ public final class Trainer {
         }
         log.println("sagan4j train: device " + be.name() + " (" + be.describe() + "), preset " + model.preset() + ", dataset "
                 + cfg.dataset + " (" + train.n() + " images), run folder " + dir);
-        try (TrainStep step = new TrainStep(be, cfg, model)) {
+        try (TrainStep step = TrainSetup.fromConfig(be, cfg, model)) {
             int perEpoch = train.n() / cfg.batch;
             if (resume) {
                 Checkpoints.Loaded ck = checkpoints.newest(log);
@@ -199,16 +199,12 @@ public final class Trainer {
         double max = Double.NaN, min = Double.NaN;
         try (Tensor sigma = be.zeros(1)) {
             for (Module net : new Module[] {step.generator(), step.discriminator()}) {
-                Map<String, Parameter> byName = new LinkedHashMap<>();
-                net.parameters().forEach(p -> byName.put(p.name(), p));
-                for (Parameter p : net.parameters()) {
-                    Parameter u = byName.get(p.name() + "_u"), v = byName.get(p.name() + "_v");
-                    if (p.trainable() && u != null && v != null) {
-                        be.spectralNorm().forward(p.value(), u.value(), v.value(), sigma, null, 0, SpectralNormOps.DEFAULT_EPS);
-                        double s = be.toHostFloats(sigma)[0];
-                        max = Double.isNaN(max) ? s : Math.max(max, s);
-                        min = Double.isNaN(min) ? s : Math.min(min, s);
-                    }
+                for (SpectralNormWeight w : net.spectralNormWeights()) {
+                    be.spectralNorm().forward(w.parameter().value(), w.u().value(), w.v().value(), sigma, null, 0,
+                            SpectralNormOps.DEFAULT_EPS);
+                    double s = be.toHostFloats(sigma)[0];
+                    max = Double.isNaN(max) ? s : Math.max(max, s);
+                    min = Double.isNaN(min) ? s : Math.min(min, s);
                 }
             }
         }

@@ -32,7 +32,7 @@ public abstract class OptimContractTest {
     private final SplittableRandom rng = new SplittableRandom(20261201);
 
     /** What Adam does to one element, in double, from the float state it is given. */
-    private static double[] adamReference(float p, float g, float m, float v, OptimOps.Adam s, long t) {
+    private static double[] adamReference(float p, float g, float m, float v, OptimOps.AdamArgs s, long t) {
         double b1 = s.beta1(), b2 = s.beta2();
         double mi = b1 * m + (1 - b1) * g;
         double vi = b2 * v + (1 - b2) * (double) g * g;
@@ -49,7 +49,7 @@ public abstract class OptimContractTest {
     })
     void adamMatchesTheDoubleLoopOverSeveralSteps(int n, float beta1, float beta2, long firstStep) {
         Backend be = backend();
-        OptimOps.Adam s = new OptimOps.Adam(2e-3f, beta1, beta2, 1e-8f);
+        OptimOps.AdamArgs s = new OptimOps.AdamArgs(2e-3f, beta1, beta2, 1e-8f);
         float[] p = random(rng, n, 1), m = random(rng, n, 0.1), v = random(rng, n, 0.01);
         for (int i = 0; i < n; i++) {
             v[i] = Math.abs(v[i]);
@@ -88,7 +88,7 @@ public abstract class OptimContractTest {
         float lr = 1e-3f;
         try (Tensor p = be.fromHost(new float[] {1f, -2f, 0.5f, 3f}, 2, 2); Tensor g = be.fromHost(new float[] {0.25f, -4f, 1e-3f, -1f}, 2, 2);
              Tensor m = be.zeros(2, 2); Tensor v = be.zeros(2, 2)) {
-            be.optim().adam(p, g, m, v, new OptimOps.Adam(lr, 0f, 0.9f, 1e-8f), 1);
+            be.optim().adam(p, g, m, v, new OptimOps.AdamArgs(lr, 0f, 0.9f, 1e-8f), 1);
             float[] out = be.toHostFloats(p);
             float[] want = {1f - lr, -2f + lr, 0.5f - lr, 3f + lr};
             for (int i = 0; i < 4; i++) {
@@ -106,7 +106,7 @@ public abstract class OptimContractTest {
     @CsvSource({"0.0, 0.9, 0", "0.5, 0.999, 0", "0.9, 0.99, 997"})
     void adamOverAGroupMatchesTheDoubleLoopPerTensorOverSeveralSteps(float beta1, float beta2, long stepsBefore) {
         Backend be = backend();
-        OptimOps.Adam s = new OptimOps.Adam(2e-3f, beta1, beta2, 1e-8f);
+        OptimOps.AdamArgs s = new OptimOps.AdamArgs(2e-3f, beta1, beta2, 1e-8f);
         int k = GROUP_SIZES.length;
         List<Tensor> ps = new ArrayList<>(), gs = new ArrayList<>(), ms = new ArrayList<>(), vs = new ArrayList<>();
         try {
@@ -120,7 +120,7 @@ public abstract class OptimContractTest {
                 ms.add(be.fromHost(random(rng, n, 0.1), n));
                 vs.add(be.fromHost(v, n));
             }
-            try (OptimOps.AdamGroup group = be.optim().adamGroup(ps, gs, ms, vs, s)) {
+            try (OptimOps.AdamGroup group = be.optim().adamGroup(ps, gs, ms, vs)) {
                 assertEquals(0, group.step(), "a new group has taken no step");
                 if (stepsBefore > 0) {
                     group.setStep(stepsBefore); // a resumed run: the next update is stepsBefore + 1
@@ -135,7 +135,7 @@ public abstract class OptimContractTest {
                         m0[j] = be.toHostFloats(ms.get(j));
                         v0[j] = be.toHostFloats(vs.get(j));
                     }
-                    be.optim().adam(group);
+                    be.optim().adam(group, s);
                     assertEquals(t, group.step(), "the group counts its updates");
                     for (int j = 0; j < k; j++) {
                         int n = GROUP_SIZES[j];
@@ -231,21 +231,21 @@ public abstract class OptimContractTest {
     @Test
     void badGroupArgumentsFailWithOneLine() {
         Backend be = backend();
-        OptimOps.Adam ok = OptimOps.Adam.ttur(1e-4f);
+        OptimOps.AdamArgs ok = new OptimOps.AdamArgs(1e-4f, 0f, 0.9f, 1e-8f);
         try (Tensor p = be.fromHost(new float[] {1, 2, 3}, 3); Tensor g = be.fromHost(new float[] {1, 1}, 2);
              Tensor m = be.zeros(3); Tensor v = be.zeros(3)) {
             assertEquals("adam.group: expected the same number (>= 1) of params, grads, m and v, got 1, 1, 0, 1",
-                    assertThrows(ShapeException.class, () -> be.optim().adamGroup(List.of(p), List.of(m), List.of(), List.of(v), ok))
+                    assertThrows(ShapeException.class, () -> be.optim().adamGroup(List.of(p), List.of(m), List.of(), List.of(v)))
                             .getMessage());
             assertEquals("adam.group: grads[0] has shape [2] (2 elements), expected 3 elements (the size of params[0] [3])",
-                    assertThrows(ShapeException.class, () -> be.optim().adamGroup(List.of(p), List.of(g), List.of(m), List.of(v), ok))
+                    assertThrows(ShapeException.class, () -> be.optim().adamGroup(List.of(p), List.of(g), List.of(m), List.of(v)))
                             .getMessage());
-            OptimOps.AdamGroup group = be.optim().adamGroup(List.of(p), List.of(m), List.of(m), List.of(v), ok);
+            OptimOps.AdamGroup group = be.optim().adamGroup(List.of(p), List.of(m), List.of(m), List.of(v));
             assertEquals("adam: step count must be >= 0, got -1",
                     assertThrows(ShapeException.class, () -> group.setStep(-1)).getMessage());
             group.close();
             assertEquals("adam: the group was already closed",
-                    assertThrows(ShapeException.class, () -> be.optim().adam(group)).getMessage());
+                    assertThrows(ShapeException.class, () -> be.optim().adam(group, ok)).getMessage());
             assertEquals("ema.group: expected the same number (>= 1) of sources, averages and copy flags, got 1, 1, 2",
                     assertThrows(ShapeException.class, () -> be.optim().emaGroup(List.of(p), List.of(m), new boolean[2])).getMessage());
             try (OptimOps.EmaGroup eg = be.optim().emaGroup(List.of(p), List.of(m), new boolean[1])) {
@@ -276,7 +276,7 @@ public abstract class OptimContractTest {
     @Test
     void badArgumentsFailWithOneLineBeforeAnythingRuns() {
         Backend be = backend();
-        OptimOps.Adam ok = OptimOps.Adam.ttur(1e-4f);
+        OptimOps.AdamArgs ok = new OptimOps.AdamArgs(1e-4f, 0f, 0.9f, 1e-8f);
         try (Tensor p = be.fromHost(new float[] {1, 2, 3}, 3); Tensor g = be.fromHost(new float[] {1, 1}, 2);
              Tensor m = be.zeros(3); Tensor v = be.zeros(3); Tensor g3 = be.fromHost(new float[] {1, 1, 1}, 3)) {
             assertEquals("adam: grad has shape [2] (2 elements), expected 3 elements (the size of param [3])",
@@ -284,7 +284,7 @@ public abstract class OptimContractTest {
             assertEquals("adam: step must be >= 1 (the first update is step 1), got 0",
                     assertThrows(ShapeException.class, () -> be.optim().adam(p, g3, m, v, ok, 0)).getMessage());
             assertEquals("adam: beta2 must be in [0, 1), got 1.0",
-                    assertThrows(ShapeException.class, () -> be.optim().adam(p, g3, m, v, new OptimOps.Adam(1e-4f, 0f, 1f, 1e-8f), 1))
+                    assertThrows(ShapeException.class, () -> be.optim().adam(p, g3, m, v, new OptimOps.AdamArgs(1e-4f, 0f, 1f, 1e-8f), 1))
                             .getMessage());
             assertEquals("ema: decay must be in [0, 1], got 1.5",
                     assertThrows(ShapeException.class, () -> be.optim().ema(p, m, 1.5f)).getMessage());

@@ -21,6 +21,7 @@ import sagan4j.io.NpyArray;
 import sagan4j.models.GanConfig;
 import sagan4j.train.RunState;
 import sagan4j.train.TrainConfig;
+import sagan4j.train.TrainSetup;
 import sagan4j.train.TrainStep;
 
 /**
@@ -48,7 +49,7 @@ public final class TinyTraining implements AutoCloseable {
         ImageSet set = Datasets.open(cfg.dataset, true, 32);
         GanConfig model = cfg.model(set.classes());
         this.batch = cfg.batch;
-        this.step = new TrainStep(be, cfg, model);
+        this.step = TrainSetup.fromConfig(be, cfg, model);
         this.loader = new DataLoader(set, new Sampler(set.size(), cfg.seed), new Fit(model.imageChannels(), model.resolution()), cfg.batch)
                 .stream(Position.START, 2);
     }

@@ -88,13 +88,13 @@ class CheckpointBadInputTest {
     @Test
     void restoreRefusesADtypeChangeAndBadCountersBeforeLoadingAnything() {
         TrainConfig cfg = new TrainConfig().set("dataset", "synthetic").set("ch", "8").set("batch", "4");
-        try (ReferenceBackend be = new ReferenceBackend(); TrainStep step = new TrainStep(be, cfg, cfg.model(10))) {
+        try (ReferenceBackend be = new ReferenceBackend(); TrainStep step = TrainSetup.fromConfig(be, cfg, cfg.model(10))) {
             Map<String, NpyArray> tensors = new LinkedHashMap<>(RunState.tensors(step));
             Map<String, String> meta = RunState.metadata(step, cfg, 10);
             String adam = tensors.keySet().stream().filter(k -> k.startsWith(RunState.ADAM_G)).findFirst().orElseThrow();
             NpyArray a = tensors.get(adam);
             tensors.put(adam, NpyArray.ofInts(new int[(int) a.size()], a.shape()));
-            // was: NullPointerException in AdamState.load (floats() of an I32 tensor)
+            // was: NullPointerException in the Adam state's load (floats() of an I32 tensor)
             oneLine(CheckpointException.class, () -> RunState.restore(step, tensors, meta, "c.safetensors"), adam + " is I32");
             tensors.put(adam, a);
             meta.put("d_steps", "-3");

@@ -170,7 +170,7 @@ class CheckpointFuzzTest {
     @Test
     void damagedMetadataAndTensorsAreRefusedBeforeARealStepIsTouched() {
         TrainConfig cfg = new TrainConfig().set("dataset", "synthetic").set("ch", "8").set("batch", "4");
-        try (ReferenceBackend be = new ReferenceBackend(); TrainStep step = new TrainStep(be, cfg, cfg.model(10))) {
+        try (ReferenceBackend be = new ReferenceBackend(); TrainStep step = TrainSetup.fromConfig(be, cfg, cfg.model(10))) {
             Map<String, NpyArray> tensors = RunState.tensors(step);
             Map<String, String> meta = RunState.metadata(step, cfg, 10);
             List<String> keys = new ArrayList<>(tensors.keySet());

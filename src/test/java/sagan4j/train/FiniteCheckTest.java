@@ -28,7 +28,7 @@ class FiniteCheckTest {
     private static TrainStep step(TrainConfig.CheckFinite mode) {
         TrainConfig cfg = new TrainConfig();
         cfg.set("ch", "8").set("batch", "2").set("steps", "1").set("check-finite", mode.name().toLowerCase());
-        return new TrainStep(CPU, cfg, cfg.model(10));
+        return TrainSetup.fromConfig(CPU, cfg, cfg.model(10));
     }
 
     private static Batch realBatch(GanConfig m) {

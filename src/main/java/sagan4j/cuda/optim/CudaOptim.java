@@ -20,7 +20,7 @@ public final class CudaOptim extends OptimOps {
     }
 
     @Override
-    protected void doAdam(Tensor param, Tensor grad, Tensor m, Tensor v, Adam s, float bc1, float bc2) {
+    protected void doAdam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamArgs s, float bc1, float bc2) {
         cuda.kernels().launch1d("adam_f32", param.size(), cuda.stream(), KernelArgs.of()
                 .ptr(cuda.pointer(param)).ptr(cuda.pointer(grad)).ptr(cuda.pointer(m)).ptr(cuda.pointer(v))
                 .f32(s.lr()).f32(s.beta1()).f32(s.beta2()).f32(s.eps()).f32(bc1).f32(bc2).i64(param.size()));
@@ -36,8 +36,8 @@ public final class CudaOptim extends OptimOps {
     private final class CudaAdamGroup extends AdamGroup {
         final MultiTensorTable table;
 
-        CudaAdamGroup(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, Adam settings) {
-            super(CudaOptim.this, params, grads, m, v, settings);
+        CudaAdamGroup(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v) {
+            super(CudaOptim.this, params, grads, m, v);
             table = new MultiTensorTable(cuda, params, MultiTensorTable.ADAM_ENTRY_BYTES, true, "adam_write_entry",
                     (a, i) -> a.ptr(cuda.pointer(params.get(i))).ptr(cuda.pointer(grads.get(i)))
                             .ptr(cuda.pointer(m.get(i))).ptr(cuda.pointer(v.get(i))).i64(params.get(i).size()));
@@ -100,15 +100,14 @@ public final class CudaOptim extends OptimOps {
     }
 
     @Override
-    protected AdamGroup doAdamGroup(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, Adam settings) {
-        return new CudaAdamGroup(params, grads, m, v, settings);
+    protected AdamGroup doAdamGroup(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v) {
+        return new CudaAdamGroup(params, grads, m, v);
     }
 
     @Override
-    protected void doAdam(AdamGroup group, long t) {
+    protected void doAdam(AdamGroup group, AdamArgs s, long t) {
         // t is the host's count; the kernel forms the corrections from its own device copy, which follows it
         MultiTensorTable table = ((CudaAdamGroup) group).table;
-        Adam s = group.settings();
         cuda.kernels().launch("adam_multi_f32", table.grid(), 1, 1, MultiTensorTable.BLOCK, 1, 1, 0, cuda.stream(),
                 KernelArgs.of().ptr(table.entries()).ptr(table.chunks()).ptr(table.steps()).i32(table.chunkCount())
                         .f32(s.lr()).f32(s.beta1()).f32(s.beta2()).f32(s.eps()).build());
