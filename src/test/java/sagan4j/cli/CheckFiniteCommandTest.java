@@ -21,6 +21,7 @@ import sagan4j.io.Json;
 import sagan4j.io.NpyArray;
 import sagan4j.io.SafeTensors;
 import sagan4j.io.StreamedSafeTensors;
+import sagan4j.testing.Slow;
 import sagan4j.train.Checkpoints;
 
 /**
@@ -106,6 +107,7 @@ class CheckFiniteCommandTest {
         assertTrue(again.out().contains("not resumed from " + stop + ": written when --check-finite stopped the run"), again.out());
     }
 
+    @Slow
     @Test
     void offTrainsOnThroughTheNaN() throws IOException {
         Path run = poisonedCopy("off");

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import sagan4j.io.AtomicFiles;
 import sagan4j.reference.ReferenceBackend;
 import sagan4j.testing.Goldens;
+import sagan4j.testing.Slow;
 
 /**
  * {@code bench/peers/presets.json} is the table the PyTorch peers build their transcriptions from (the GPU
@@ -28,6 +29,7 @@ import sagan4j.testing.Goldens;
  * wrote), regenerate the goldens from it with
  * {@code python3 bench/peers/goldens.py > src/test/resources/golden/peers.json}, review both diffs, rerun.
  */
+@Slow
 class PeerPresetTableTest {
     static final Path TABLE = Path.of("bench", "peers", "presets.json");
     static final List<String> PRESETS = List.of("tiny", "sagan32", "biggan32", "biggan128");
