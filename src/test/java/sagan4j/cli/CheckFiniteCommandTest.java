@@ -31,6 +31,7 @@ import sagan4j.train.Checkpoints;
  * names step 3's D loss on real images; both write {@code step-00000003.nonfinite.safetensors}, which loads
  * and holds the poison, skipped by --resume; {@code off} trains on to the end.
  */
+@Slow
 class CheckFiniteCommandTest {
     private static final String POISONED = "D.blocks.1.conv2.weight";
 
@@ -107,7 +108,6 @@ class CheckFiniteCommandTest {
         assertTrue(again.out().contains("not resumed from " + stop + ": written when --check-finite stopped the run"), again.out());
     }
 
-    @Slow
     @Test
     void offTrainsOnThroughTheNaN() throws IOException {
         Path run = poisonedCopy("off");
