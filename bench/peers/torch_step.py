@@ -27,6 +27,13 @@ from types import SimpleNamespace
 from gan_models import Discriminator, Generator, trainable
 
 
+def optimizers(g, d):
+    """G's and D's Adam, the two time-scale settings (SAGAN's TTUR): learning rates 1e-4 and 4e-4, betas
+    (0, 0.9), PyTorch's eps. bench/peers/goldens.py records them for sagan4j's defaults test."""
+    return (torch.optim.Adam(g.parameters(), lr=1e-4, betas=(0.0, 0.9)),
+            torch.optim.Adam(d.parameters(), lr=4e-4, betas=(0.0, 0.9)))
+
+
 def make_steps(g, d, a, adam, device="cpu"):
     """The D step and the G step as two functions of no arguments (fresh real images and z each call):
     D step = G forward without grad for the fakes, D on real and fake, hinge loss, backward (+ Adam);
@@ -34,8 +41,7 @@ def make_steps(g, d, a, adam, device="cpu"):
     images' gradient), -mean(D) backward (+ Adam)."""
     b, r = a.batch, a.resolution
     y = torch.arange(b, device=device) % a.classes
-    opt_d = torch.optim.Adam(d.parameters(), lr=4e-4, betas=(0.0, 0.9)) if adam else None
-    opt_g = torch.optim.Adam(g.parameters(), lr=1e-4, betas=(0.0, 0.9)) if adam else None
+    opt_g, opt_d = optimizers(g, d) if adam else (None, None)
 
     def d_step():
         real = torch.rand(b, a.image_channels, r, r, device=device) * 2 - 1

@@ -3,6 +3,8 @@ package sagan4j.cuda;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import sagan4j.testing.BackendCase;
+
 /**
  * Opens a CUDA backend for a native test. Without a GPU the test is skipped — unless
  * SAGAN4J_REQUIRE_GPU=1 (set by native-tests/run.sh on the GPU machine), where it fails, so that a
@@ -35,6 +37,11 @@ public final class Gpu {
 
         public Shared(CudaBackend.Options options) {
             this.options = options;
+        }
+
+        /** This backend as a contract suite's case named {@code name}, opened when the suite first uses it. */
+        public BackendCase asCase(String name) {
+            return BackendCase.of(name, this::get);
         }
 
         public CudaBackend get() {

@@ -1,73 +1,27 @@
 package sagan4j.cuda.condbatchnorm;
 
+import java.util.stream.Stream;
+
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 
-import sagan4j.backend.Backend;
 import sagan4j.backend.CondBatchNormContractTest;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.Gpu;
+import sagan4j.testing.BackendCase;
 
 /** The CPU's conditional batch norm contract (double formula, finite differences, errors) on every CUDA version. */
 @Tag("native")
-class CudaCondBatchNormContractNativeTest {
-    private static CudaBackend cuda;
+class CudaCondBatchNormContractNativeTest extends CondBatchNormContractTest {
+    private static final Gpu.Shared CUDA = new Gpu.Shared(CudaBackend.Options.defaults());
 
-    static Backend cuda() {
-        if (cuda == null) {
-            cuda = Gpu.open(CudaBackend.Options.defaults());
-        }
-        return cuda;
+    protected static Stream<BackendCase> backends() {
+        return Stream.of(CondBatchNormKernels.AUTO, CondBatchNormKernels.FUSED, CondBatchNormKernels.TWO_PASS)
+                .map(impl -> CUDA.asCase("cuda " + impl).withImpl(impl));
     }
 
     @AfterAll
     static void close() {
-        if (cuda != null) {
-            cuda.close();
-            cuda = null;
-        }
-    }
-
-    @Nested
-    @Tag("native")
-    class Auto extends CondBatchNormContractTest {
-        @Override
-        protected Backend backend() {
-            return cuda();
-        }
-
-        @Override
-        protected String impl() {
-            return CondBatchNormKernels.AUTO;
-        }
-    }
-
-    @Nested
-    @Tag("native")
-    class Fused extends CondBatchNormContractTest {
-        @Override
-        protected Backend backend() {
-            return cuda();
-        }
-
-        @Override
-        protected String impl() {
-            return CondBatchNormKernels.FUSED;
-        }
-    }
-
-    @Nested
-    @Tag("native")
-    class TwoPass extends CondBatchNormContractTest {
-        @Override
-        protected Backend backend() {
-            return cuda();
-        }
-
-        @Override
-        protected String impl() {
-            return CondBatchNormKernels.TWO_PASS;
-        }
+        CUDA.close();
     }
 }

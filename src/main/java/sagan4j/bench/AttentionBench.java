@@ -17,7 +17,7 @@ import sagan4j.backend.Tensor;
  * <p>Bytes are what the op must move at least, the same for every version (so GB/s compares like with
  * like; the baseline really moves 16·B·N·M bytes more forward, see docs/kernels/attention.md):
  * forward 4·(B·N·d + B·M·d + B·M·c + B·N·c + B·N) (read q, k, v; write o, lse), backward
- * 4·(2·B·N·d + 2·B·M·d + 2·B·M·c + 3·B·N·c + B·N) (read q, k, v, o, grad_o, lse; write the three
+ * 4·(2·B·N·d + 2·B·M·d + 2·B·M·c + 2·B·N·c + B·N) (read q, k, v, o, grad_o, lse; write the three
  * gradients). FLOPs: forward 2·B·N·M·(d + c); backward 2·B·N·M·(3·d + 2·c).
  */
 final class AttentionBench implements BenchCase {
@@ -75,7 +75,7 @@ final class AttentionBench implements BenchCase {
 
     /** Bytes one call must move (see the class comment). */
     static long bytes(boolean backward, long b, long n, long m, long d, long c) {
-        return backward ? 4L * b * (2 * n * d + 2 * m * d + 2 * m * c + 3 * n * c + n)
+        return backward ? 4L * b * (2 * n * d + 2 * m * d + 2 * m * c + 2 * n * c + n)
                 : 4L * b * (n * d + m * d + m * c + n * c + n);
     }
 

@@ -13,17 +13,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import sagan4j.testing.ContractSuite;
 import sagan4j.testing.AttentionReference;
 
 /**
  * What every backend's {@link AttentionOps} must do, for every version it has: hand-computed values, the
  * double-precision reference on random inputs (outputs poisoned with NaN first), and one-line shape
- * errors. {@code ReferenceAttentionTest} runs it in {@code mvn verify}, {@code CudaAttentionContractNativeTest}
- * on a GPU.
+ * errors. It runs on the host backends in {@code mvn test},
+ * {@code CudaAttentionContractNativeTest} on a GPU.
  */
-public abstract class AttentionContractTest {
-    protected abstract Backend backend();
-
+public class AttentionContractTest extends ContractSuite {
     private final SplittableRandom rng = new SplittableRandom(20261127);
 
     @AfterEach

@@ -14,19 +14,18 @@ import static sagan4j.testing.Reference.assertClose;
 import static sagan4j.testing.Reference.nans;
 import static sagan4j.testing.Reference.random;
 
+import sagan4j.testing.ContractSuite;
+
 /**
  * The contract every backend satisfies, checked against hand-computed values and double-precision
- * loops. Each backend's suite extends this class and supplies {@link #backend()}; the CPU suite runs
- * in {@code mvn verify}, the CUDA suite in the native tests.
+ * loops. It runs on the host backends in {@code mvn test} ({@link ContractSuite}); the CUDA native suite
+ * extends it with its own cases.
  */
-public abstract class BackendContractTest {
-
-    /** The backend under test; the same instance for the whole class. */
-    protected abstract Backend backend();
+public class BackendContractTest extends ContractSuite {
 
     /** Relative L2 tolerance for float32 results that involve rounding (GEMM, tanh). */
     protected double tolerance() {
-        return 1e-5;
+        return backendCase.tolerance().orElse(1e-5);
     }
 
     private final SplittableRandom rng = new SplittableRandom(20261127);

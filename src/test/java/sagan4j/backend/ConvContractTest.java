@@ -8,22 +8,32 @@ import static sagan4j.testing.Reference.nans;
 import static sagan4j.testing.Reference.random;
 
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+
+import sagan4j.reference.OneImagePerChunk;
+import sagan4j.testing.BackendCase;
+import sagan4j.testing.ContractSuite;
+import sagan4j.testing.HostBackends;
 
 /**
  * Convolution on any backend and implementation, against direct double loops written from the
  * definition (forward, and the backward formulas, which {@link #backwardFormulasMatchFiniteDifferences}
  * checks in turn by central differences). Outputs are NaN-poisoned before every call.
  */
-public abstract class ConvContractTest {
-    protected abstract Backend backend();
+public class ConvContractTest extends ContractSuite {
+    /** The host backends, and the reference in chunks of one image. */
+    protected static Stream<BackendCase> backends() {
+        return Stream.concat(HostBackends.both(),
+                Stream.of(BackendCase.of("reference, one image per chunk", () -> OneImagePerChunk.BACKEND)));
+    }
 
-    /** Relative L2 tolerance (TF32 paths override with 5e-3). */
+    /** Relative L2 tolerance (the TF32 cases carry 5e-3). */
     protected double tolerance() {
-        return 1e-5;
+        return backendCase.tolerance().orElse(1e-5);
     }
 
     private final SplittableRandom rng = new SplittableRandom(99);

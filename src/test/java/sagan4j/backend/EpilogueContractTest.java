@@ -12,14 +12,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import sagan4j.testing.ContractSuite;
+
 /**
  * The fused epilogues on every backend against the unfused ops they replace, computed independently in double
  * here: {@link sagan4j.backend.LayerOps#addChannelBiasActivation} = x += bias per channel, then relu / leaky relu / tanh. Fresh
  * random inputs, y poisoned with NaN before each run, sizes over many GPU blocks.
  */
-public abstract class EpilogueContractTest {
-    protected abstract Backend backend();
-
+public class EpilogueContractTest extends ContractSuite {
     private final SplittableRandom rng = new SplittableRandom(20261210);
 
     private static double activation(Backend.Activation f, double v, double slope) {

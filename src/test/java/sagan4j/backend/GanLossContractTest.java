@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import sagan4j.testing.ContractSuite;
+
 /**
  * The GAN-loss family's contract on every backend: the loss terms, dL/dlogit and the accumulated summary
  * against an independent double-precision loop, on fresh random logits around the hinge's kinks (±1) with the
@@ -20,9 +22,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * from NaN when it is written;
  * sizes below, at and across one GPU block (256 rows).
  */
-public abstract class GanLossContractTest {
-
-    protected abstract Backend backend();
+public class GanLossContractTest extends ContractSuite {
 
     private final SplittableRandom rng = new SplittableRandom(20261210);
 

@@ -14,13 +14,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import sagan4j.testing.ContractSuite;
+
 /**
  * The NCHW layer primitives on any backend, against hand-computed values and double loops written
- * here from the definitions; outputs are NaN-poisoned before each call. Subclasses supply the backend.
+ * here from the definitions; outputs are NaN-poisoned before each call. Runs on the
+ * host backends ({@link ContractSuite}); the CUDA native suite supplies its own.
  */
-public abstract class LayerPrimitivesContractTest {
-    protected abstract Backend backend();
-
+public class LayerPrimitivesContractTest extends ContractSuite {
     private final SplittableRandom rng = new SplittableRandom(404);
 
     private Tensor poisoned(int... dims) {

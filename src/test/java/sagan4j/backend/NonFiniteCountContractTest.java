@@ -10,17 +10,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
+import sagan4j.testing.ContractSuite;
 import sagan4j.testing.Reference;
 
 /**
  * {@link sagan4j.backend.LayerOps#countNonFinite} (the probe of {@code train --check-finite}) on any backend, against a plain
  * loop over the same host values: fresh random values with NaN, +∞ and −∞ at random places, and huge finite
- * values whose squares overflow (a screen by a sum of squares must not call those non-finite). Subclasses
- * supply the backend.
+ * values whose squares overflow (a screen by a sum of squares must not call those non-finite). It runs on
+ * the host backends ({@link ContractSuite}); the CUDA native suite supplies its own.
  */
-public abstract class NonFiniteCountContractTest {
-    protected abstract Backend backend();
-
+public class NonFiniteCountContractTest extends ContractSuite {
     private static final float[] POISONS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.intBitsToFloat(0x7fc01234)};
 
     /** The oracle: NaN is the only value unequal to itself; ±∞ the only ones with |v| = ∞. */

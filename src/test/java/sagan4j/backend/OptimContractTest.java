@@ -15,18 +15,18 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static sagan4j.testing.Reference.assertClose;
 import static sagan4j.testing.Reference.random;
 
+import sagan4j.testing.ContractSuite;
+
 /**
  * The optimiser family's contract on every backend: Adam (with bias correction) and the weight EMA,
  * each against an independent double-precision loop on fresh random state (never zeros), over several
  * steps, sizes that cross the CPU's thread grain and many GPU blocks, and one-line argument errors.
  */
-public abstract class OptimContractTest {
-
-    protected abstract Backend backend();
+public class OptimContractTest extends ContractSuite {
 
     /** Relative L2 tolerance: float32 storage of m, v and p against a double loop (a few ulps per element). */
     protected double tolerance() {
-        return 1e-6;
+        return backendCase.tolerance().orElse(1e-6);
     }
 
     private final SplittableRandom rng = new SplittableRandom(20261201);

@@ -21,6 +21,7 @@ import sagan4j.io.Json;
 import sagan4j.io.NpyArray;
 import sagan4j.io.SafeTensors;
 import sagan4j.io.StreamedSafeTensors;
+import sagan4j.testing.Slow;
 import sagan4j.train.Checkpoints;
 
 /**
@@ -30,6 +31,7 @@ import sagan4j.train.Checkpoints;
  * names step 3's D loss on real images; both write {@code step-00000003.nonfinite.safetensors}, which loads
  * and holds the poison, skipped by --resume; {@code off} trains on to the end.
  */
+@Slow
 class CheckFiniteCommandTest {
     private static final String POISONED = "D.blocks.1.conv2.weight";
 

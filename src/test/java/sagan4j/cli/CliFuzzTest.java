@@ -26,7 +26,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import sagan4j.backend.OneLine;
 import sagan4j.testing.Fuzz;
+import sagan4j.testing.Slow;
 import sagan4j.train.ConfigBinder;
+import sagan4j.train.TrainConfig;
 
 /**
  * Seeded fuzzing of command lines, in-process through {@link Main#run}: every command (and {@code bench
@@ -38,6 +40,7 @@ import sagan4j.train.ConfigBinder;
  * arguments keep any work tiny (one step of the tiny preset on the reference backend, a 2x2 demo), so a
  * fault the CLI failed to catch shows up as exit 0, not as a long run.
  */
+@Slow
 class CliFuzzTest {
     /** The README quotes it. */
     public static final int CASES = 2000;

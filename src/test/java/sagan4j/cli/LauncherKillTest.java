@@ -13,12 +13,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import sagan4j.cuda.natives.ChildProcess;
+import sagan4j.testing.Slow;
 
 /**
  * {@code sagan4j train} as users start it: without OMP_WAIT_POLICY the launcher runs the command in a child
  * JVM (OpenMpLaunch). Killing the launcher with SIGKILL, which runs no hook, must not leave that child
  * training on as an orphan: it sees its launcher gone and halts. The bounds only catch a hang.
  */
+@Slow
 class LauncherKillTest {
     @TempDir
     Path tmp;

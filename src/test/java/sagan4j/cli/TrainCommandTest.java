@@ -21,6 +21,7 @@ import sagan4j.io.Json;
 import sagan4j.io.Npy;
 import sagan4j.io.NpyArray;
 import sagan4j.io.StreamedSafeTensors;
+import sagan4j.testing.Slow;
 
 /**
  * {@code train}, {@code sample} and {@code eval} end to end on the CPU reference: a small run of the tiny
@@ -29,6 +30,7 @@ import sagan4j.io.StreamedSafeTensors;
  * and skipped.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Slow
 class TrainCommandTest {
     @TempDir
     static Path tmp;

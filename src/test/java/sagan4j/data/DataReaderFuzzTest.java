@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import sagan4j.testing.Fuzz;
+import sagan4j.testing.Slow;
 
 /**
  * Seeded, bounded fuzzing of the dataset readers: idx files (plain and .gz, alone and as Fashion-MNIST's
@@ -26,6 +27,7 @@ import sagan4j.testing.Fuzz;
  * naming the path — never another exception, an Error such as OutOfMemoryError, or a hang ({@link Fuzz}
  * bounds each case). The README quotes the case counts.
  */
+@Slow
 class DataReaderFuzzTest {
     /** Cases per reader; the README quotes them. */
     public static final int IDX_CASES = 3000, CIFAR_CASES = 2000, PNG_CASES = 2000;

@@ -13,6 +13,7 @@ import sagan4j.backend.Backend;
 import sagan4j.cuda.natives.ChildProcess;
 import sagan4j.onednn.OneDnnBackend;
 import sagan4j.testing.ChildJvm;
+import sagan4j.testing.Slow;
 
 /**
  * The CPU backends are bit-identical for the same seed: tiny (width 8, batch 4) trained 3 steps twice in one JVM
@@ -24,6 +25,7 @@ import sagan4j.testing.ChildJvm;
  * (what a resumed run relies on). Not promised, and not true: cpu across OpenMP thread counts (oneDNN splits its
  * reductions by thread; measured 2026-12-01, OMP_NUM_THREADS=1 vs 2: the run state differs from the first step).
  */
+@Slow
 class HostDeterminismTest {
     private static final int STEPS = 3;
 

@@ -16,6 +16,7 @@ import sagan4j.reference.ReferenceBackend;
 import sagan4j.onednn.OneDnnBackend;
 import sagan4j.testing.HeapProbe;
 import sagan4j.testing.Reference;
+import sagan4j.testing.Slow;
 
 /**
  * The heap stays flat over 10 000 allocate/compute/free cycles on the reference and the cpu (oneDNN) backends:
@@ -25,6 +26,7 @@ import sagan4j.testing.Reference;
  * tensors would add 640 MiB, one that kept 1 KiB would add 10 MiB. The control loop keeps exactly 1 KiB per
  * cycle and must be seen (so the probe can fail).
  */
+@Slow
 class HeapFlatTest {
     private static final int CYCLES = 10_000, EVERY = 1_000;
     private static final long SLACK = 4L << 20;

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import sagan4j.reference.ReferenceBackend;
 import sagan4j.testing.HeapProbe;
+import sagan4j.testing.Slow;
 import sagan4j.testing.TinyTraining;
 
 /**
@@ -14,6 +15,7 @@ import sagan4j.testing.TinyTraining;
  * against 0.127 s), and a step allocates and frees the same tensors every time, so what one step leaked would
  * show in 40 (the model code is shared with cpu, whose 1 000 steps run in OneDnnTrainingLeakTest).
  */
+@Slow
 class ReferenceTrainingLeakTest {
     private static final int STEPS = Integer.getInteger("sagan4j.referenceLeakSteps", 40), EVERY = Math.max(1, STEPS / 10);
     private static final int WARM_UP = 5;

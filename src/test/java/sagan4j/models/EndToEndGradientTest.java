@@ -13,6 +13,7 @@ import sagan4j.nn.GradCheck;
 import sagan4j.nn.Parameter;
 import sagan4j.testing.OpenAttention;
 import sagan4j.testing.Reference;
+import sagan4j.testing.Slow;
 
 /**
  * Gradient checks of whole tiny generators and discriminators (every block type, attention, both
@@ -48,6 +49,7 @@ class EndToEndGradientTest {
         };
     }
 
+    @Slow
     @ParameterizedTest
     @ValueSource(strings = {"sagan", "biggan-seed", "biggan-paper"})
     void generator(String kind) {
@@ -128,6 +130,7 @@ class EndToEndGradientTest {
         return all;
     }
 
+    @Slow
     @ParameterizedTest
     @ValueSource(strings = {"sagan", "biggan-seed", "biggan-paper"})
     void discriminator(String kind) {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import sagan4j.backend.Backend;
 import sagan4j.backend.ConfigException;
 import sagan4j.reference.ReferenceBackend;
+import sagan4j.testing.Slow;
 
 /**
  * The three presets' shapes and parameter counts, against counts worked out here by hand from the
@@ -61,6 +62,7 @@ class PresetsTest {
         }
     }
 
+    @Slow
     @Test
     void biggan32() {
         int dim = 64, shared = 32, chunk = 32, cond = shared + chunk;
@@ -78,6 +80,7 @@ class PresetsTest {
         }
     }
 
+    @Slow
     @Test
     void biggan128() {
         int ch = 96, cond = 128 + 20;

@@ -15,6 +15,7 @@ import sagan4j.models.Generator;
 import sagan4j.nn.Parameter;
 import sagan4j.testing.OpenAttention;
 import sagan4j.testing.Reference;
+import sagan4j.testing.Slow;
 
 /**
  * The training loop's exact resume needs the same bits from the same inputs: a G forward, a D forward and
@@ -22,6 +23,7 @@ import sagan4j.testing.Reference;
  * thread instead of all (their shares never change a result; oneDNN's OpenMP thread count is fixed per
  * process, so only the Java side can be varied here).
  */
+@Slow
 class OneDnnDeterminismTest {
     private static final GanConfig CFG = new GanConfig("tiny-sagan", GanConfig.Blocks.SEED, false, 32, 3, 3, 8, 16, 0, 16, 16,
             true, true, 0f, false, 7);

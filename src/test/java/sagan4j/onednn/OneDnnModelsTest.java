@@ -20,6 +20,7 @@ import sagan4j.models.Generator;
 import sagan4j.nn.Parameter;
 import sagan4j.testing.OpenAttention;
 import sagan4j.testing.Reference;
+import sagan4j.testing.Slow;
 
 /**
  * Whole generators and discriminators (the presets, and tiny configurations of every block type) on
@@ -32,6 +33,7 @@ import sagan4j.testing.Reference;
  * channels (the same reason ModelsNativeTest holds CUDA to 1e-4 against the reference). Each layer alone
  * meets the per-op tolerances in the family suites.
  */
+@Slow
 class OneDnnModelsTest {
     private static final double TOL_OUT = 1e-5;
     private static final double TOL_GRAD = 1e-4;

@@ -1,8 +1,10 @@
 package sagan4j.onednn;
 
-/** The one oneDNN backend the test classes share (creating primitives costs JIT time; the cache is per backend). */
+import sagan4j.testing.HostBackends;
+
+/** The one oneDNN backend the test classes share, the contract suites' too (creating primitives costs JIT time; the cache is per backend). */
 final class OneDnnTestBackend {
-    static final OneDnnBackend CPU = OneDnnBackend.open();
+    static final OneDnnBackend CPU = HostBackends.oneDnn();
 
     private OneDnnTestBackend() {
     }

@@ -10,6 +10,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Test;
 
 import sagan4j.testing.HeapProbe;
+import sagan4j.testing.Slow;
 import sagan4j.testing.TinyTraining;
 
 /**
@@ -20,6 +21,7 @@ import sagan4j.testing.TinyTraining;
  * handle. Batch 2 keeps the 1 000 steps short: 127 s measured on the 2-core build machine while it was shared
  * (load average ~20, 2026-12-01); a leak per step grows with the step count, not the batch.
  */
+@Slow
 class OneDnnTrainingLeakTest {
     private static final int STEPS = Integer.getInteger("sagan4j.leakSteps", 1000), EVERY = Math.max(1, STEPS / 10), WARM_UP = 10;
     private static final long SLACK = 8L << 20;

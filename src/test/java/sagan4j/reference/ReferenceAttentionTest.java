@@ -14,21 +14,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import sagan4j.backend.AttentionContractTest;
 import sagan4j.backend.Backend;
 import sagan4j.backend.Tensor;
 import sagan4j.testing.AttentionReference;
 import sagan4j.testing.Reference;
 
-/** The attention contract on the CPU reference, plus its gradient checked by central finite differences in double. */
-class ReferenceAttentionTest extends AttentionContractTest {
+/** The reference's attention beyond the shared contract (AttentionContractTest): one version, and its gradient checked by central finite differences in double. */
+class ReferenceAttentionTest {
     private static final Backend CPU = new ReferenceBackend();
     private final SplittableRandom rng = new SplittableRandom(11);
-
-    @Override
-    protected Backend backend() {
-        return CPU;
-    }
 
     @Test
     void hasOneVersion() {

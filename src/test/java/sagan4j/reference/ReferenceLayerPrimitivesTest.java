@@ -6,18 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.Backend;
-import sagan4j.backend.LayerPrimitivesContractTest;
 import sagan4j.backend.ShapeException;
 import sagan4j.backend.Tensor;
 
-/** The layer primitives on the CPU reference, plus the label check only the CPU can make synchronously. */
-class ReferenceLayerPrimitivesTest extends LayerPrimitivesContractTest {
+/** The reference's layer primitives beyond the shared contract (LayerPrimitivesContractTest): the label check only the CPU can make synchronously. */
+class ReferenceLayerPrimitivesTest {
     private static final Backend CPU = new ReferenceBackend();
-
-    @Override
-    protected Backend backend() {
-        return CPU;
-    }
 
     @Test
     void labelsOutOfRangeAreRejected() {

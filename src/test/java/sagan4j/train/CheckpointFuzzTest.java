@@ -31,6 +31,7 @@ import sagan4j.io.NpyArray;
 import sagan4j.io.NpyFormatException;
 import sagan4j.io.StreamedSafeTensors;
 import sagan4j.testing.Fuzz;
+import sagan4j.testing.Slow;
 
 /**
  * Seeded, bounded fuzzing of the checkpoint reader: streamed .safetensors files with their SHA-256
@@ -41,6 +42,7 @@ import sagan4j.testing.Fuzz;
  * {@link InvalidInputException} when opened, a {@link CheckpointException} when restored); a checkpoint
  * that loads holds exactly the data bytes that were written.
  */
+@Slow
 class CheckpointFuzzTest {
     /** Cases per kind; the README quotes them. */
     public static final int FILE_CASES = 3000, POINTER_CASES = 500, RESTORE_CASES = 300;

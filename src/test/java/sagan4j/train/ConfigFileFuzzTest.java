@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import sagan4j.backend.ConfigException;
 import sagan4j.testing.Fuzz;
+import sagan4j.testing.Slow;
 
 /**
  * Seeded, bounded fuzzing of the config JSON that {@code --config} and {@code --resume} read: a run's
@@ -26,6 +27,7 @@ import sagan4j.testing.Fuzz;
  * replaced by lists, objects, odd text and unknown keys. Every case reads and validates, or fails with one
  * {@link ConfigException} line.
  */
+@Slow
 class ConfigFileFuzzTest {
     /** The README quotes it. */
     public static final int CASES = 3000;

@@ -36,6 +36,7 @@ import sagan4j.io.NpyArray;
 import sagan4j.io.NpyFormatException;
 import sagan4j.io.SafeTensors;
 import sagan4j.io.StreamedSafeTensors;
+import sagan4j.testing.Slow;
 
 /**
  * A real {@code sagan4j train} process (a child JVM on the CPU reference, threads pinned) killed with
@@ -48,6 +49,7 @@ import sagan4j.io.StreamedSafeTensors;
  * in the end the run's final checkpoint — every tensor: G, D, u/v, running statistics, EMA-G, both Adam
  * states — its counters, its metrics and its last sample sheet are bit-identical to an uninterrupted run's.
  */
+@Slow
 class KillResumeTest {
     private static final int STEPS = 24;
     private static final int KILLS = 20;

@@ -9,18 +9,26 @@ import org.junit.jupiter.api.Test;
 import sagan4j.backend.GemmMath;
 import sagan4j.backend.ConfigException;
 import sagan4j.models.GanConfig;
+import sagan4j.testing.Goldens;
 
 /** Settings: the defaults, text round trips, the model they make, and one-line errors. */
 class TrainConfigTest {
+    /**
+     * The optimiser defaults are the two time-scale Adam the PyTorch peer trains with (bench/peers/torch_step.py's
+     * torch.optim.Adam objects, recorded in golden/peers.json by
+     * {@code python3 bench/peers/goldens.py > src/test/resources/golden/peers.json}); the hinge loss is the
+     * peer's too. The EMA decay and the orthogonal regularisation weight are BigGAN's published values, which
+     * the peers do not use.
+     */
     @Test
     void defaultsAreTheTwoTimeScaleHingeSettings() {
         TrainConfig c = new TrainConfig();
         assertEquals(TrainConfig.Loss.HINGE, c.loss);
-        assertEquals(1e-4f, c.lrG);
-        assertEquals(4e-4f, c.lrD);
-        assertEquals(0f, c.beta1);
-        assertEquals(0.9f, c.beta2);
-        assertEquals(1e-8f, c.adamEps);
+        assertEquals(Goldens.peerFloat("adam", "lr_g"), c.lrG);
+        assertEquals(Goldens.peerFloat("adam", "lr_d"), c.lrD);
+        assertEquals(Goldens.peerFloat("adam", "beta1"), c.beta1);
+        assertEquals(Goldens.peerFloat("adam", "beta2"), c.beta2);
+        assertEquals(Goldens.peerFloat("adam", "eps"), c.adamEps);
         assertEquals(0.9999f, c.emaDecay);
         assertEquals(0f, c.orthoGWeight(), "off for SAGAN-style presets");
         c.preset = "biggan32";

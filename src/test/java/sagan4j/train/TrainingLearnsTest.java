@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import sagan4j.reference.ReferenceBackend;
 import sagan4j.eval.Evaluation;
 import sagan4j.io.Json;
+import sagan4j.testing.Slow;
 
 /**
  * A fixed-seed run learns: on the synthetic set (class = brightness), the tiny preset at width 8 without
@@ -29,6 +30,7 @@ import sagan4j.io.Json;
  * on 200 samples (the classifier itself: 75 % on real held-out images). The margins (0.2, 15 %) are what a
  * loop that does not learn (losses where they started, samples at chance) cannot reach.
  */
+@Slow
 class TrainingLearnsTest {
     @TempDir
     Path tmp;

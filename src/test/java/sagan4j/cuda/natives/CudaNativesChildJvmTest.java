@@ -18,11 +18,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import sagan4j.testing.Slow;
+
 /**
  * End to end, in child JVMs (a JCuda class initialises once per JVM): stub CUDA libraries built with gcc, laid
  * out like PyTorch's site-packages, found, preloaded, JCublas2 relinked, and {@code JCublas2.cublasCreate}
  * reaching the stub, with no {@code LD_LIBRARY_PATH} and no driver.
  */
+@Slow
 class CudaNativesChildJvmTest {
 
     @TempDir
