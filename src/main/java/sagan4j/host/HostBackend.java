@@ -7,8 +7,10 @@ import java.util.Arrays;
 
 import sagan4j.backend.Backend;
 import sagan4j.backend.DType;
+import sagan4j.backend.GemmMath;
 import sagan4j.backend.Shape;
 import sagan4j.backend.Tensor;
+import sagan4j.backend.WallClockTimer;
 
 /**
  * What the two backends over Java arrays (the reference, oneDNN's) share: their memory. Tensors are
@@ -20,6 +22,23 @@ public abstract class HostBackend extends Backend {
     @Override
     public final void synchronize() {
         // Every op has finished when it returns.
+    }
+
+    /** Wall time: every op has finished when it returns. */
+    @Override
+    public final Timer timer() {
+        return new WallClockTimer();
+    }
+
+    /** FP32 only: the reference accumulates in double and oneDNN's GEMM is fp32, so there is nothing to switch. */
+    @Override
+    public final void setGemmMath(GemmMath math) {
+        // nothing to switch
+    }
+
+    @Override
+    public final GemmMath gemmMath() {
+        return GemmMath.FP32;
     }
 
     @Override

@@ -15,6 +15,11 @@ import sagan4j.backend.Tensor;
  * values. The arithmetic ops stay in each backend's subclass.
  */
 public abstract class HostLayerOps extends LayerOps {
+    /** Elements per (b, c) pair: 1 for (B, C), H·W for (B, C, H, W). */
+    protected static int inner(Tensor t) {
+        return t.shape().sizeAsInt() / (t.dim(0) * t.dim(1));
+    }
+
     /** {@code impl}: the name {@code impls()} lists ("reference", "java"). */
     protected HostLayerOps(Backend backend, String impl) {
         super(backend, List.of(impl));

@@ -25,11 +25,6 @@ final class JavaLayers extends HostLayerOps {
         return Math.max(1, RangeRunner.GRAIN / Math.max(1, inner));
     }
 
-    /** Elements per (b, c) pair: 1 for (B, C), H·W for (B, C, H, W). */
-    private static int inner(Tensor t) {
-        return t.shape().sizeAsInt() / (t.dim(0) * t.dim(1));
-    }
-
     @Override
     protected void doAddChannelBias(Tensor x, Tensor bias) {
         float[] xs = f(x), bs = f(bias);

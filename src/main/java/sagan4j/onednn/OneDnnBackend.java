@@ -109,11 +109,6 @@ public final class OneDnnBackend extends HostBackend {
     }
 
     @Override
-    public Timer timer() {
-        return new WallClockTimer();
-    }
-
-    @Override
     public ConvOps conv() {
         return conv;
     }
@@ -121,16 +116,6 @@ public final class OneDnnBackend extends HostBackend {
     @Override
     public LayerOps layers() {
         return layers;
-    }
-
-    @Override
-    public void setGemmMath(GemmMath math) {
-        // oneDNN's fp32 GEMM is the only math here.
-    }
-
-    @Override
-    public GemmMath gemmMath() {
-        return GemmMath.FP32;
     }
 
     @Override

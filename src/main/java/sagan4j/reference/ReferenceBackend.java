@@ -63,21 +63,6 @@ public final class ReferenceBackend extends HostBackend {
     }
 
     @Override
-    public Timer timer() {
-        return new WallClockTimer();
-    }
-
-    @Override
-    public void setGemmMath(GemmMath math) {
-        // The reference always accumulates in double; nothing to switch.
-    }
-
-    @Override
-    public GemmMath gemmMath() {
-        return GemmMath.FP32;
-    }
-
-    @Override
     public CondBatchNormOps condBatchNorm() {
         return condBatchNorm;
     }
