@@ -11,6 +11,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import jcuda.CudaException;
 import jcuda.driver.CUdeviceptr;
+import sagan4j.cuda.runtime.DeviceAllocator;
+import sagan4j.cuda.runtime.KernelArgs;
 
 /**
  * Kernels that are correct only at the block size their launcher uses refuse any other (kernels/common.cuh's

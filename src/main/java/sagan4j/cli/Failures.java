@@ -1,7 +1,7 @@
 package sagan4j.cli;
 
 import sagan4j.backend.ShapeException;
-import sagan4j.cuda.CudaUnavailableException;
+import sagan4j.cuda.runtime.CudaUnavailableException;
 import sagan4j.data.DataException;
 import sagan4j.io.NpyFormatException;
 import sagan4j.ops.OpInputException;

@@ -8,6 +8,10 @@ import sagan4j.backend.Backend;
 import sagan4j.backend.Backend.Resample;
 import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
+import sagan4j.cuda.runtime.CudaStorage;
+import sagan4j.cuda.runtime.DeviceAllocator;
+import sagan4j.cuda.runtime.KernelArgs;
+import sagan4j.cuda.runtime.KernelLibrary;
 
 /**
  * Launches of kernels/layers.cu for the backend's NCHW layer primitives; the CPU reference of each is

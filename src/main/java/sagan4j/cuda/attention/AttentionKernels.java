@@ -4,9 +4,9 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 import sagan4j.backend.Backend.GemmShape;
 import sagan4j.backend.GemmMath;
-import sagan4j.cuda.KernelArgs;
-import sagan4j.cuda.KernelLibrary;
 import sagan4j.cuda.gemm.GemmPath;
+import sagan4j.cuda.runtime.KernelArgs;
+import sagan4j.cuda.runtime.KernelLibrary;
 
 /**
  * The attention kernels of {@code kernels/attention.cu} on raw device memory and a caller's stream: no

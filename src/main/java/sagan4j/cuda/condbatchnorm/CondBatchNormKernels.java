@@ -11,8 +11,8 @@ import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUstream;
-import sagan4j.cuda.KernelArgs;
-import sagan4j.cuda.KernelLibrary;
+import sagan4j.cuda.runtime.KernelArgs;
+import sagan4j.cuda.runtime.KernelLibrary;
 
 /**
  * The conditional batch norm kernels of {@code kernels/cond_batchnorm.cu} on raw device memory and a stream

@@ -4,17 +4,17 @@ import java.util.List;
 
 import sagan4j.backend.GanLossOps;
 import sagan4j.backend.Tensor;
-import sagan4j.cuda.CudaBackend;
-import sagan4j.cuda.KernelArgs;
+import sagan4j.cuda.runtime.CudaDevice;
+import sagan4j.cuda.runtime.KernelArgs;
 
 /** The GAN losses on CUDA: one launch of kernels/gan_loss.cu (one block of {@link #BLOCK}) per call, on the backend's stream. */
 public final class CudaGanLoss extends GanLossOps {
     /** GAN_LOSS_BLOCK in kernels/gan_loss.cu: the kernel's reduction assumes exactly this many threads. */
     public static final int BLOCK = 256;
-    private final CudaBackend cuda;
+    private final CudaDevice cuda;
 
-    public CudaGanLoss(CudaBackend cuda) {
-        super(cuda, List.of("one-block"));
+    public CudaGanLoss(CudaDevice cuda) {
+        super(cuda.backend(), List.of("one-block"));
         this.cuda = cuda;
     }
 

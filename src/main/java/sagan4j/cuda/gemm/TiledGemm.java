@@ -4,8 +4,8 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 import sagan4j.backend.Backend.GemmShape;
 import sagan4j.backend.GemmMath;
-import sagan4j.cuda.KernelArgs;
-import sagan4j.cuda.KernelLibrary;
+import sagan4j.cuda.runtime.KernelArgs;
+import sagan4j.cuda.runtime.KernelLibrary;
 
 /**
  * The fallback GEMM: sagan4j's own shared-memory tiled SGEMM ({@code kernels/gemm.cu}, kernel

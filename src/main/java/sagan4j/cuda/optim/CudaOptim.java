@@ -4,18 +4,18 @@ import java.util.List;
 
 import sagan4j.backend.OptimOps;
 import sagan4j.backend.Tensor;
-import sagan4j.cuda.CudaBackend;
-import sagan4j.cuda.KernelArgs;
+import sagan4j.cuda.runtime.CudaDevice;
+import sagan4j.cuda.runtime.KernelArgs;
 
 /**
  * The optimiser updates on CUDA, queued on the backend's stream: one launch of kernels/optim.cu per
  * single-tensor call, and one per group update (a multi-tensor apply over the group's {@link MultiTensorTable}).
  */
 public final class CudaOptim extends OptimOps {
-    private final CudaBackend cuda;
+    private final CudaDevice cuda;
 
-    public CudaOptim(CudaBackend cuda) {
-        super(cuda, List.of("elementwise"));
+    public CudaOptim(CudaDevice cuda) {
+        super(cuda.backend(), List.of("elementwise"));
         this.cuda = cuda;
     }
 

@@ -12,9 +12,9 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
-import sagan4j.cuda.DeviceCounters;
-import sagan4j.cuda.KernelArgs;
-import sagan4j.cuda.KernelLibrary;
+import sagan4j.cuda.runtime.DeviceCounters;
+import sagan4j.cuda.runtime.KernelArgs;
+import sagan4j.cuda.runtime.KernelLibrary;
 
 /**
  * The spectral-norm kernels of {@code kernels/spectral_norm.cu} on raw device pointers and a stream the
