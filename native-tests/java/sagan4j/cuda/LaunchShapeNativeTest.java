@@ -48,14 +48,16 @@ class LaunchShapeNativeTest {
         try {
             CUdeviceptr p = buf.ptr();
             KernelArgs args = KernelArgs.of();
-            for (int i = 0; i < 8; i++) {
-                args.ptr(p);
-            }
-            for (int i = 0; i < 12; i++) {
-                args.i64(1);
+            for (KernelArgs.Kind kind : be.kernels().signature(kernel)) {   // a list the signature check lets through
+                switch (kind) {
+                    case PTR -> args.ptr(p);
+                    case I32 -> args.i32(1);
+                    case I64 -> args.i64(1);
+                    case F32 -> args.f32(1);
+                }
             }
             CudaException e = assertThrows(CudaException.class, () -> be.kernels().launch(kernel, 1, 1, 1, bx, by, 1, 0,
-                    be.stream(), args.build()));
+                    be.stream(), args));
             assertTrue(String.valueOf(e.getMessage()).contains(error), kernel + ": " + e.getMessage());
         } finally {
             be.allocator().free(buf);

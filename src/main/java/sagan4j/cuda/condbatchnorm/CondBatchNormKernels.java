@@ -193,7 +193,7 @@ public final class CondBatchNormKernels {
     }
 
     private void launch(String kernel, int grid, long smem, CUstream stream, KernelArgs args) {
-        lib.launch(kernel, grid, 1, 1, BLOCK, 1, 1, (int) smem, stream, args.build());
+        lib.launch(kernel, grid, 1, 1, BLOCK, 1, 1, (int) smem, stream, args);
     }
 
     // ---------------------------------------------------------------- forward

@@ -23,6 +23,6 @@ public final class CudaGanLoss extends GanLossOps {
                           boolean accumulate) {
         cuda.kernels().launch("gan_loss_f32", 1, 1, 1, BLOCK, 1, 1, 0, cuda.stream(), KernelArgs.of()
                 .ptr(cuda.pointer(logits)).ptr(cuda.pointer(grad)).ptr(cuda.pointer(sums))
-                .i32(loss == Loss.HINGE ? 0 : 1).i32(generator ? 1 : 0).i64(realRows).i64(logits.size()).i32(batch).i32(accumulate ? 1 : 0).build());
+                .i32(loss == Loss.HINGE ? 0 : 1).i32(generator ? 1 : 0).i64(realRows).i64(logits.size()).i32(batch).i32(accumulate ? 1 : 0));
     }
 }

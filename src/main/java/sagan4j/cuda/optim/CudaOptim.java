@@ -96,7 +96,7 @@ public final class CudaOptim extends OptimOps {
     protected void doZero(ZeroGroup group) {
         MultiTensorTable table = ((CudaZeroGroup) group).table;
         cuda.kernels().launch("zero_multi_f32", table.grid(), 1, 1, MultiTensorTable.BLOCK, 1, 1, 0, cuda.stream(),
-                KernelArgs.of().ptr(table.entries()).ptr(table.chunks()).i32(table.chunkCount()).build());
+                KernelArgs.of().ptr(table.entries()).ptr(table.chunks()).i32(table.chunkCount()));
     }
 
     @Override
@@ -111,7 +111,7 @@ public final class CudaOptim extends OptimOps {
         Adam s = group.settings();
         cuda.kernels().launch("adam_multi_f32", table.grid(), 1, 1, MultiTensorTable.BLOCK, 1, 1, 0, cuda.stream(),
                 KernelArgs.of().ptr(table.entries()).ptr(table.chunks()).ptr(table.steps()).i32(table.chunkCount())
-                        .f32(s.lr()).f32(s.beta1()).f32(s.beta2()).f32(s.eps()).build());
+                        .f32(s.lr()).f32(s.beta1()).f32(s.beta2()).f32(s.eps()));
     }
 
     @Override
@@ -124,6 +124,6 @@ public final class CudaOptim extends OptimOps {
         MultiTensorTable table = ((CudaEmaGroup) group).table;
         cuda.kernels().launch("ema_multi_f32", table.grid(), 1, 1, MultiTensorTable.BLOCK, 1, 1, 0, cuda.stream(),
                 KernelArgs.of().ptr(table.entries()).ptr(table.chunks()).i32(table.chunkCount()).f32(decay)
-                        .i32(copyAll ? 1 : 0).build());
+                        .i32(copyAll ? 1 : 0));
     }
 }

@@ -67,7 +67,7 @@ final class MultiTensorTable implements AutoCloseable {
             for (int i = 0; i < tensors.size(); i++) {
                 KernelArgs args = KernelArgs.of().ptr(cuda.pointer(entries)).i32(i);
                 fields.accept(args, i);
-                cuda.kernels().launch(writer, 1, 1, 1, 1, 1, 1, 0, cuda.stream(), args.build());
+                cuda.kernels().launch(writer, 1, 1, 1, 1, 1, 1, 0, cuda.stream(), args);
             }
             if (withSteps) {
                 setSteps(0);

@@ -98,9 +98,4 @@ public final class DeviceCounters {
     public static void graphLaunch() {
         GRAPH_LAUNCHES.increment();
     }
-
-    /** For the cooperative launch in {@code cuda.spectralnorm}, which does not go through {@link KernelLibrary#launch}. */
-    public static void cooperativeKernel(String name) {
-        kernel(name);
-    }
 }
