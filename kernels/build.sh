@@ -6,10 +6,15 @@
 #   TARGET_DIR/classes/sagan4j/kernels/<name>.fatbin  one per kernels/<name>.cu: SASS for sm_75, sm_80,
 #                                                     sm_86, sm_89, sm_90, sm_100, sm_120 + PTX compute_120
 #   TARGET_DIR/classes/sagan4j/kernels/index.txt      the fatbin file names, one per line
+#   TARGET_DIR/classes/sagan4j/kernels/signatures.txt each extern "C" kernel's parameter kinds, one kernel a
+#                                                     line: "name ptr i32 i64 f32 ..." (KernelArgs' method
+#                                                     names; any pointer is ptr), which KernelLibrary checks
+#                                                     every launch's KernelArgs against
+#   TARGET_DIR/kernels/<name>.signatures.txt          that file's lines, from `nvcc -E` of the .cu
 #   TARGET_DIR/kernels/<name>.ptxas.txt               nvcc/ptxas -v output for that file (+ <name>.stamp)
 #   TARGET_DIR/ptxas-report.txt                       summary table (regs, smem, stack, spills per kernel
 #                                                     per arch) followed by every <name>.ptxas.txt
-# The Java side (sagan4j.cuda.Fatbin.packagedImages, used by KernelLibrary) reads index.txt, loads every
+# The Java side (sagan4j.cuda.runtime.Fatbin.packagedImages, used by KernelLibrary) reads index.txt, loads every
 # listed fatbin as its own module (cuModuleLoadData) and looks kernels up by name across them; this script fails if two files define the same
 # extern "C" kernel name, so that lookup is never ambiguous.
 #
@@ -199,6 +204,83 @@ dups=$(printf '%s\n' "$summary" | awk '{ print $2, $1 }' | sort -u | awk '{ c[$1
 if [[ -n "$dups" ]]; then
     echo "sagan4j: kernel names defined in more than one kernels/*.cu: $(echo $dups)" >&2
     exit 1
+fi
+
+# ---- signatures.txt: every kernel's parameter kinds --------------------------------------------------
+# From the preprocessed source (`nvcc -E`, host pass: macros that stamp out kernels, such as attention's tiled
+# variants, expanded; __global__ is __attribute__((global)) there). A signature ends at the '{' or ';' after
+# its parameter list. Typedefs of the translation unit (idx_t) are followed to their base type. Regenerated
+# when missing or older than the .cu, any .cuh or this script; its kernel names must be the ones ptxas compiled.
+signatures_of() {   # signatures_of FILE.cu: "name kind..." per kernel, in source order
+    "$nvcc" -E -std=c++17 -x cu "$1" | grep -v '^#' | tr '\n\t' '  ' | awk '
+        BEGIN { RS = ";" }                                  # records end at ";" (a typedef, a declaration, a body statement)
+        {
+            rec = $0
+            if (match(rec, /typedef [A-Za-z_ ]+ [A-Za-z_][A-Za-z_0-9]*$/)) {   # typedef long long idx_t
+                n = split(substr(rec, RSTART + 8), w, " ")
+                base = w[1]; for (i = 2; i < n; i++) base = base " " w[i]
+                td[w[n]] = base
+            }
+            while ((at = index(rec, "extern \"C\" __attribute__((global)) void")) > 0) {
+                rec = substr(rec, at + 39)
+                sub(/^ +/, "", rec)
+                while (rec ~ /^__attribute__/) {            # __launch_bounds__ became __attribute__((launch_bounds(..)))
+                    depth = 0
+                    for (i = 1; i <= length(rec); i++) {
+                        c = substr(rec, i, 1)
+                        if (c == "(") depth++
+                        if (c == ")" && --depth == 0) break
+                    }
+                    rec = substr(rec, i + 1); sub(/^ +/, "", rec)
+                }
+                if (!match(rec, /^[A-Za-z_][A-Za-z_0-9]* *\(/)) { print "?cannot read a kernel name near: " substr(rec, 1, 80); exit 1 }
+                name = substr(rec, 1, RLENGTH - 1); sub(/ +$/, "", name)
+                close_at = index(rec, ")")
+                params = substr(rec, RLENGTH + 1, close_at - RLENGTH - 1)
+                rec = substr(rec, close_at + 1)
+                line = name
+                np = split(params, p, ",")
+                for (i = 1; i <= np; i++) {
+                    t = p[i]
+                    gsub(/(^| )(const|volatile|__restrict__|__restrict)( |$)/, " ", t)
+                    gsub(/ +/, " ", t); sub(/^ /, "", t); sub(/ $/, "", t)
+                    if (t == "" && np == 1) { np = 0; break }        # f()
+                    if (index(t, "*") > 0) { line = line " ptr"; continue }
+                    sub(/ [A-Za-z_][A-Za-z_0-9]*$/, "", t)             # the parameter name
+                    for (guard = 0; (t in td) && guard < 16; guard++) t = td[t]
+                    if (t == "int" || t == "unsigned" || t == "unsigned int" || t == "signed int") kind = "i32"
+                    else if (t == "long long" || t == "long long int" || t == "unsigned long long" || t == "long" || t == "unsigned long") kind = "i64"
+                    else if (t == "float") kind = "f32"
+                    else { print "?kernel " name ": parameter " i " has a type KernelArgs cannot pass: " p[i]; exit 1 }
+                    line = line " " kind
+                }
+                print line
+            }
+        }'
+}
+for n in "${names[@]}"; do
+    src="$kdir/$n.cu"
+    sig="$work_dir/$n.signatures.txt"
+    fresh=1
+    [[ -f "$sig" ]] || fresh=""
+    for dep in "$src" "${headers[@]}" "$self"; do [[ -n "$fresh" && "$sig" -nt "$dep" ]] || fresh=""; done
+    [[ -n "$fresh" ]] && continue
+    if ! lines=$(signatures_of "$src") || grep -q '^?' <<<"$lines"; then
+        echo "sagan4j: cannot read the kernel signatures of kernels/$n.cu: $(grep '^?' <<<"$lines" | cut -c2-)" >&2
+        exit 1
+    fi
+    parsed=$(awk '{ print $1 }' <<<"$lines" | sort)
+    compiled=$(printf '%s\n' "$summary" | awk -v f="$n.cu" '$1 == f { print $2 }' | sort -u)
+    if [[ "$parsed" != "$compiled" ]]; then
+        echo "sagan4j: the kernels read from kernels/$n.cu's signatures ($(echo $parsed)) are not the ones ptxas compiled ($(echo $compiled))" >&2
+        exit 1
+    fi
+    printf '%s\n' "$lines" >"$sig"
+done
+signatures_text=$(echo "# extern \"C\" kernel, then its parameter kinds (KernelArgs: ptr, i32, i64, f32); written by kernels/build.sh"
+    for n in "${names[@]}"; do cat "$work_dir/$n.signatures.txt"; done)
+if [[ ! -f "$res_dir/signatures.txt" || "$(cat "$res_dir/signatures.txt")" != "$signatures_text" ]]; then
+    printf '%s\n' "$signatures_text" >"$res_dir/signatures.txt"
 fi
 
 # ---- index.txt (rewritten only when it changes) -------------------------------------------------------

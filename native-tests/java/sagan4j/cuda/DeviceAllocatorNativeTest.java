@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import sagan4j.backend.DType;
 import sagan4j.backend.Tensor;
+import sagan4j.cuda.runtime.DeviceAllocator;
 
 /** The caching allocator on a real device: reuse, accounting, release. */
 @Tag("native")

@@ -1,5 +1,6 @@
 package sagan4j.cuda;
 
+import sagan4j.cuda.runtime.CudaUnavailableException;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

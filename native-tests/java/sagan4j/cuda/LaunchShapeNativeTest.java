@@ -11,6 +11,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import jcuda.CudaException;
 import jcuda.driver.CUdeviceptr;
+import sagan4j.cuda.runtime.DeviceAllocator;
+import sagan4j.cuda.runtime.KernelArgs;
 
 /**
  * Kernels that are correct only at the block size their launcher uses refuse any other (kernels/common.cuh's
@@ -46,14 +48,16 @@ class LaunchShapeNativeTest {
         try {
             CUdeviceptr p = buf.ptr();
             KernelArgs args = KernelArgs.of();
-            for (int i = 0; i < 8; i++) {
-                args.ptr(p);
-            }
-            for (int i = 0; i < 12; i++) {
-                args.i64(1);
+            for (KernelArgs.Kind kind : be.kernels().signature(kernel)) {   // a list the signature check lets through
+                switch (kind) {
+                    case PTR -> args.ptr(p);
+                    case I32 -> args.i32(1);
+                    case I64 -> args.i64(1);
+                    case F32 -> args.f32(1);
+                }
             }
             CudaException e = assertThrows(CudaException.class, () -> be.kernels().launch(kernel, 1, 1, 1, bx, by, 1, 0,
-                    be.stream(), args.build()));
+                    be.stream(), args));
             assertTrue(String.valueOf(e.getMessage()).contains(error), kernel + ": " + e.getMessage());
         } finally {
             be.allocator().free(buf);

@@ -19,9 +19,9 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
-import sagan4j.cuda.KernelLibrary;
 import sagan4j.cuda.attention.AttentionKernels;
 import sagan4j.cuda.natives.CudaNatives;
+import sagan4j.cuda.runtime.KernelLibrary;
 
 /**
  * The embedding example of docs/kernels/attention.md (the region between the example markers is the

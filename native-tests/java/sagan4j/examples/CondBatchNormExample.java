@@ -6,8 +6,8 @@ import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
-import sagan4j.cuda.KernelLibrary;
 import sagan4j.cuda.condbatchnorm.CondBatchNormKernels;
+import sagan4j.cuda.runtime.KernelLibrary;
 
 /**
  * The embedding example of docs/kernels/cond-batchnorm.md: sagan4j's conditional batch norm on the

@@ -6,7 +6,7 @@ import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
-import sagan4j.cuda.KernelLibrary;
+import sagan4j.cuda.runtime.KernelLibrary;
 import sagan4j.cuda.spectralnorm.SpectralNormKernels;
 
 /**

@@ -24,10 +24,10 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 import sagan4j.backend.Backend;
 import sagan4j.backend.Tensor;
-import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
 import sagan4j.cuda.Gpu;
-import sagan4j.cuda.KernelLibrary;
+import sagan4j.cuda.runtime.KernelLibrary;
+import sagan4j.reference.ReferenceBackend;
 
 /**
  * The embeddable conditional batch norm ({@link CondBatchNormKernels}) on the caller's memory and the caller's

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 import sagan4j.backend.DType;
 import sagan4j.backend.Tensor;
 import sagan4j.cuda.CudaBackend;
-import sagan4j.cuda.DeviceAllocator;
 import sagan4j.cuda.Gpu;
+import sagan4j.cuda.runtime.DeviceAllocator;
 import sagan4j.testing.TinyTraining;
 
 /**

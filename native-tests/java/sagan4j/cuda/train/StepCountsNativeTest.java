@@ -13,9 +13,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import sagan4j.bench.StepBench;
 import sagan4j.cuda.CudaBackend;
-import sagan4j.cuda.DeviceCounters;
 import sagan4j.cuda.Gpu;
 import sagan4j.cuda.StepGraph;
+import sagan4j.cuda.runtime.DeviceCounters;
 import sagan4j.models.GanConfig;
 
 /**

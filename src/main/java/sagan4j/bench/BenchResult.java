@@ -2,7 +2,7 @@ package sagan4j.bench;
 
 /**
  * One measured (case, shape, implementation). Times are medians over the timed calls; {@code launches} is
- * the GPU work one call queues (kernels + cuBLAS/cuDNN calls, {@link sagan4j.cuda.DeviceCounters}; 0 off CUDA).
+ * the GPU work one call queues (kernels + cuBLAS/cuDNN calls, {@link sagan4j.cuda.runtime.DeviceCounters}; 0 off CUDA).
  */
 public record BenchResult(String kernel, String shape, String impl, int calls, double medianMs, double minMs,
                           long bytes, double flops, double gbPerS, double percentOfCopy, double gflopPerS,

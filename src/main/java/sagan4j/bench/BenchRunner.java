@@ -7,7 +7,7 @@ import java.util.List;
 import sagan4j.backend.Backend;
 import sagan4j.backend.DType;
 import sagan4j.backend.Tensor;
-import sagan4j.cuda.DeviceCounters;
+import sagan4j.cuda.runtime.DeviceCounters;
 
 /**
  * Times benchmark cases: the device's copy bandwidth first (the roofline every kernel is compared

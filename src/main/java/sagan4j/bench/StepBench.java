@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
 import sagan4j.backend.Backend;
 import sagan4j.backend.GraphCapture;
 import sagan4j.cuda.CudaBackend;
-import sagan4j.cuda.DeviceCounters;
+import sagan4j.cuda.runtime.DeviceCounters;
 import sagan4j.data.Batch;
 import sagan4j.models.GanConfig;
 import sagan4j.onednn.OneDnnBackend;

@@ -18,7 +18,7 @@ import sagan4j.bench.BenchRunner;
 import sagan4j.bench.BenchShape;
 import sagan4j.bench.Benches;
 import sagan4j.cuda.CudaBackend;
-import sagan4j.cuda.CudaUnavailableException;
+import sagan4j.cuda.runtime.CudaUnavailableException;
 import sagan4j.io.AtomicFiles;
 
 /**

@@ -10,9 +10,9 @@ import picocli.CommandLine.Option;
 import sagan4j.backend.Backend;
 import sagan4j.backend.DType;
 import sagan4j.backend.Tensor;
-import sagan4j.reference.ReferenceBackend;
 import sagan4j.cuda.CudaBackend;
-import sagan4j.cuda.CudaUnavailableException;
+import sagan4j.cuda.runtime.CudaUnavailableException;
+import sagan4j.reference.ReferenceBackend;
 
 /**
  * {@code sagan4j demo}: a linear layer with LeakyReLU, y = leaky(W·x), on random data, on every backend

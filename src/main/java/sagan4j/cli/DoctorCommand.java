@@ -6,11 +6,11 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
 import sagan4j.cuda.CudaBackend;
-import sagan4j.cuda.CudaContext;
-import sagan4j.cuda.CudaUnavailableException;
-import sagan4j.cuda.Fatbin;
 import sagan4j.cuda.natives.CudaNatives;
 import sagan4j.cuda.natives.NativeReport;
+import sagan4j.cuda.runtime.CudaContext;
+import sagan4j.cuda.runtime.CudaUnavailableException;
+import sagan4j.cuda.runtime.Fatbin;
 import sagan4j.onednn.OneDnnBackend;
 import sagan4j.onednn.OneDnnUnavailableException;
 

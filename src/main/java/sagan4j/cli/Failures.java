@@ -1,7 +1,7 @@
 package sagan4j.cli;
 
 import sagan4j.backend.InvalidInputException;
-import sagan4j.cuda.CudaUnavailableException;
+import sagan4j.cuda.runtime.CudaUnavailableException;
 
 /**
  * Tells expected failures (one line for the user, exit 2) from bugs (stack trace, exit 1). Two kinds are

@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
-import sagan4j.cuda.Fatbin;
+import sagan4j.cuda.runtime.Fatbin;
 
 /** {@code sagan4j kernels}: what the packed fatbin(s) hold — SASS and PTX per architecture. Needs no GPU. */
 @Command(name = "kernels", description = "List the architectures the packed kernels were compiled for.")

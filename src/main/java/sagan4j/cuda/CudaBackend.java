@@ -20,15 +20,25 @@ import sagan4j.backend.GraphCapture;
 import sagan4j.backend.LayerOps;
 import sagan4j.backend.Shape;
 import sagan4j.backend.Tensor;
-import sagan4j.cuda.conv.CudaConv;
 import sagan4j.cuda.attention.CudaAttention;
 import sagan4j.cuda.condbatchnorm.CudaCondBatchNorm;
+import sagan4j.cuda.conv.CudaConv;
 import sagan4j.cuda.ganloss.CudaGanLoss;
 import sagan4j.cuda.gemm.CublasGemm;
 import sagan4j.cuda.gemm.GemmPath;
 import sagan4j.cuda.gemm.TiledGemm;
 import sagan4j.cuda.natives.CudaNatives;
 import sagan4j.cuda.optim.CudaOptim;
+import sagan4j.cuda.runtime.CudaContext;
+import sagan4j.cuda.runtime.CudaDevice;
+import sagan4j.cuda.runtime.CudaStorage;
+import sagan4j.cuda.runtime.CudaUnavailableException;
+import sagan4j.cuda.runtime.DeviceAllocator;
+import sagan4j.cuda.runtime.DeviceCounters;
+import sagan4j.cuda.runtime.EventTimer;
+import sagan4j.cuda.runtime.KernelArgs;
+import sagan4j.cuda.runtime.KernelLibrary;
+import sagan4j.cuda.runtime.PinnedStaging;
 import sagan4j.cuda.spectralnorm.CudaSpectralNorm;
 
 /**
@@ -38,7 +48,7 @@ import sagan4j.cuda.spectralnorm.CudaSpectralNorm;
  * at a time drives one backend; handed to another thread (after a happens-before edge such as a join or a
  * queue), it makes its context current there at its first call (docs/threads.md).
  */
-public final class CudaBackend extends Backend {
+public final class CudaBackend extends Backend implements CudaDevice {
 
     /** Which GEMM implementation to use. */
     public enum GemmChoice {
@@ -137,11 +147,10 @@ public final class CudaBackend extends Backend {
             }
             this.gemm = path;
             this.layers = new CudaLayers(this, kernels, ctx.stream(), allocator);
-            this.conv = new CudaConv(this, kernels, ctx.stream(), allocator, path, CudaNatives.load().cudnn().loaded(),
-                    this::pointer, this::gemmMath);
+            this.conv = new CudaConv(this, path, CudaNatives.load().cudnn().loaded(), this::gemmMath);
             this.gemmFallbackReason = reason;
             this.math = options.math();
-            this.attention = new CudaAttention(this);
+            this.attention = new CudaAttention(this, path);
             this.graphs = new CudaGraphs(ctx.stream(), allocator);
         } catch (RuntimeException e) {
             allocator.close();
@@ -162,14 +171,22 @@ public final class CudaBackend extends Backend {
                 + d.totalMemory() / (1 << 20) + " MiB), GEMM: " + gemm.name();
     }
 
+    /** This backend: the families see it through {@link CudaDevice}, which does not name the backend's package. */
+    @Override
+    public Backend backend() {
+        return this;
+    }
+
     public CudaContext context() {
         return ctx;
     }
 
+    @Override
     public KernelLibrary kernels() {
         return kernels;
     }
 
+    @Override
     public DeviceAllocator allocator() {
         return allocator;
     }
@@ -183,11 +200,13 @@ public final class CudaBackend extends Backend {
         return gemmFallbackReason;
     }
 
+    @Override
     public CUstream stream() {
         return ctx.stream();
     }
 
     /** The device pointer behind a tensor of this backend, for kernels of other packages and user code. */
+    @Override
     public CUdeviceptr pointer(Tensor t) {
         Checks.requireOwned(this, "pointer", "t", t);
         return t.storage(CudaStorage.class).ptr();

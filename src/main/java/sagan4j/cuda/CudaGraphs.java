@@ -4,6 +4,7 @@ import java.util.function.Predicate;
 
 import jcuda.driver.CUstream;
 import sagan4j.backend.GraphCapture;
+import sagan4j.cuda.runtime.DeviceAllocator;
 
 /**
  * {@link GraphCapture} on CUDA: regions become CUDA graphs through one {@link StepGraph} on the backend's

@@ -7,6 +7,10 @@ import jcuda.driver.CUstream;
 import sagan4j.backend.Backend;
 import sagan4j.backend.LayerOps;
 import sagan4j.backend.Tensor;
+import sagan4j.cuda.runtime.CudaStorage;
+import sagan4j.cuda.runtime.DeviceAllocator;
+import sagan4j.cuda.runtime.KernelArgs;
+import sagan4j.cuda.runtime.KernelLibrary;
 
 /**
  * Launches of kernels/layers.cu for the backend's NCHW layer primitives; the CPU reference of each is
@@ -74,7 +78,7 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
         }
         CUdeviceptr partial = splits == 1 ? p(dBias) : biasPartials.ptr();
         kernels.launch("channel_bias_grad_partial_f32", splits, channels, 1, REDUCE_THREADS, 1, 1, 0, stream,
-                KernelArgs.of().ptr(p(dy)).ptr(partial).i32(batch).i32(channels).i64(inner).build());
+                KernelArgs.of().ptr(p(dy)).ptr(partial).i32(batch).i32(channels).i64(inner));
         if (splits > 1) {
             kernels.launch1d("channel_bias_grad_final_f32", channels, stream,
                     KernelArgs.of().ptr(partial).ptr(p(dBias)).i32(channels).i32(splits));
@@ -146,7 +150,7 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
         int warpsPerBlock = 8;
         int grid = (int) ((rows + warpsPerBlock - 1) / warpsPerBlock);
         kernels.launch("sum_hw_f32", grid, 1, 1, 32 * warpsPerBlock, 1, 1, 0, stream,
-                KernelArgs.of().ptr(p(x)).ptr(p(y)).i64(inner(x)).i64(rows).build());
+                KernelArgs.of().ptr(p(x)).ptr(p(y)).i64(inner(x)).i64(rows));
     }
 
     @Override
@@ -186,7 +190,7 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
         labelOrder = atLeast(labelOrder, startBytes + 4L * batch);
         CUdeviceptr start = labelOrder.ptr(), order = start.withByteOffset(startBytes);
         kernels.launch("cbn_labels_by_class", 1, 1, 1, SORT_THREADS, 1, 1, 0, stream,
-                KernelArgs.of().ptr(p(labels)).i32(batch).i32(classes).ptr(start).ptr(order).build());
+                KernelArgs.of().ptr(p(labels)).i32(batch).i32(classes).ptr(start).ptr(order));
         kernels.launch1d("scatter_add_rows_sorted_f32", dTable.size(), stream, KernelArgs.of().ptr(p(dOut))
                 .ptr(start).ptr(order).ptr(p(dTable)).i32(classes).i32(width));
     }
@@ -203,9 +207,9 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
             dotPartials = allocator.allocate(DOT_BLOCKS * 4L);
         }
         kernels.launch("dot_partial_f32", DOT_BLOCKS, 1, 1, 256, 1, 1, 0, stream,
-                KernelArgs.of().ptr(p(a)).ptr(p(b)).ptr(dotPartials.ptr()).i64(a.size()).build());
+                KernelArgs.of().ptr(p(a)).ptr(p(b)).ptr(dotPartials.ptr()).i64(a.size()));
         kernels.launch("dot_final_f32", 1, 1, 1, 256, 1, 1, 0, stream,
-                KernelArgs.of().ptr(dotPartials.ptr()).ptr(p(out)).i32(DOT_BLOCKS).build());
+                KernelArgs.of().ptr(dotPartials.ptr()).ptr(p(out)).i32(DOT_BLOCKS));
     }
 
     /** Grid y and z hold at most this many blocks. */
@@ -224,7 +228,7 @@ final class CudaLayers extends LayerOps implements AutoCloseable {
             int count = Math.min(MAX_GRID_YZ, batch - first);
             CUdeviceptr xs = p(x).withByteOffset(first * perMatrix), ys = p(y).withByteOffset(first * perMatrix);
             kernels.launch("transpose_f32", (c + 31) / 32, (r + 31) / 32, count, 32, 8, 1, 0, stream,
-                    KernelArgs.of().ptr(xs).ptr(ys).i32(r).i32(c).build());
+                    KernelArgs.of().ptr(xs).ptr(ys).i32(r).i32(c));
         }
     }
 

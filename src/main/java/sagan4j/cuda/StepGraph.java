@@ -16,6 +16,8 @@ import jcuda.driver.CUgraph;
 import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstreamCaptureMode;
+import sagan4j.cuda.runtime.DeviceAllocator;
+import sagan4j.cuda.runtime.DeviceCounters;
 
 /**
  * CUDA graphs for regions of a backend's stream that repeat: a training step's D step and G step. Each region

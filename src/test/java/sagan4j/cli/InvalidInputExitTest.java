@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import sagan4j.backend.InvalidInputException;
-import sagan4j.cuda.CudaUnavailableException;
+import sagan4j.cuda.runtime.CudaUnavailableException;
 import sagan4j.testing.Fuzz;
 
 /**

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import sagan4j.cuda.attention.AttentionKernels;
 import sagan4j.cuda.condbatchnorm.CondBatchNormKernels;
 import sagan4j.cuda.gemm.TiledGemm;
+import sagan4j.cuda.runtime.KernelLibrary;
 import sagan4j.cuda.spectralnorm.SpectralNormKernels;
 import sagan4j.testing.KernelSource;
 

@@ -4,9 +4,9 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 import sagan4j.backend.Backend.GemmShape;
 import sagan4j.backend.GemmMath;
-import sagan4j.cuda.KernelArgs;
-import sagan4j.cuda.KernelLibrary;
 import sagan4j.cuda.gemm.GemmPath;
+import sagan4j.cuda.runtime.KernelArgs;
+import sagan4j.cuda.runtime.KernelLibrary;
 
 /**
  * The attention kernels of {@code kernels/attention.cu} on raw device memory and a caller's stream: no
@@ -164,7 +164,7 @@ public final class AttentionKernels {
             KernelArgs args = KernelArgs.of().ptr(at(q, b0, (long) n * d)).ptr(at(k, b0, (long) m * d))
                     .ptr(at(v, b0, (long) m * c)).ptr(at(o, b0, (long) n * c)).ptr(at(lse, b0, n))
                     .i32(n).i32(m).i32(d).i32(c).f32(scale);
-            kernels.launch(kernel, ceil(n, FORWARD_ROWS), ceil(c, ct), nb, THREADS, 1, 1, 0, stream, args.build());
+            kernels.launch(kernel, ceil(n, FORWARD_ROWS), ceil(c, ct), nb, THREADS, 1, 1, 0, stream, args);
         }
     }
 
@@ -178,7 +178,7 @@ public final class AttentionKernels {
                     .ptr(at(v, b0, (long) m * c)).ptr(at(o, b0, (long) n * c)).ptr(at(lse, b0, n))
                     .i32(n).i32(m).i32(d).i32(c).f32(scale);
             kernels.launch("attention_forward_simple_f32", n, ceil(c, SIMPLE_COLUMNS), nb, SIMPLE_COLUMNS, 1, 1, 0,
-                    stream, args.build());
+                    stream, args);
         }
     }
 
@@ -198,7 +198,7 @@ public final class AttentionKernels {
     /** P = softmax of each row of S (rows, M) in place; lse (rows) ← its log-sum-exp. */
     public void softmaxRows(CUdeviceptr s, CUdeviceptr lse, long rows, int m, CUstream stream) {
         kernels.launch("attention_softmax_rows_f32", rowBlocks(rows), 1, 1, ROW_THREADS, 1, 1, 0, stream,
-                KernelArgs.of().ptr(s).ptr(lse).i64(rows).i32(m).build());
+                KernelArgs.of().ptr(s).ptr(lse).i64(rows).i32(m));
     }
 
     // ---------------------------------------------------------------- backward
@@ -236,12 +236,11 @@ public final class AttentionKernels {
             kernels.launch("attention_backward_dkdv" + suffix, ceil(m, BACKWARD_TILE), splits, nb, THREADS, 1, 1, 0,
                     stream, KernelArgs.of().ptr(qb).ptr(kb).ptr(vb).ptr(gob).ptr(lb).ptr(db)
                             .ptr(at(partK, b0, (long) m * d)).ptr(at(partV, b0, (long) m * c))
-                            .i32(n).i32(m).i32(d).i32(c).f32(scale).i32(rowsPerSplit).i64(strideK).i64(strideV)
-                            .build());
+                            .i32(n).i32(m).i32(d).i32(c).f32(scale).i32(rowsPerSplit).i64(strideK).i64(strideV));
             kernels.launch("attention_backward_dq" + suffix, ceil(n, BACKWARD_TILE), 1, nb, THREADS, 1, 1, 0,
                     stream, KernelArgs.of().ptr(qb).ptr(kb).ptr(vb).ptr(gob).ptr(lb).ptr(db)
                             .ptr(at(gradQ, b0, (long) n * d))
-                            .i32(n).i32(m).i32(d).i32(c).f32(scale).build());
+                            .i32(n).i32(m).i32(d).i32(c).f32(scale));
         }
         if (splits > 1) {
             kernels.launch1d("attention_sum_splits_f32", nk + nv, stream, KernelArgs.of().ptr(gradK).ptr(partK)
@@ -284,7 +283,7 @@ public final class AttentionKernels {
         gemm.gemm(new GemmShape(true, false, batch, m, c, n, true, true), 1f, p, gradO, 0f, gradV, GemmMath.FP32);
         gemm.gemm(new GemmShape(false, true, batch, n, m, c, true, true), 1f, gradO, v, 0f, ds, GemmMath.FP32);
         kernels.launch("attention_ds_f32", rowBlocks(rows), 1, 1, ROW_THREADS, 1, 1, 0, stream,
-                KernelArgs.of().ptr(ds).ptr(p).ptr(gradO).ptr(o).i64(rows).i32(m).i32(c).build());
+                KernelArgs.of().ptr(ds).ptr(p).ptr(gradO).ptr(o).i64(rows).i32(m).i32(c));
         gemm.gemm(new GemmShape(false, false, batch, n, d, m, true, true), scale, ds, k, 0f, gradQ, GemmMath.FP32);
         gemm.gemm(new GemmShape(true, false, batch, m, d, n, true, true), scale, ds, q, 0f, gradK, GemmMath.FP32);
     }
@@ -294,7 +293,7 @@ public final class AttentionKernels {
     /** D (rows) ← rowsum(gradO ⊙ o) over c. */
     private void rowDot(CUdeviceptr dst, CUdeviceptr gradO, CUdeviceptr o, long rows, int c, CUstream stream) {
         kernels.launch("attention_rowdot_f32", rowBlocks(rows), 1, 1, ROW_THREADS, 1, 1, 0, stream,
-                KernelArgs.of().ptr(dst).ptr(gradO).ptr(o).i64(rows).i32(c).build());
+                KernelArgs.of().ptr(dst).ptr(gradO).ptr(o).i64(rows).i32(c));
     }
 
     /**

@@ -9,8 +9,9 @@ import java.util.function.Consumer;
 import jcuda.driver.CUdeviceptr;
 import sagan4j.backend.AttentionOps;
 import sagan4j.backend.Tensor;
-import sagan4j.cuda.CudaBackend;
-import sagan4j.cuda.DeviceAllocator;
+import sagan4j.cuda.gemm.GemmPath;
+import sagan4j.cuda.runtime.CudaDevice;
+import sagan4j.cuda.runtime.DeviceAllocator;
 
 /**
  * Attention on the CUDA backend: a thin user of {@link AttentionKernels} on the backend's stream.
@@ -28,20 +29,23 @@ public final class CudaAttention extends AttentionOps implements AutoCloseable {
     public static final String SIMPLE = "simple";
     public static final String BASELINE = "baseline";
 
-    private final CudaBackend be;
+    private final CudaDevice be;
+    private final GemmPath gemm;
     private final AttentionKernels kernels;
     private DeviceAllocator.Block scratch;
     private final Set<String> fallbacks = new LinkedHashSet<>();
     private final Consumer<String> notice;
 
-    public CudaAttention(CudaBackend be) {
-        this(be, System.err::println);
+    /** @param gemm the device's GEMM path, which {@code baseline} runs its two products on */
+    public CudaAttention(CudaDevice device, GemmPath gemm) {
+        this(device, gemm, System.err::println);
     }
 
     /** @param notice where the one line per fallen-back shape goes (standard error by default) */
-    public CudaAttention(CudaBackend be, Consumer<String> notice) {
-        super(be, List.of(FUSED, SIMPLE, BASELINE));
-        this.be = be;
+    public CudaAttention(CudaDevice device, GemmPath gemm, Consumer<String> notice) {
+        super(device.backend(), List.of(FUSED, SIMPLE, BASELINE));
+        this.be = device;
+        this.gemm = gemm;
         this.kernels = new AttentionKernels(be.kernels());
         this.notice = notice;
     }
@@ -78,7 +82,7 @@ public final class CudaAttention extends AttentionOps implements AutoCloseable {
     protected void doForward(Dims s, Tensor q, Tensor k, Tensor v, float scale, Tensor o, Tensor lse) {
         int b = s.batch(), n = s.n(), m = s.m(), d = s.d(), c = s.c();
         switch (impl()) {
-            case BASELINE -> kernels.forwardBaseline(be.gemmPath(),
+            case BASELINE -> kernels.forwardBaseline(gemm,
                     scratch(AttentionKernels.baselineForwardScratchBytes(b, n, m)),
                     p(q), p(k), p(v), p(o), p(lse), b, n, m, d, c, scale, be.stream());
             case FUSED -> {
@@ -97,7 +101,7 @@ public final class CudaAttention extends AttentionOps implements AutoCloseable {
                               Tensor gradQ, Tensor gradK, Tensor gradV) {
         int b = s.batch(), n = s.n(), m = s.m(), d = s.d(), c = s.c();
         if (impl().equals(BASELINE)) {
-            kernels.backwardBaseline(be.gemmPath(), scratch(AttentionKernels.baselineBackwardScratchBytes(b, n, m)),
+            kernels.backwardBaseline(gemm, scratch(AttentionKernels.baselineBackwardScratchBytes(b, n, m)),
                     p(q), p(k), p(v), p(o), p(lse), p(gradO), p(gradQ), p(gradK), p(gradV), b, n, m, d, c, scale,
                     be.stream());
             return;

@@ -11,8 +11,8 @@ import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUstream;
-import sagan4j.cuda.KernelArgs;
-import sagan4j.cuda.KernelLibrary;
+import sagan4j.cuda.runtime.KernelArgs;
+import sagan4j.cuda.runtime.KernelLibrary;
 
 /**
  * The conditional batch norm kernels of {@code kernels/cond_batchnorm.cu} on raw device memory and a stream
@@ -193,7 +193,7 @@ public final class CondBatchNormKernels {
     }
 
     private void launch(String kernel, int grid, long smem, CUstream stream, KernelArgs args) {
-        lib.launch(kernel, grid, 1, 1, BLOCK, 1, 1, (int) smem, stream, args.build());
+        lib.launch(kernel, grid, 1, 1, BLOCK, 1, 1, (int) smem, stream, args);
     }
 
     // ---------------------------------------------------------------- forward

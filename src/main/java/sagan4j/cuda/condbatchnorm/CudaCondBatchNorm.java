@@ -6,7 +6,7 @@ import jcuda.driver.CUdeviceptr;
 import sagan4j.backend.CondBatchNormOps;
 import sagan4j.backend.DType;
 import sagan4j.backend.Tensor;
-import sagan4j.cuda.CudaBackend;
+import sagan4j.cuda.runtime.CudaDevice;
 
 /**
  * Conditional batch norm on the CUDA backend: a thin user of {@link CondBatchNormKernels} on the backend's
@@ -14,12 +14,12 @@ import sagan4j.cuda.CudaBackend;
  * by {@link #close()}; nothing else allocates or synchronises.
  */
 public final class CudaCondBatchNorm extends CondBatchNormOps implements AutoCloseable {
-    private final CudaBackend cuda;
+    private final CudaDevice cuda;
     private final CondBatchNormKernels kernels;
     private Tensor scratch;
 
-    public CudaCondBatchNorm(CudaBackend cuda) {
-        super(cuda, List.of(CondBatchNormKernels.AUTO, CondBatchNormKernels.FUSED, CondBatchNormKernels.TWO_PASS));
+    public CudaCondBatchNorm(CudaDevice cuda) {
+        super(cuda.backend(), List.of(CondBatchNormKernels.AUTO, CondBatchNormKernels.FUSED, CondBatchNormKernels.TWO_PASS));
         this.cuda = cuda;
         this.kernels = new CondBatchNormKernels(cuda.kernels());
     }
@@ -44,7 +44,7 @@ public final class CudaCondBatchNorm extends CondBatchNormOps implements AutoClo
             if (scratch != null) {
                 scratch.close(); // stream order keeps queued kernels safe: the allocator hands it out on this stream only
             }
-            scratch = cuda.empty(DType.FLOAT32, (int) Math.max(1, (bytes + 3) / 4));
+            scratch = cuda.backend().empty(DType.FLOAT32, (int) Math.max(1, (bytes + 3) / 4));
         }
         return cuda.pointer(scratch);
     }

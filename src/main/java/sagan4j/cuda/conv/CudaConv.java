@@ -1,18 +1,15 @@
 package sagan4j.cuda.conv;
 
 import java.util.List;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
-import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
-import sagan4j.backend.Backend;
 import sagan4j.backend.ConvOps;
 import sagan4j.backend.GemmMath;
 import sagan4j.backend.Tensor;
-import sagan4j.cuda.DeviceAllocator;
-import sagan4j.cuda.KernelLibrary;
 import sagan4j.cuda.gemm.GemmPath;
+import sagan4j.cuda.runtime.CudaDevice;
+import sagan4j.cuda.runtime.DeviceAllocator;
 
 /**
  * The CUDA convolution: "cudnn" (when cuDNN loads; the default then) or "im2col" (kernels/conv.cu + the
@@ -21,7 +18,7 @@ import sagan4j.cuda.gemm.GemmPath;
 public final class CudaConv extends ConvOps implements AutoCloseable {
     private final Im2colConv im2col;
     private final CudnnConv cudnn;
-    private final Function<Tensor, CUdeviceptr> pointer;
+    private final CudaDevice device;
     private final Supplier<GemmMath> math;
     private final String cudnnReason;
 
@@ -47,18 +44,16 @@ public final class CudaConv extends ConvOps implements AutoCloseable {
      * @param cudnnAvailable whether cuDNN's natives loaded; if so, a cuDNN handle is created here, and
      *                       a failure there leaves only im2col, with the reason kept for doctor
      */
-    public CudaConv(Backend backend, KernelLibrary kernels, CUstream stream, DeviceAllocator allocator, GemmPath gemm,
-                    boolean cudnnAvailable, Function<Tensor, CUdeviceptr> pointer, Supplier<GemmMath> math) {
-        this(backend, kernels, stream, allocator, gemm, Cudnn.make(cudnnAvailable, stream, allocator), pointer, math);
+    public CudaConv(CudaDevice device, GemmPath gemm, boolean cudnnAvailable, Supplier<GemmMath> math) {
+        this(device, gemm, Cudnn.make(cudnnAvailable, device.stream(), device.allocator()), math);
     }
 
-    private CudaConv(Backend backend, KernelLibrary kernels, CUstream stream, DeviceAllocator allocator, GemmPath gemm,
-                     Cudnn cudnn, Function<Tensor, CUdeviceptr> pointer, Supplier<GemmMath> math) {
-        super(backend, cudnn.impls());
-        this.im2col = new Im2colConv(kernels, stream, allocator, gemm);
+    private CudaConv(CudaDevice device, GemmPath gemm, Cudnn cudnn, Supplier<GemmMath> math) {
+        super(device.backend(), cudnn.impls());
+        this.im2col = new Im2colConv(device.kernels(), device.stream(), device.allocator(), gemm);
         this.cudnn = cudnn.conv();
         this.cudnnReason = cudnn.reason();
-        this.pointer = pointer;
+        this.device = device;
         this.math = math;
     }
 
@@ -73,17 +68,17 @@ public final class CudaConv extends ConvOps implements AutoCloseable {
 
     @Override
     protected void doForward(Tensor x, Tensor w, int padding, Tensor y) {
-        path().forward(pointer.apply(x), pointer.apply(w), pointer.apply(y), ConvGeometry.of(x, w, padding), math.get());
+        path().forward(device.pointer(x), device.pointer(w), device.pointer(y), ConvGeometry.of(x, w, padding), math.get());
     }
 
     @Override
     protected void doBackwardData(Tensor dy, Tensor w, int padding, Tensor dx) {
-        path().backwardData(pointer.apply(dy), pointer.apply(w), pointer.apply(dx), ConvGeometry.of(dx, w, padding), math.get());
+        path().backwardData(device.pointer(dy), device.pointer(w), device.pointer(dx), ConvGeometry.of(dx, w, padding), math.get());
     }
 
     @Override
     protected void doBackwardFilter(Tensor x, Tensor dy, int padding, Tensor dw) {
-        path().backwardFilter(pointer.apply(x), pointer.apply(dy), pointer.apply(dw), ConvGeometry.of(x, dw, padding), math.get());
+        path().backwardFilter(device.pointer(x), device.pointer(dy), device.pointer(dw), ConvGeometry.of(x, dw, padding), math.get());
     }
 
     @Override

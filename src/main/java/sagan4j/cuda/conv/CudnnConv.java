@@ -41,8 +41,8 @@ import jcuda.jcudnn.cudnnTensorDescriptor;
 import jcuda.jcudnn.cudnnTensorFormat;
 import jcuda.runtime.cudaStream_t;
 import sagan4j.backend.GemmMath;
-import sagan4j.cuda.DeviceAllocator;
-import sagan4j.cuda.DeviceCounters;
+import sagan4j.cuda.runtime.DeviceAllocator;
+import sagan4j.cuda.runtime.DeviceCounters;
 
 /**
  * Convolution through cuDNN's legacy API (JCudnn 11.7 classes over the cuDNN 9 natives). For each shape

@@ -4,10 +4,10 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 import sagan4j.backend.Backend.GemmShape;
 import sagan4j.backend.GemmMath;
-import sagan4j.cuda.DeviceAllocator;
-import sagan4j.cuda.KernelArgs;
-import sagan4j.cuda.KernelLibrary;
 import sagan4j.cuda.gemm.GemmPath;
+import sagan4j.cuda.runtime.DeviceAllocator;
+import sagan4j.cuda.runtime.KernelArgs;
+import sagan4j.cuda.runtime.KernelLibrary;
 
 /**
  * Convolution as im2col + one GEMM per pass (kernels/conv.cu), on any {@link GemmPath}. The column and

@@ -4,17 +4,17 @@ import java.util.List;
 
 import sagan4j.backend.GanLossOps;
 import sagan4j.backend.Tensor;
-import sagan4j.cuda.CudaBackend;
-import sagan4j.cuda.KernelArgs;
+import sagan4j.cuda.runtime.CudaDevice;
+import sagan4j.cuda.runtime.KernelArgs;
 
 /** The GAN losses on CUDA: one launch of kernels/gan_loss.cu (one block of {@link #BLOCK}) per call, on the backend's stream. */
 public final class CudaGanLoss extends GanLossOps {
     /** GAN_LOSS_BLOCK in kernels/gan_loss.cu: the kernel's reduction assumes exactly this many threads. */
     public static final int BLOCK = 256;
-    private final CudaBackend cuda;
+    private final CudaDevice cuda;
 
-    public CudaGanLoss(CudaBackend cuda) {
-        super(cuda, List.of("one-block"));
+    public CudaGanLoss(CudaDevice cuda) {
+        super(cuda.backend(), List.of("one-block"));
         this.cuda = cuda;
     }
 
@@ -23,6 +23,6 @@ public final class CudaGanLoss extends GanLossOps {
                           boolean accumulate) {
         cuda.kernels().launch("gan_loss_f32", 1, 1, 1, BLOCK, 1, 1, 0, cuda.stream(), KernelArgs.of()
                 .ptr(cuda.pointer(logits)).ptr(cuda.pointer(grad)).ptr(cuda.pointer(sums))
-                .i32(loss == Loss.HINGE ? 0 : 1).i32(generator ? 1 : 0).i64(realRows).i64(logits.size()).i32(batch).i32(accumulate ? 1 : 0).build());
+                .i32(loss == Loss.HINGE ? 0 : 1).i32(generator ? 1 : 0).i64(realRows).i64(logits.size()).i32(batch).i32(accumulate ? 1 : 0));
     }
 }

@@ -18,7 +18,7 @@ import jcuda.jcublas.cublasStatus;
 import jcuda.runtime.cudaStream_t;
 import sagan4j.backend.Backend.GemmShape;
 import sagan4j.backend.GemmMath;
-import sagan4j.cuda.DeviceCounters;
+import sagan4j.cuda.runtime.DeviceCounters;
 
 /**
  * GEMM through cuBLAS ({@code cublasGemmStridedBatchedEx}). cuBLAS is column-major; a row-major C = op(A)·op(B)

@@ -4,8 +4,8 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 import sagan4j.backend.Backend.GemmShape;
 import sagan4j.backend.GemmMath;
-import sagan4j.cuda.KernelArgs;
-import sagan4j.cuda.KernelLibrary;
+import sagan4j.cuda.runtime.KernelArgs;
+import sagan4j.cuda.runtime.KernelLibrary;
 
 /**
  * The fallback GEMM: sagan4j's own shared-memory tiled SGEMM ({@code kernels/gemm.cu}, kernel
@@ -46,7 +46,7 @@ public final class TiledGemm implements GemmPath {
                     .ptr(offset(b, first * GemmPath.strideB(g))).i32(GemmPath.ldb(g)).i64(GemmPath.strideB(g))
                     .f32(beta)
                     .ptr(offset(c, first * GemmPath.strideC(g))).i32(g.n()).i64(GemmPath.strideC(g));
-            kernels.launch("sgemm_tiled", gx, gy, count, 16, 16, 1, 0, stream, args.build());
+            kernels.launch("sgemm_tiled", gx, gy, count, 16, 16, 1, 0, stream, args);
         }
     }
 

@@ -4,18 +4,18 @@ import java.util.List;
 
 import sagan4j.backend.OptimOps;
 import sagan4j.backend.Tensor;
-import sagan4j.cuda.CudaBackend;
-import sagan4j.cuda.KernelArgs;
+import sagan4j.cuda.runtime.CudaDevice;
+import sagan4j.cuda.runtime.KernelArgs;
 
 /**
  * The optimiser updates on CUDA, queued on the backend's stream: one launch of kernels/optim.cu per
  * single-tensor call, and one per group update (a multi-tensor apply over the group's {@link MultiTensorTable}).
  */
 public final class CudaOptim extends OptimOps {
-    private final CudaBackend cuda;
+    private final CudaDevice cuda;
 
-    public CudaOptim(CudaBackend cuda) {
-        super(cuda, List.of("elementwise"));
+    public CudaOptim(CudaDevice cuda) {
+        super(cuda.backend(), List.of("elementwise"));
         this.cuda = cuda;
     }
 
@@ -96,7 +96,7 @@ public final class CudaOptim extends OptimOps {
     protected void doZero(ZeroGroup group) {
         MultiTensorTable table = ((CudaZeroGroup) group).table;
         cuda.kernels().launch("zero_multi_f32", table.grid(), 1, 1, MultiTensorTable.BLOCK, 1, 1, 0, cuda.stream(),
-                KernelArgs.of().ptr(table.entries()).ptr(table.chunks()).i32(table.chunkCount()).build());
+                KernelArgs.of().ptr(table.entries()).ptr(table.chunks()).i32(table.chunkCount()));
     }
 
     @Override
@@ -110,7 +110,7 @@ public final class CudaOptim extends OptimOps {
         MultiTensorTable table = ((CudaAdamGroup) group).table;
         cuda.kernels().launch("adam_multi_f32", table.grid(), 1, 1, MultiTensorTable.BLOCK, 1, 1, 0, cuda.stream(),
                 KernelArgs.of().ptr(table.entries()).ptr(table.chunks()).ptr(table.steps()).i32(table.chunkCount())
-                        .f32(s.lr()).f32(s.beta1()).f32(s.beta2()).f32(s.eps()).build());
+                        .f32(s.lr()).f32(s.beta1()).f32(s.beta2()).f32(s.eps()));
     }
 
     @Override
@@ -123,6 +123,6 @@ public final class CudaOptim extends OptimOps {
         MultiTensorTable table = ((CudaEmaGroup) group).table;
         cuda.kernels().launch("ema_multi_f32", table.grid(), 1, 1, MultiTensorTable.BLOCK, 1, 1, 0, cuda.stream(),
                 KernelArgs.of().ptr(table.entries()).ptr(table.chunks()).i32(table.chunkCount()).f32(decay)
-                        .i32(copyAll ? 1 : 0).build());
+                        .i32(copyAll ? 1 : 0));
     }
 }

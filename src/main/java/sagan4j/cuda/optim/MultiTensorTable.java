@@ -7,8 +7,8 @@ import java.util.function.ObjIntConsumer;
 import jcuda.driver.CUdeviceptr;
 import sagan4j.backend.DType;
 import sagan4j.backend.Tensor;
-import sagan4j.cuda.CudaBackend;
-import sagan4j.cuda.KernelArgs;
+import sagan4j.cuda.runtime.CudaDevice;
+import sagan4j.cuda.runtime.KernelArgs;
 
 /**
  * The device memory of one multi-tensor apply (kernels/optim.cu): an entry per tensor (written by the caller's
@@ -28,7 +28,7 @@ final class MultiTensorTable implements AutoCloseable {
     /** sizeof(ZeroEntry): a pointer and an int64. */
     static final int ZERO_ENTRY_BYTES = 16;
 
-    private final CudaBackend cuda;
+    private final CudaDevice cuda;
     private final List<Tensor> owned = new ArrayList<>();
     private final Tensor entries;
     private final Tensor chunks;
@@ -40,7 +40,7 @@ final class MultiTensorTable implements AutoCloseable {
      * @param writer    the kernel (grid 1, block 1) that writes entry i, {@code (table, i, fields...)}
      * @param fields    adds entry i's fields, the arguments after {@code (table, i)}
      */
-    MultiTensorTable(CudaBackend cuda, List<Tensor> tensors, int entryBytes, boolean withSteps, String writer,
+    MultiTensorTable(CudaDevice cuda, List<Tensor> tensors, int entryBytes, boolean withSteps, String writer,
                      ObjIntConsumer<KernelArgs> fields) {
         this.cuda = cuda;
         List<int[]> list = new ArrayList<>();
@@ -61,13 +61,13 @@ final class MultiTensorTable implements AutoCloseable {
         grid = Math.max(1, Math.min(chunkCount, cuda.kernels().multiprocessors() * 8));
         try {
             // float / int tensors as untyped device memory, sizes in whole 4-byte words
-            entries = own(cuda.empty(DType.FLOAT32, tensors.size() * entryBytes / Float.BYTES));
-            chunks = own(cuda.fromHost(flat, flat.length));
-            steps = withSteps ? own(cuda.empty(DType.INT32, 2 * chunkCount)) : null;
+            entries = own(cuda.backend().empty(DType.FLOAT32, tensors.size() * entryBytes / Float.BYTES));
+            chunks = own(cuda.backend().fromHost(flat, flat.length));
+            steps = withSteps ? own(cuda.backend().empty(DType.INT32, 2 * chunkCount)) : null;
             for (int i = 0; i < tensors.size(); i++) {
                 KernelArgs args = KernelArgs.of().ptr(cuda.pointer(entries)).i32(i);
                 fields.accept(args, i);
-                cuda.kernels().launch(writer, 1, 1, 1, 1, 1, 1, 0, cuda.stream(), args.build());
+                cuda.kernels().launch(writer, 1, 1, 1, 1, 1, 1, 0, cuda.stream(), args);
             }
             if (withSteps) {
                 setSteps(0);

@@ -9,7 +9,7 @@ import jcuda.driver.CUdeviceptr;
 import sagan4j.backend.DType;
 import sagan4j.backend.SpectralNormOps;
 import sagan4j.backend.Tensor;
-import sagan4j.cuda.CudaBackend;
+import sagan4j.cuda.runtime.CudaDevice;
 
 /**
  * Spectral normalisation on the CUDA backend: a thin user of {@link SpectralNormKernels} on the backend's
@@ -20,20 +20,20 @@ public final class CudaSpectralNorm extends SpectralNormOps {
     /** One-weight groups kept for the single-weight forward (least recently used dropped beyond this). */
     private static final int CACHE = 64;
 
-    private final CudaBackend cuda;
+    private final CudaDevice cuda;
     private final SpectralNormKernels kernels;
     private final Tensor backwardScratch;
     private final Map<Weight, CudaGroup> single = new LinkedHashMap<>(16, 0.75f, true);
 
-    public CudaSpectralNorm(CudaBackend cuda) {
+    public CudaSpectralNorm(CudaDevice cuda) {
         this(cuda, new SpectralNormKernels(cuda.kernels()));
     }
 
-    private CudaSpectralNorm(CudaBackend cuda, SpectralNormKernels kernels) {
-        super(cuda, kernels.versions());
+    private CudaSpectralNorm(CudaDevice cuda, SpectralNormKernels kernels) {
+        super(cuda.backend(), kernels.versions());
         this.cuda = cuda;
         this.kernels = kernels;
-        this.backwardScratch = cuda.empty(DType.FLOAT32, SpectralNormKernels.BACKWARD_PARTIALS);
+        this.backwardScratch = cuda.backend().empty(DType.FLOAT32, SpectralNormKernels.BACKWARD_PARTIALS);
     }
 
     /** The kernels, for code that works on raw pointers. */
@@ -57,9 +57,9 @@ public final class CudaSpectralNorm extends SpectralNormOps {
                 set.add(p(wt.w()), rows(wt.w()), cols(wt.w()), p(wt.u()), p(wt.v()), p(wt.sigma()), p(wt.wSn()));
             }
             // float tensors as untyped device memory: sizes rounded up to whole floats
-            descs = cuda.empty(DType.FLOAT32, (int) (set.descriptorBytes() / Float.BYTES));
+            descs = cuda.backend().empty(DType.FLOAT32, (int) (set.descriptorBytes() / Float.BYTES));
             try {
-                scratch = cuda.empty(DType.FLOAT32, (int) (set.scratchBytes() / Float.BYTES));
+                scratch = cuda.backend().empty(DType.FLOAT32, (int) (set.scratchBytes() / Float.BYTES));
             } catch (RuntimeException e) {
                 descs.close();
                 throw e;

@@ -2,7 +2,6 @@ package sagan4j.cuda.spectralnorm;
 
 import static jcuda.driver.JCudaDriver.cuCtxGetDevice;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
-import static jcuda.driver.JCudaDriver.cuLaunchCooperativeKernel;
 import static jcuda.driver.JCudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor;
 
 import java.util.ArrayList;
@@ -12,9 +11,8 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
-import sagan4j.cuda.DeviceCounters;
-import sagan4j.cuda.KernelArgs;
-import sagan4j.cuda.KernelLibrary;
+import sagan4j.cuda.runtime.KernelArgs;
+import sagan4j.cuda.runtime.KernelLibrary;
 
 /**
  * The spectral-norm kernels of {@code kernels/spectral_norm.cu} on raw device pointers and a stream the
@@ -154,7 +152,7 @@ public final class SpectralNormKernels {
             KernelArgs a = KernelArgs.of().ptr(descs).i32(k).ptr(e.w()).ptr(e.u()).ptr(e.v()).ptr(e.sigma())
                     .ptr(e.wSn() != null ? e.wSn() : none).ptr(scratch.withByteOffset(e.scratchOffset() * Float.BYTES))
                     .i32(e.out()).i32(e.rest()).i64(e.begin1()).i64(e.begin2()).i64(e.begin3()).i64(e.beginF());
-            lib.launch("sn_write_descriptor", 1, 1, 1, 32, 1, 1, 0, stream, a.build());
+            lib.launch("sn_write_descriptor", 1, 1, 1, 32, 1, 1, 0, stream, a);
         }
     }
 
@@ -178,7 +176,7 @@ public final class SpectralNormKernels {
             case SIMPLE -> {
                 for (int k = 0; k < set.entries.size(); k++) {
                     lib.launch("sn_simple", 1, 1, 1, THREADS, 1, 1, 0, stream,
-                            KernelArgs.of().ptr(descs).i32(k).i32(iters).f32(eps).build());
+                            KernelArgs.of().ptr(descs).i32(k).i32(iters).f32(eps));
                 }
             }
             default -> throw new IllegalArgumentException("spectral norm has versions " + VERSIONS + ", not '" + version + "'");
@@ -192,28 +190,27 @@ public final class SpectralNormKernels {
         int grid = (int) Math.max(1, Math.min(set.maxItems(), coResidentBlocks));
         KernelArgs a = KernelArgs.of().ptr(descs).i32(set.entries.size()).i32(iters).f32(eps)
                 .i64(set.total1).i64(set.total2).i64(set.total3).i64(set.totalF);
-        cuLaunchCooperativeKernel(lib.function("sn_grouped"), grid, 1, 1, THREADS, 1, 1, 0, stream, a.build());
-        DeviceCounters.cooperativeKernel("sn_grouped");
+        lib.launchCooperative("sn_grouped", grid, 1, 1, THREADS, 1, 1, 0, stream, a);
     }
 
     private void chain(WeightSet.Entry e, CUdeviceptr descs, int k, int iters, float eps, CUstream stream) {
         int p1 = ceil(e.out(), P1_ROWS) * ceil(e.rest(), TILE), p2 = ceil(e.rest(), TILE), p3 = ceil(e.out(), P3_ROWS);
         for (int it = 0; it < iters; it++) {
             int first = it == 0 ? 1 : 0;
-            lib.launch("sn_phase1", p1, 1, 1, THREADS, 1, 1, 0, stream, KernelArgs.of().ptr(descs).i32(k).i32(first).build());
+            lib.launch("sn_phase1", p1, 1, 1, THREADS, 1, 1, 0, stream, KernelArgs.of().ptr(descs).i32(k).i32(first));
             lib.launch("sn_phase2", p2, 1, 1, THREADS, 1, 1, 0, stream,
-                    KernelArgs.of().ptr(descs).i32(k).i32(first).f32(eps).build());
+                    KernelArgs.of().ptr(descs).i32(k).i32(first).f32(eps));
             lib.launch("sn_phase3", p3, 1, 1, THREADS, 1, 1, 0, stream,
-                    KernelArgs.of().ptr(descs).i32(k).i32(0).f32(eps).build());
+                    KernelArgs.of().ptr(descs).i32(k).i32(0).f32(eps));
         }
         int eval = iters == 0 ? 1 : 0;
         if (iters == 0) {
             lib.launch("sn_phase3", p3, 1, 1, THREADS, 1, 1, 0, stream,
-                    KernelArgs.of().ptr(descs).i32(k).i32(1).f32(eps).build());
+                    KernelArgs.of().ptr(descs).i32(k).i32(1).f32(eps));
         }
         long fin = finalItems(e.out(), e.rest(), e.wSn() != null);
         lib.launch("sn_final", (int) fin, 1, 1, THREADS, 1, 1, 0, stream,
-                KernelArgs.of().ptr(descs).i32(k).i32(eval).f32(eps).build());
+                KernelArgs.of().ptr(descs).i32(k).i32(eval).f32(eps));
     }
 
     /** out ← w / σ over {@code n} elements (out may be w: the constraint mode's W ← W/σ). */
@@ -241,11 +238,11 @@ public final class SpectralNormKernels {
         long n = (long) out * rest;
         int parts = backwardPartials(n);
         lib.launch("sn_backward_dot", parts, 1, 1, THREADS, 1, 1, 0, stream,
-                KernelArgs.of().ptr(gradWSn).ptr(w).i64(n).ptr(scratch).build());
+                KernelArgs.of().ptr(gradWSn).ptr(w).i64(n).ptr(scratch));
         int grid = Math.max(1, Math.min(out, lib.multiprocessors() * 8));
         lib.launch("sn_backward_apply", grid, 1, 1, THREADS, 1, 1, 0, stream,
                 KernelArgs.of().ptr(gradW).ptr(gradWSn).ptr(u).ptr(v).ptr(sigma).ptr(scratch).i32(parts)
-                        .i32(out).i32(rest).i32(accumulate ? 1 : 0).build());
+                        .i32(out).i32(rest).i32(accumulate ? 1 : 0));
     }
 
     /** Blocks of the ⟨G, W⟩ reduction: a function of the size only, so the sum order never changes. */

@@ -1,6 +1,7 @@
-package sagan4j.cuda;
+package sagan4j.cuda.runtime;
 
 import static jcuda.driver.JCudaDriver.cuCtxGetDevice;
+import static jcuda.driver.JCudaDriver.cuLaunchCooperativeKernel;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 
 import jcuda.CudaException;
-import jcuda.Pointer;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
@@ -20,7 +20,8 @@ import jcuda.driver.CUstream;
 
 /**
  * The kernels of {@code kernels/*.cu}, compiled ahead of time into the fatbin(s) packed in the jar,
- * loaded with cuModuleLoadData into the current context. Kernels are found by their extern "C" name.
+ * loaded with cuModuleLoadData into the current context. Kernels are found by their extern "C" name, and every
+ * launch first checks its {@link KernelArgs} against that kernel's C signature ({@link KernelSignatures}).
  */
 public final class KernelLibrary implements AutoCloseable {
     /** Threads per block of the elementwise kernels (grid-stride loops). */
@@ -29,6 +30,7 @@ public final class KernelLibrary implements AutoCloseable {
     private final List<CUmodule> modules = new ArrayList<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final int multiprocessors;
+    private final KernelSignatures signatures = KernelSignatures.packaged();
 
     /** Loads every packaged fatbin into the context of {@code ctx} (which must be current). */
     public KernelLibrary(CudaContext ctx) {
@@ -88,16 +90,31 @@ public final class KernelLibrary implements AutoCloseable {
                 + " packaged module(s); was kernels/*.cu rebuilt?");
     }
 
+    /** The parameter kinds of the kernel named {@code name}, from its C signature. */
+    public List<KernelArgs.Kind> signature(String name) {
+        return signatures.of(name);
+    }
+
     /** Launches a grid-stride 1-D kernel over {@code n} elements: enough blocks to fill the GPU, no more. */
     public void launch1d(String name, long n, CUstream stream, KernelArgs args) {
         long wanted = (n + BLOCK - 1) / BLOCK;
         int grid = (int) Math.max(1, Math.min(wanted, (long) multiprocessors * 16));
-        launch(name, grid, 1, 1, BLOCK, 1, 1, 0, stream, args.build());
+        launch(name, grid, 1, 1, BLOCK, 1, 1, 0, stream, args);
     }
 
+    /** Queues kernel {@code name} on {@code stream}; {@code args} are checked against its signature first. */
     public void launch(String name, int gx, int gy, int gz, int bx, int by, int bz, int sharedBytes,
-                       CUstream stream, Pointer params) {
-        cuLaunchKernel(function(name), gx, gy, gz, bx, by, bz, sharedBytes, stream, params, null);
+                       CUstream stream, KernelArgs args) {
+        signatures.check(name, args);
+        cuLaunchKernel(function(name), gx, gy, gz, bx, by, bz, sharedBytes, stream, args.build(), null);
+        DeviceCounters.kernel(name);
+    }
+
+    /** A cooperative launch (the kernel may {@code grid.sync()}), checked against the signature like {@link #launch}. */
+    public void launchCooperative(String name, int gx, int gy, int gz, int bx, int by, int bz, int sharedBytes,
+                                  CUstream stream, KernelArgs args) {
+        signatures.check(name, args);
+        cuLaunchCooperativeKernel(function(name), gx, gy, gz, bx, by, bz, sharedBytes, stream, args.build());
         DeviceCounters.kernel(name);
     }
 

@@ -1,4 +1,4 @@
-package sagan4j.cuda;
+package sagan4j.cuda.runtime;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -57,7 +57,7 @@ public final class DeviceCounters {
                 COPIES_ON_DEVICE.sum(), SYNCS.sum(), ALLOCATIONS.sum(), GRAPH_LAUNCHES.sum());
     }
 
-    static void kernel(String name) {
+    public static void kernel(String name) {
         KERNELS.increment();
         BY_KERNEL.computeIfAbsent(name, k -> new LongAdder()).increment();
     }
@@ -74,33 +74,28 @@ public final class DeviceCounters {
         LIBRARY_CALLS.increment();
     }
 
-    static void copyToDevice() {
+    public static void copyToDevice() {
         COPIES_TO_DEVICE.increment();
     }
 
-    static void copyToHost() {
+    public static void copyToHost() {
         COPIES_TO_HOST.increment();
     }
 
-    static void copyOnDevice() {
+    public static void copyOnDevice() {
         COPIES_ON_DEVICE.increment();
     }
 
-    static void sync() {
+    public static void sync() {
         SYNCS.increment();
     }
 
-    static void allocation() {
+    public static void allocation() {
         ALLOCATIONS.increment();
     }
 
     /** One replay of a captured graph (its kernels are not counted one by one: that is what the graph saves). */
-    static void graphLaunch() {
+    public static void graphLaunch() {
         GRAPH_LAUNCHES.increment();
-    }
-
-    /** For the cooperative launch in {@code cuda.spectralnorm}, which does not go through {@link KernelLibrary#launch}. */
-    public static void cooperativeKernel(String name) {
-        kernel(name);
     }
 }

@@ -1,4 +1,4 @@
-package sagan4j.cuda;
+package sagan4j.cuda.runtime;
 
 import static jcuda.driver.JCudaDriver.cuEventCreate;
 import static jcuda.driver.JCudaDriver.cuEventDestroy;
@@ -29,7 +29,7 @@ import jcuda.driver.CUstream;
  * largest upload they have carried (powers of two), so a training step's uploads stop allocating after its
  * first step.
  */
-final class PinnedStaging implements AutoCloseable {
+public final class PinnedStaging implements AutoCloseable {
     static final int SLOTS = 16;
 
     private static final class Slot {
@@ -43,20 +43,20 @@ final class PinnedStaging implements AutoCloseable {
     private final Slot[] slots = new Slot[SLOTS];
     private int next;
 
-    PinnedStaging() {
+    public PinnedStaging() {
         for (int i = 0; i < SLOTS; i++) {
             slots[i] = new Slot();
         }
     }
 
-    void upload(CUdeviceptr dst, float[] data, long bytes, CUstream stream) {
+    public void upload(CUdeviceptr dst, float[] data, long bytes, CUstream stream) {
         Slot s = take(bytes);
         s.buffer.clear();
         s.buffer.asFloatBuffer().put(data, 0, (int) (bytes / Float.BYTES));
         send(s, dst, bytes, stream);
     }
 
-    void upload(CUdeviceptr dst, int[] data, long bytes, CUstream stream) {
+    public void upload(CUdeviceptr dst, int[] data, long bytes, CUstream stream) {
         Slot s = take(bytes);
         s.buffer.clear();
         s.buffer.asIntBuffer().put(data, 0, (int) (bytes / Integer.BYTES));

@@ -1,4 +1,4 @@
-package sagan4j.cuda;
+package sagan4j.cuda.runtime;
 
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;

@@ -1,4 +1,4 @@
-package sagan4j.cuda;
+package sagan4j.cuda.runtime;
 
 import java.io.BufferedReader;
 import java.io.IOException;

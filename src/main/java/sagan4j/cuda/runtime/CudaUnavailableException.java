@@ -1,4 +1,4 @@
-package sagan4j.cuda;
+package sagan4j.cuda.runtime;
 
 /**
  * CUDA cannot be used on this machine for an expected reason (no driver, no GPU, a library missing).
