@@ -90,6 +90,7 @@ public final class StepBench {
         t.preset = cfg.preset();
         t.batch = batch;
         t.emaDecay = 0f;
+        t.emaKimg = 0f;
         return t;
     }
 

@@ -10,7 +10,7 @@ import sagan4j.backend.OneLine;
  */
 @Command(name = "sagan4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "CUDA kernels for SAGAN and BigGAN, with a CPU reference backend.",
-        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, DoctorCommand.class, OpCommand.class, BenchCommand.class, ModelCommand.class, ExportCommand.class,
+        subcommands = {TrainCommand.class, SweepCommand.class, SampleCommand.class, EvalCommand.class, DoctorCommand.class, OpCommand.class, BenchCommand.class, ModelCommand.class, ExportCommand.class,
                 ImportCommand.class, KernelsCommand.class, DemoCommand.class,
                 HelpCommand.class})
 public final class Main implements Runnable {

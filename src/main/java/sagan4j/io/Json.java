@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The little JSON sagan4j needs (safetensors headers): a strict recursive-descent parser to Map, List,
- * String, Long/Double, Boolean and null, and string quoting for writers.
+ * String, Long/Double, Boolean and null, string quoting, and {@link #write} for the files sagan4j writes.
  */
 public final class Json {
     /** Deeper nesting than any sagan4j file has is an error, not a StackOverflowError. */
@@ -29,6 +29,38 @@ public final class Json {
             throw p.error("trailing characters");
         }
         return v;
+    }
+
+    /**
+     * One value as compact JSON: maps (keys in their order), lists, numbers (doubles to 6 significant digits,
+     * non-finite ones as null), booleans, null, and anything else as its quoted text.
+     */
+    @SuppressWarnings("unchecked")
+    public static String write(Object v) {
+        if (v == null) {
+            return "null";
+        }
+        if (v instanceof Double d) {
+            return Double.isFinite(d) ? String.format(java.util.Locale.ROOT, "%.6g", d) : "null";
+        }
+        if (v instanceof Number || v instanceof Boolean) {
+            return String.valueOf(v);
+        }
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder sb = new StringBuilder("{");
+            for (Map.Entry<String, Object> e : ((Map<String, Object>) m).entrySet()) {
+                sb.append(sb.length() > 1 ? "," : "").append(quote(e.getKey())).append(':').append(write(e.getValue()));
+            }
+            return sb.append('}').toString();
+        }
+        if (v instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder("[");
+            for (Object o : l) {
+                sb.append(sb.length() > 1 ? "," : "").append(write(o));
+            }
+            return sb.append(']').toString();
+        }
+        return quote(String.valueOf(v));
     }
 
     public static String quote(String v) {

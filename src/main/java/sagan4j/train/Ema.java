@@ -13,9 +13,10 @@ import sagan4j.nn.Init;
 import sagan4j.nn.Parameter;
 
 /**
- * EMA-G: a second generator whose weights follow G's as ema ← decay·ema + (1 − decay)·G after every G
- * update from step {@code start} on (before it, and at it, EMA-G is a copy of G, so the average starts
- * from trained weights rather than from the initialisation).
+ * EMA-G: a second generator whose weights follow G's as ema ← β·ema + (1 − β)·G after every G update,
+ * β from the run's {@link EmaSchedule} (a half-life in images with a ramp-up, or a fixed decay from a start
+ * step); where the rule gives β = 0 EMA-G is a copy of G, so the average starts from trained weights
+ * rather than from the initialisation.
  *
  * <p>What EMA-G does with the state that is not a weight:
  * <ul>
@@ -34,17 +35,15 @@ final class Ema implements AutoCloseable {
     private final Backend be;
     private final Generator g;
     private final Generator ema;
-    private final float decay;
-    private final long start;
+    private final EmaSchedule rule;
     /** G's tensors → EMA-G's: weights averaged, buffers copied, in one call (one launch on CUDA). */
     private final OptimOps.EmaGroup group;
 
-    Ema(Backend be, Generator g, float decay, long start) {
+    Ema(Backend be, Generator g, EmaSchedule rule) {
         this.be = be;
         this.g = g;
         this.ema = new Generator(be, g.config());
-        this.decay = decay;
-        this.start = start;
+        this.rule = rule;
         List<Parameter> src = g.parameters(), dst = ema.parameters();
         boolean[] copied = new boolean[src.size()];
         for (int i = 0; i < copied.length; i++) {
@@ -52,7 +51,7 @@ final class Ema implements AutoCloseable {
         }
         this.group = be.optim().emaGroup(src.stream().map(Parameter::value).toList(),
                 dst.stream().map(Parameter::value).toList(), copied);
-        be.optim().ema(group, decay, true);
+        be.optim().ema(group, 0f, true);
     }
 
     Generator generator() {
@@ -61,7 +60,9 @@ final class Ema implements AutoCloseable {
 
     /** After G's update number {@code gStep} (1-based). */
     void update(long gStep) {
-        be.optim().ema(group, decay, gStep <= start);
+        float beta = rule.beta(gStep);
+        // β = 0 copies (exactly, whatever EMA-G held); the fixed rule's decay is never 0 while EMA is on
+        be.optim().ema(group, beta, beta == 0f);
     }
 
     /**

@@ -10,7 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import sagan4j.io.AtomicFiles;
@@ -84,34 +83,10 @@ final class Metrics {
     }
 
     static String line(Map<String, Object> row) {
-        StringBuilder sb = new StringBuilder("{");
-        for (Map.Entry<String, Object> e : row.entrySet()) {
-            sb.append(sb.length() > 1 ? "," : "").append(Json.quote(e.getKey())).append(':').append(value(e.getValue()));
-        }
-        return sb.append('}').toString();
+        return Json.write(row);
     }
 
-    @SuppressWarnings("unchecked")
     static String value(Object v) {
-        if (v == null) {
-            return "null";
-        }
-        if (v instanceof Double d) {
-            return Double.isFinite(d) ? String.format(Locale.ROOT, "%.6g", d) : "null";
-        }
-        if (v instanceof Number || v instanceof Boolean) {
-            return String.valueOf(v);
-        }
-        if (v instanceof Map<?, ?> m) {
-            return line((Map<String, Object>) m);
-        }
-        if (v instanceof List<?> l) {
-            StringBuilder sb = new StringBuilder("[");
-            for (Object o : l) {
-                sb.append(sb.length() > 1 ? "," : "").append(value(o));
-            }
-            return sb.append(']').toString();
-        }
-        return Json.quote(String.valueOf(v));
+        return Json.write(v);
     }
 }

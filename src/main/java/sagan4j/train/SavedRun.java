@@ -85,7 +85,7 @@ public final class SavedRun {
     /** EMA-G ({@code ema}, when the run kept one) or G, loaded, in eval mode. */
     public Generator generator(Backend be, boolean ema) {
         if (ema && !hasEma()) {
-            throw new CheckpointException(file + ": has no EMA-G (the run had --ema-decay 0); use --ema false");
+            throw new CheckpointException(file + ": has no EMA-G (the run had --ema-kimg 0 or, under --ema-rule fixed, --ema-decay 0); use --ema false");
         }
         String prefix = ema ? RunState.EMA + "G." : "G.";
         Map<String, NpyArray> g = new LinkedHashMap<>();

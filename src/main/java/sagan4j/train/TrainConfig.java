@@ -40,6 +40,14 @@ public final class TrainConfig {
         ALL
     }
 
+    /** How EMA-G's decay is chosen per G update (docs/training.md, "EMA-G"). */
+    public enum EmaRule {
+        /** StyleGAN2-ADA's: a half-life of {@code --ema-kimg} thousand images, ramped up over the first images seen */
+        HALFLIFE,
+        /** BigGAN's: {@code --ema-decay} at every update after {@code --ema-start}, a copy of G up to it */
+        FIXED
+    }
+
     /** The discriminator/generator loss pair. */
     public enum Loss {
         HINGE, NON_SATURATING
@@ -98,9 +106,19 @@ public final class TrainConfig {
     public float orthoD = 0f;
     @Setting("orthogonal regularisation form: seed-frobenius or biggan-gradient")
     public OrthogonalRegularization.Form orthoForm = OrthogonalRegularization.Form.BIGGAN_GRADIENT;
-    @Setting("EMA decay of G's weights (0: no EMA)")
+    @Setting("EMA-G's rule: halflife (a half-life in images with a ramp-up, StyleGAN2-ADA's) or fixed (--ema-decay from --ema-start)")
+    public EmaRule emaRule = EmaRule.HALFLIFE;
+    // 10 kimg is StyleGAN2-ADA's value for small data sets: 312 steps at batch 32 (156 at 64), reached at
+    // step 6250 (3125) with the 0.05 ramp. Shorter runs are governed by the ramp alone (a half-life of 5 % of
+    // the steps so far: 50 steps at step 1000), longer ones average over a few hundred steps, far less than
+    // BigGAN's 0.9999 (6931 steps), which only fits runs of 100k+ steps. Numbers: docs/training.md.
+    @Setting("halflife rule: EMA-G's half-life in thousands of images (0: no EMA)")
+    public float emaKimg = 10f;
+    @Setting("halflife rule: ramp-up, the half-life is at most this fraction of the images seen so far (0: none)")
+    public float emaRampup = 0.05f;
+    @Setting("fixed rule: EMA decay of G's weights (0: no EMA)")
     public float emaDecay = 0.9999f;
-    @Setting("step from which the EMA averages (before it, EMA-G copies G)")
+    @Setting("fixed rule: step from which the EMA averages (before it, EMA-G copies G)")
     public long emaStart = 1000;
     @Setting("batches of standing statistics for EMA-G's batch norms before sampling (0: G's running statistics)")
     public int standingStats = 0;
@@ -182,6 +200,11 @@ public final class TrainConfig {
         return new AdamOptions(lrD, beta1, beta2, adamEps);
     }
 
+    /** Whether the run keeps an EMA-G: {@code --ema-kimg 0} under the halflife rule, {@code --ema-decay 0} under fixed turn it off. */
+    public boolean emaOn() {
+        return emaRule == EmaRule.HALFLIFE ? emaKimg > 0 : emaDecay > 0;
+    }
+
     /** The micro-batch actually used. */
     public int micro() {
         return microBatch <= 0 ? batch : microBatch;
@@ -212,6 +235,8 @@ public final class TrainConfig {
         double limit = timeLimitSeconds(); // parsed even with --steps, so a bad value fails here, before the run folder is made
         require(steps > 0 || limit > 0, "--steps 0 needs a --time-limit, or the run would never end");
         require(emaDecay >= 0 && emaDecay < 1, "--ema-decay: expected a value in [0, 1), got " + emaDecay);
+        require(emaKimg >= 0, "--ema-kimg: expected 0 or more (thousands of images), got " + emaKimg);
+        require(emaRampup >= 0, "--ema-rampup: expected 0 or more (0: no ramp-up), got " + emaRampup);
         require(logEvery >= 1, "--log-every: expected at least 1, got " + logEvery);
         require(keepCheckpoints >= 1, "--keep-checkpoints: expected at least 1, got " + keepCheckpoints);
         require(prefetch >= 1, "--prefetch: expected at least 1, got " + prefetch);

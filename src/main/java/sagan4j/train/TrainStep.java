@@ -83,7 +83,7 @@ public final class TrainStep implements AutoCloseable {
         this.d = d;
         this.optG = optG;
         this.optD = optD;
-        this.ema = cfg.emaDecay > 0 ? new Ema(be, g, cfg.emaDecay, cfg.emaStart) : null;
+        this.ema = cfg.emaOn() ? new Ema(be, g, EmaSchedule.of(cfg)) : null;
         this.orthoG = cfg.orthoGWeight() > 0 ? new OrthogonalRegularization(be, orthoWeights(g), cfg.orthoGWeight(), cfg.orthoForm) : null;
         this.orthoD = cfg.orthoD > 0 ? new OrthogonalRegularization(be, orthoWeights(d), cfg.orthoD, cfg.orthoForm) : null;
         this.micro = cfg.micro();

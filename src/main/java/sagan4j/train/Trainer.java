@@ -46,6 +46,8 @@ public final class Trainer {
     private final TrainConfig cfg;
     private final Path dir;
     private final PrintStream log;
+    /** The G step the last {@link #run} ended at (-1 before one has ended). */
+    private long stepsReached = -1;
 
     public Trainer(Backend be, TrainConfig cfg, Path dir, PrintStream log) {
         this.be = be;
@@ -132,6 +134,7 @@ public final class Trainer {
                 throw stoppedAt(e, step, checkpoints, metrics, perEpoch);
             }
             long n = step.gSteps();
+            stepsReached = n;
             log.printf(Locale.ROOT, "trained to step %d in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
             sampleSheet(step, n);
             checkpoints.save(n, RunState.tensors(step), RunState.metadata(step, cfg, perEpoch), cfg.keepCheckpoints);
@@ -141,6 +144,11 @@ public final class Trainer {
             }
             return null;
         }
+    }
+
+    /** The G step the last run ended at, the loop's last step (what a sweep reports as steps reached); -1 before one has ended. */
+    public long stepsReached() {
+        return stepsReached;
     }
 
     /** The final checkpoint (marked nonfinite) and a metrics line of a --check-finite stop; the exception to throw. */

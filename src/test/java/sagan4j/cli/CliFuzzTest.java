@@ -97,6 +97,19 @@ class CliFuzzTest {
         cmd("train", List.of(List.of("--dataset", "synthetic"), List.of("--steps", "1"), List.of("--device", "reference"),
                 List.of("--out", out.resolve("run").toString()), List.of("--ch", "8"), List.of("--batch", "4"),
                 List.of("--eval-every", "-1"), List.of("--sample-every", "0"), List.of("--checkpoint-every", "0")), train);
+        Path sweepBase = Files.writeString(tmp.resolve("sweep-base.json"),
+                "{\"dataset\": \"synthetic\", \"ch\": 8, \"batch\": 4, \"sampleEvery\": 0, \"checkpointEvery\": 0}");
+        Map<String, List<String>> sweep = new LinkedHashMap<>();
+        sweep.put("--vary", List.of("lrg", "nosuch=1", "lr-g=fast", "seed=1,2", "lr-g=1e-4,,2e-4"));
+        sweep.put("--seeds", List.of("0", "-1"));
+        sweep.put("--steps", List.of("-1"));
+        sweep.put("--time-limit", List.of("abc"));
+        sweep.put("--config", List.of(tmp.resolve("missing.json").toString(), listConfig.toString()));
+        sweep.put("--device", List.of("nosuch"));
+        sweep.put("--out", List.of("a\0b"));
+        cmd("sweep", List.of(List.of("--config", sweepBase.toString()), List.of("--vary", "lr-g=1e-4"), List.of("--seeds", "1"),
+                List.of("--steps", "1"), List.of("--eval", "false"), List.of("--device", "reference"), List.of("--out", out.resolve("sweep").toString())),
+                sweep);
         cmd("sample", List.of(List.of("--checkpoint", tmp.resolve("missing.safetensors").toString()),
                 List.of("--out", out.resolve("s.png").toString())), Map.of("--n", List.of("0", "-3"), "--out", List.of(out.resolve("s.jpg").toString())));
         cmd("eval", List.of(List.of("--checkpoint", tmp.resolve("missing.safetensors").toString())), Map.of("--n", List.of("0", "-1")));

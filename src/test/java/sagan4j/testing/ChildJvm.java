@@ -24,6 +24,18 @@ public final class ChildJvm {
 
     public static ChildProcess.Result run(Class<?> main, List<String> jvmOptions, Map<String, String> env, String... args)
             throws IOException, InterruptedException {
+        return ChildProcess.run(builder(main, jvmOptions, env, args));
+    }
+
+    /**
+     * The same child started and left running, its output (stdout and stderr) going to {@code log}: for a test
+     * that watches what it writes and kills it ({@code destroyForcibly}) at a moment of its choosing.
+     */
+    public static Process start(Path log, Class<?> main, List<String> jvmOptions, Map<String, String> env, String... args) throws IOException {
+        return builder(main, jvmOptions, env, args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static ProcessBuilder builder(Class<?> main, List<String> jvmOptions, Map<String, String> env, String... args) {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(java, "-Xss4m"));
@@ -32,7 +44,7 @@ public final class ChildJvm {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
-        return ChildProcess.run(pb);
+        return pb;
     }
 
     /**

@@ -29,7 +29,10 @@ class TrainConfigTest {
         assertEquals(Goldens.peerFloat("adam", "beta1"), c.beta1);
         assertEquals(Goldens.peerFloat("adam", "beta2"), c.beta2);
         assertEquals(Goldens.peerFloat("adam", "eps"), c.adamEps);
-        assertEquals(0.9999f, c.emaDecay);
+        assertEquals(0.9999f, c.emaDecay, "the fixed rule keeps BigGAN's decay");
+        assertEquals(TrainConfig.EmaRule.HALFLIFE, c.emaRule);
+        assertEquals(10f, c.emaKimg);
+        assertEquals(0.05f, c.emaRampup);
         assertEquals(0f, c.orthoGWeight(), "off for SAGAN-style presets");
         c.preset = "biggan32";
         assertEquals(1e-4f, c.orthoGWeight(), "on for BigGAN presets");
