@@ -26,8 +26,8 @@ import sagan4j.testing.Slow;
  * batch-norm tables to move), trained for 100 steps on the CPU reference. Its losses leave their first-step
  * values (the initialised networks'), and the in-project classifier puts its samples in their intended class
  * above the 10 % of chance. The run is bit-reproducible (fixed seed, CPU reference), so the numbers are the
- * same every time; measured: D 3.91 → 2.05 and G −0.88 → −0.13 (mean of the last 10 steps), accuracy 18.0 %
- * on 200 samples (the classifier itself: 75 % on real held-out images). The margins (0.2, 15 %) are what a
+ * same every time; measured: D 3.91 → 2.05 and G −0.88 → −0.13 (mean of the last 10 steps), accuracy 19.0 %
+ * of EMA-G (the default half-life rule) on 200 samples (the classifier itself: 75 % on real held-out images). The margins (0.2, 15 %) are what a
  * loop that does not learn (losses where they started, samples at chance) cannot reach.
  */
 @Slow
