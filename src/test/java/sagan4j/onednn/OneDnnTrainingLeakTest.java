@@ -16,9 +16,12 @@ import sagan4j.testing.TinyTraining;
 /**
  * 1 000 training steps of tiny (the preset, batch 2, synthetic data) on the cpu backend leak nothing: sampled
  * every 100 steps after a 10-step warm-up, the used heap after GC stays within 8 MiB of the first sample, the
- * oneDNN memory objects and primitives alive (cached per convolution shape) and JavaCPP's native bytes (the
- * staging buffers) stay exactly where the warm-up left them, and closing the backend destroys every oneDNN
- * handle. Batch 2 keeps the 1 000 steps short: 127 s measured on the 2-core build machine while it was shared
+ * oneDNN memory objects and primitives alive (cached per convolution shape) stay exactly where the warm-up left
+ * them, JavaCPP's native bytes (the staging buffers) never rise above the first sample, and closing the backend
+ * destroys every oneDNN handle. Why "never above" and not "equal" for the native bytes: a pointer the warm-up
+ * dropped is freed by JavaCPP's deallocator only after a collection has found it, so the count can fall once
+ * after the first sample (CI saw 24 398 000 then 24 392 544 bytes, flat after); a leak adds bytes every step
+ * and would rise by 100 steps' worth between samples. Batch 2 keeps the 1 000 steps short: 127 s measured on the 2-core build machine while it was shared
  * (load average ~20, 2026-12-01); a leak per step grows with the step count, not the batch.
  */
 @Slow
@@ -49,7 +52,8 @@ class OneDnnTrainingLeakTest {
         assertTrue(handles.get(0) > 0, "the count of oneDNN handles is live: " + handles);
         for (int i = 1; i < handles.size(); i++) {
             assertEquals(handles.get(0), handles.get(i), "oneDNN handles alive at sample " + i + ": " + handles);
-            assertEquals(nativeBytes.get(0), nativeBytes.get(i), "JavaCPP native bytes at sample " + i + ": " + nativeBytes);
+            assertTrue(nativeBytes.get(i) <= nativeBytes.get(0),
+                    "JavaCPP native bytes at sample " + i + ": expected at most the first sample's, got " + nativeBytes);
         }
         assertEquals(0, be.liveNativeHandles(), "oneDNN handles left after close");
     }
