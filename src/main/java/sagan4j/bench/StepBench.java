@@ -66,7 +66,7 @@ public final class StepBench {
             if (splitMs == null) {
                 return "";
             }
-            String[] keys = {"copies", "reorders", "convolutions", "gemms", "java_and_other"};
+            String[] keys = {"copies", "reorders", "convolutions", "gemms", "softmax", "java_and_other"};
             StringBuilder sb = new StringBuilder(",\"split_ms_per_step\":{");
             for (int i = 0; i < keys.length; i++) {
                 sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "\"%s\":%.3f", keys[i], splitMs[i]));

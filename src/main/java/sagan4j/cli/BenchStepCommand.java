@@ -143,7 +143,7 @@ final class BenchStepCommand implements Callable<Integer> {
         if (r.splitMs() != null) {
             double[] m = r.splitMs();
             sb.append(String.format(Locale.ROOT, "sagan4j's step (mean): %.1f ms copies heap<->native, %.1f reorders, "
-                    + "%.1f convolutions, %.1f GEMMs, %.1f Java and the rest%n", m[0], m[1], m[2], m[3], m[4]));
+                    + "%.1f convolutions, %.1f GEMMs, %.1f softmax (attention), %.1f Java and the rest%n", m[0], m[1], m[2], m[3], m[4], m[5]));
         }
         sb.append(String.format(Locale.ROOT, "peak resident memory %.0f MiB; medians of %d steps after %s%n",
                 r.peakRssBytes() / 1048576.0, r.steps(), "warm-up"));

@@ -22,7 +22,8 @@ public abstract class Module implements AutoCloseable {
     private final String path;
     private final List<Parameter> own = new ArrayList<>();
     private final List<Module> children = new ArrayList<>();
-    private final Map<String, Tensor> scratch = new HashMap<>();
+    /** Owned tensors by key: the latest shape first, the one before it second (see {@link #scratch}). */
+    private final Map<String, Tensor[]> scratch = new HashMap<>();
     private final List<SpectralNormWeight> spectralNormWeights = new ArrayList<>();
     private SpectralNormPass spectralNormPass;
     /** The subtree's gradients, zeroed together (made on the first zeroGrad: one launch on CUDA). */
@@ -174,34 +175,36 @@ public abstract class Module implements AutoCloseable {
     }
 
     /**
-     * A float tensor this module owns under {@code key}, reallocated only when the requested shape changes
-     * (a new batch size); its contents are whatever the last use left.
+     * A float tensor this module owns under {@code key} at shape {@code dims}; its contents are whatever the
+     * last use left. Two shapes are kept per key, the latest first: D runs at batch 2B in its own step and
+     * at B in G's step, and reallocating every tensor of D at each switch cost a sixth of tiny's Java time
+     * (allocation and zeroing, 2026-12-07 profile). A third shape evicts the older one.
      */
     protected Tensor scratch(String key, int... dims) {
-        Tensor t = scratch.get(key);
-        if (t != null && Arrays.equals(t.shape().dims(), dims)) {
-            return t;
-        }
-        if (t != null) {
-            t.close();
-        }
-        t = be.empty(DType.FLOAT32, dims);
-        scratch.put(key, t);
-        return t;
+        return owned(key, DType.FLOAT32, dims);
     }
 
     /** The same for int32 tensors (argmax indices, labels). */
     protected Tensor intScratch(String key, int... dims) {
-        Tensor t = scratch.get(key);
-        if (t != null && Arrays.equals(t.shape().dims(), dims) && t.dtype() == DType.INT32) {
-            return t;
+        return owned(key, DType.INT32, dims);
+    }
+
+    private Tensor owned(String key, DType dtype, int[] dims) {
+        Tensor[] slots = scratch.computeIfAbsent(key, k -> new Tensor[2]);
+        for (int i = 0; i < 2; i++) {
+            Tensor t = slots[i];
+            if (t != null && t.dtype() == dtype && Arrays.equals(t.shape().dims(), dims)) {
+                slots[i] = slots[0];
+                slots[0] = t;
+                return t;
+            }
         }
-        if (t != null) {
-            t.close();
+        if (slots[1] != null) {
+            slots[1].close();
         }
-        t = be.empty(DType.INT32, dims);
-        scratch.put(key, t);
-        return t;
+        slots[1] = slots[0];
+        slots[0] = be.empty(dtype, dims);
+        return slots[0];
     }
 
     /** The shape of this module's output from its last forward (its owned tensor "y"), or null. */
@@ -215,7 +218,8 @@ public abstract class Module implements AutoCloseable {
      * none under that name (a model's root returns its last layer's). Valid until the next forward.
      */
     public Tensor lastOutput() {
-        return scratch.get("y");
+        Tensor[] y = scratch.get("y");
+        return y == null ? null : y[0];
     }
 
     /** Fails with the module path when {@code cond} is false; for checks before any kernel runs. */
@@ -235,7 +239,13 @@ public abstract class Module implements AutoCloseable {
         }
         children.forEach(Module::close);
         own.forEach(Parameter::close);
-        scratch.values().forEach(Tensor::close);
+        for (Tensor[] slots : scratch.values()) {
+            for (Tensor t : slots) {
+                if (t != null) {
+                    t.close();
+                }
+            }
+        }
         scratch.clear();
     }
 }

@@ -47,6 +47,7 @@ public final class OneDnnBackend extends HostBackend {
     private final OneDnnConv conv;
     private final JavaLayers layers = new JavaLayers(this);
     private final JavaCondBatchNorm condBatchNorm = new JavaCondBatchNorm(this);
+    private final OneDnnRowSoftmax softmax;
     private final OneDnnAttention attention;
     private final JavaSpectralNorm spectralNorm = new JavaSpectralNorm(this);
     private final HostOptimOps optim = new HostOptimOps(this, "java", lanes);
@@ -56,7 +57,8 @@ public final class OneDnnBackend extends HostBackend {
     private OneDnnBackend(Dnnl dnnl) {
         this.dnnl = dnnl;
         this.conv = new OneDnnConv(this, dnnl, time);
-        this.attention = new OneDnnAttention(this, gemm);
+        this.softmax = new OneDnnRowSoftmax(dnnl, time);
+        this.attention = new OneDnnAttention(this, gemm, softmax);
     }
 
     /** Loads oneDNN; {@link OneDnnUnavailableException} if its natives cannot load on this machine. */
@@ -158,6 +160,7 @@ public final class OneDnnBackend extends HostBackend {
         conv.close();
         gemm.close();
         attention.close();
+        softmax.close();
         lanes.close();
         dnnl.close();
     }
