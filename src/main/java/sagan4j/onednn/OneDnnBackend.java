@@ -50,7 +50,7 @@ public final class OneDnnBackend extends HostBackend {
     private final OneDnnRowSoftmax softmax;
     private final OneDnnAttention attention;
     private final JavaSpectralNorm spectralNorm = new JavaSpectralNorm(this);
-    private final HostOptimOps optim = new HostOptimOps(this, "java", lanes);
+    private final HostOptimOps optim = new HostOptimOps(this, "java", lanes, true);
     private final HostGanLossOps ganLoss = new HostGanLossOps(this, "java");
     private String isa;
 

@@ -43,7 +43,7 @@ public final class ReferenceBackend extends HostBackend {
 
     private final ReferenceSpectralNorm spectralNorm = new ReferenceSpectralNorm(this);
 
-    private final HostOptimOps optim = new HostOptimOps(this, "reference", Parallel.RUNNER);
+    private final HostOptimOps optim = new HostOptimOps(this, "reference", Parallel.RUNNER, false);
     private final HostGanLossOps ganLoss = new HostGanLossOps(this, "reference");
 
     @Override
