@@ -4,8 +4,9 @@ import sagan4j.backend.OptimOps;
 
 /**
  * The optimiser updates' element loops over heap arrays, for the backends that keep tensors in Java arrays
- * (the reference and oneDNN's): each element in double (moments, corrections, square root, quotient),
- * rounded to float once when stored. Elementwise, so any split of [lo, hi) over threads gives the same bits.
+ * (the reference and oneDNN's): Adam in double (moments, corrections, square root, quotient, rounded to
+ * float once when stored) for the reference, and in float ({@link #adamFloat}) for oneDNN's backend; the EMA
+ * in double. Elementwise, so any split of [lo, hi) over threads gives the same bits.
  */
 public final class HostOptim {
     private HostOptim() {
