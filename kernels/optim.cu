@@ -1,7 +1,8 @@
 /*
 optim.cu — the optimiser updates (issue #8): one launch per parameter tensor, viewed as a flat array of n
 float32 elements, or (issue #10) one launch for every tensor of a network (multi-tensor apply). The CPU
-reference is sagan4j.host.HostOptim (run by HostOptimOps on both host backends); the checked entry points are sagan4j.backend.OptimOps.
+reference is sagan4j.host.HostOptim.adam/ema (double, the reference backend's); the checked entry points
+are sagan4j.backend.OptimOps.
 
 Launch: block (SAGAN_BLOCK = 256, 1, 1), any grid (x): grid-stride loops, so the launcher caps the grid.
 Each element is read and written by one thread only: no atomics, bitwise-identical from run to run.

@@ -31,6 +31,8 @@ final class OneDnnRowSoftmax {
     private final Dnnl dnnl;
     private final TimeSplit time;
     private final Map<Long, Shape> cache = new HashMap<>();
+    /** Each row's max P, read back for the lse; grown on demand, reused across calls. */
+    private float[] maxP = new float[0];
 
     OneDnnRowSoftmax(Dnnl dnnl, TimeSplit time) {
         this.dnnl = dnnl;
@@ -134,7 +136,9 @@ final class OneDnnRowSoftmax {
         dnnl.execute(k.max, k.maxOfS, 2, "row max of S");
         rowScratch.get(lse, 0, rows);
         dnnl.execute(k.max, k.maxOfP, 2, "row max of P");
-        float[] maxP = new float[rows];
+        if (maxP.length < rows) {
+            maxP = new float[rows];
+        }
         rowScratch.get(maxP, 0, rows);
         for (int r = 0; r < rows; r++) {
             lse[r] = (float) (lse[r] - Math.log(maxP[r]));

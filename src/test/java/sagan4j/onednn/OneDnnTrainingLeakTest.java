@@ -21,8 +21,9 @@ import sagan4j.testing.TinyTraining;
  * destroys every oneDNN handle. Why "never above" and not "equal" for the native bytes: a pointer the warm-up
  * dropped is freed by JavaCPP's deallocator only after a collection has found it, so the count can fall once
  * after the first sample (CI saw 24 398 000 then 24 392 544 bytes, flat after); a leak adds bytes every step
- * and would rise by 100 steps' worth between samples. Batch 2 keeps the 1 000 steps short: 127 s measured on the 2-core build machine while it was shared
- * (load average ~20, 2026-12-01); a leak per step grows with the step count, not the batch.
+ * and would rise by 100 steps' worth between samples. Batch 2 keeps the 1 000 steps short (127 s on the
+ * 2-core build machine while it was shared, 2026-12-01); a leak per step grows with the step count, not the
+ * batch.
  */
 @Slow
 class OneDnnTrainingLeakTest {
