@@ -38,7 +38,7 @@ final class EvalCommand implements Callable<Integer> {
         String dataset = saved.config().dataset;
         ImageSet train = Datasets.open(dataset, true, m.resolution()), held = Datasets.open(dataset, false, m.resolution());
         try (Backend be = TrainCommand.openDevice(device); Generator g = saved.generator(be, ema != null ? ema : saved.hasEma());
-             Classifier c = Trainer.classifierFor(dataset, m, train.n()).obtain(be, train, System.err)) {
+             Classifier c = Trainer.classifierFor(dataset, m, train.n()).obtain(be, train, held, System.err)) {
             Evaluation e = new Evaluator(be, c, new Fit(m.imageChannels(), m.resolution()), m.classes())
                     .evaluate(g, train, held, n, saved.config().seed);
             System.out.println(saved.file() + ": " + e.summary());

@@ -12,7 +12,7 @@ import sagan4j.nn.Module;
 import sagan4j.nn.Resampling;
 
 /**
- * The evaluation classifier, small enough to train on a CPU in a minute:
+ * The evaluation classifier, small enough to train on a CPU in a few minutes ({@link ClassifierTraining}):
  * <pre>
  *   x (B, C, R, R) → [conv 3×3 → ReLU → max-pool 2×2] × 3 (width w, 2w, 4w) → (B, 4w·(R/8)²)
  *     → Linear → ReLU = features (B, F) → Linear → logits (B, K)
@@ -20,7 +20,6 @@ import sagan4j.nn.Resampling;
  * The features (penultimate layer) are what the Fréchet distance compares.
  */
 public final class Classifier extends Module {
-    public static final int FEATURES = 64;
     private final Conv2d[] convs = new Conv2d[3];
     private final Activation[] relus = new Activation[3];
     private final Resampling[] pools = new Resampling[3];
@@ -28,9 +27,10 @@ public final class Classifier extends Module {
     private final Activation hiddenRelu;
     private final Linear out;
     private final int flat;
+    private final int featureCount;
     private Tensor features;
 
-    public Classifier(Backend be, int channels, int resolution, int classes, int width, long seed) {
+    public Classifier(Backend be, int channels, int resolution, int classes, int width, int featureCount, long seed) {
         super(be, "C");
         SplittableRandom rng = new SplittableRandom(seed);
         int cin = channels;
@@ -42,9 +42,10 @@ public final class Classifier extends Module {
             cin = cout;
         }
         flat = cin * (resolution / 8) * (resolution / 8);
-        hidden = add(new Linear(be, child("hidden"), flat, FEATURES, true, rng));
+        this.featureCount = featureCount;
+        hidden = add(new Linear(be, child("hidden"), flat, featureCount, true, rng));
         hiddenRelu = add(Activation.relu(be, child("hidden_relu")));
-        out = add(new Linear(be, child("out"), FEATURES, classes, true, rng));
+        out = add(new Linear(be, child("out"), featureCount, classes, true, rng));
     }
 
     /** logits (B, K); {@link #features()} holds the penultimate activations afterwards. */
@@ -55,6 +56,11 @@ public final class Classifier extends Module {
         }
         features = hiddenRelu.forward(hidden.forward(h.reshape(x.dim(0), flat)));
         return out.forward(features);
+    }
+
+    /** F, the width of {@link #features()}. */
+    public int featureCount() {
+        return featureCount;
     }
 
     /** The features (B, F) of the last forward. */

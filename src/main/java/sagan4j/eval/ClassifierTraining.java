@@ -23,18 +23,26 @@ import sagan4j.models.Weights;
 import sagan4j.nn.Parameter;
 
 /**
- * Trains the evaluation {@link Classifier} once per dataset and settings with this library (softmax
- * cross-entropy on the host, Adam lr 1e-3, β 0.9/0.999), and caches its weights under the user's cache
- * folder ({@code $SAGAN4J_CACHE}, else {@code ~/.cache/sagan4j}) in {@code classifiers/<key>.safetensors},
- * the key naming the dataset and every setting, so later evaluations load it instead.
+ * Trains the evaluation {@link Classifier} once per dataset and recipe with this library (softmax
+ * cross-entropy on the host, Adam β 0.9/0.999 with its learning rate on a cosine from {@code lr} to 0 over
+ * the run), and caches its weights under the user's cache folder ({@code $SAGAN4J_CACHE}, else
+ * {@code ~/.cache/sagan4j}) in {@code classifiers/<key>.safetensors}, the key naming the dataset and every
+ * setting of the recipe (and its version, {@link #RECIPE}), so later evaluations load it and a changed
+ * recipe trains a new one.
  *
- * @param images training images seen in all (the first epochs of the seeded order)
+ * @param width    channels of the first conv stage (the stages have w, 2w, 4w)
+ * @param features width of the penultimate layer, what the Fréchet distance compares
+ * @param images   training images seen in all (consecutive epochs of the seeded order)
+ * @param lr       Adam's learning rate at the first step
  */
-public record ClassifierTraining(String dataset, int channels, int resolution, int classes, int width, int images, int batch,
-                                 long seed) {
+public record ClassifierTraining(String dataset, int channels, int resolution, int classes, int width, int features, int images,
+                                 int batch, float lr, long seed) {
+    /** Bumped whenever the training procedure changes in a way the other fields do not name. */
+    static final String RECIPE = "v2cos";
+
     public String key() {
-        return (dataset.replaceAll("[^A-Za-z0-9._-]", "_") + "-c" + channels + "-r" + resolution + "-k" + classes + "-w" + width
-                + "-n" + images + "-b" + batch + "-s" + seed);
+        return (dataset.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + RECIPE + "-c" + channels + "-r" + resolution + "-k" + classes
+                + "-w" + width + "-f" + features + "-n" + images + "-b" + batch + "-lr" + lr + "-s" + seed);
     }
 
     public static Path cacheDir() {
@@ -44,9 +52,12 @@ public record ClassifierTraining(String dataset, int channels, int resolution, i
         return base.resolve("classifiers");
     }
 
-    /** The cached classifier, or a newly trained (and cached) one. */
-    public Classifier obtain(Backend be, ImageSet train, PrintStream log) throws IOException {
-        Classifier c = new Classifier(be, channels, resolution, classes, width, seed);
+    /**
+     * The cached classifier, or a newly trained (and cached) one; a new one is scored on the whole
+     * {@code heldOut} split, and that accuracy is logged and kept in the cache file's metadata.
+     */
+    public Classifier obtain(Backend be, ImageSet train, ImageSet heldOut, PrintStream log) throws IOException {
+        Classifier c = new Classifier(be, channels, resolution, classes, width, features, seed);
         Path file = cacheDir().resolve(key() + ".safetensors");
         if (Files.exists(file)) {
             try {
@@ -58,24 +69,69 @@ public record ClassifierTraining(String dataset, int channels, int resolution, i
         }
         long t0 = System.nanoTime();
         train(be, c, train);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double held = accuracy(be, c, heldOut);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("key", key());
+        meta.put("held_out_accuracy", Double.toString(held));
         StreamedSafeTensors.write(file, Weights.state(c), meta);
-        log.printf("classifier trained on %d %s images in %.1f s, cached as %s%n", images, dataset, (System.nanoTime() - t0) / 1e9, file);
+        log.printf(java.util.Locale.ROOT, "classifier trained on %d %s images in %.1f s: %.2f%% on all %d held-out images; cached as %s%n",
+                images, dataset, seconds, 100 * held, heldOut.n(), file);
         return c;
     }
 
+    /** The classifier's accuracy on every image of {@code set}, in eval mode. */
+    public double accuracy(Backend be, Classifier c, ImageSet set) {
+        Fit fit = new Fit(channels, resolution);
+        int per = fit.floatsPerImage(), chunk = 100, correct = 0;
+        c.train(false);
+        for (int s = 0; s < set.n(); s += chunk) {
+            int b = Math.min(chunk, set.n() - s);
+            float[] x = new float[b * per];
+            for (int i = 0; i < b; i++) {
+                fit.write(set.get(s + i), x, i * per);
+            }
+            try (Tensor t = be.fromHost(x, b, channels, resolution, resolution)) {
+                int[] pred = argmax(be.toHostFloats(c.forward(t)), b, classes);
+                for (int i = 0; i < b; i++) {
+                    correct += pred[i] == set.labels()[s + i] ? 1 : 0;
+                }
+            }
+        }
+        return correct / (double) set.n();
+    }
+
+    /** Row-wise argmax of (B, K) logits (the first of equal maxima). */
+    static int[] argmax(float[] logits, int b, int k) {
+        int[] out = new int[b];
+        for (int i = 0; i < b; i++) {
+            int best = 0;
+            for (int j = 1; j < k; j++) {
+                if (logits[i * k + j] > logits[i * k + best]) {
+                    best = j;
+                }
+            }
+            out[i] = best;
+        }
+        return out;
+    }
+
+    /** The learning rate of step t (1-based) of {@code steps}: lr·(1 + cos(π(t − 1)/steps))/2, from lr down towards 0. */
+    static float cosineLr(float lr, long t, long steps) {
+        return (float) (lr * 0.5 * (1 + Math.cos(Math.PI * (t - 1) / steps)));
+    }
+
     private void train(Backend be, Classifier c, ImageSet set) {
-        OptimOps.AdamArgs adam = new OptimOps.AdamArgs(1e-3f, 0.9f, 0.999f, 1e-8f);
         var params = c.weights();
         Tensor[] m = new Tensor[params.size()], v = new Tensor[params.size()];
         for (int i = 0; i < m.length; i++) {
             m[i] = be.zeros(params.get(i).value().shape().dims());
             v[i] = be.zeros(params.get(i).value().shape().dims());
         }
+        long steps = images / batch;
         c.train(true);
         try (BatchStream loader = new DataLoader(set, new Sampler(set.size(), seed), new Fit(channels, resolution), batch).stream(Position.START, 2)) {
-            for (long step = 1; step * batch <= images; step++) {
+            for (long step = 1; step <= steps; step++) {
                 Batch b = loader.next();
                 c.zeroGrad();
                 try (Tensor x = be.fromHost(b.images(), batch, channels, resolution, resolution)) {
@@ -86,6 +142,7 @@ public record ClassifierTraining(String dataset, int channels, int resolution, i
                         c.backward(g);
                     }
                 }
+                OptimOps.AdamArgs adam = new OptimOps.AdamArgs(cosineLr(lr, step, steps), 0.9f, 0.999f, 1e-8f);
                 for (int i = 0; i < m.length; i++) {
                     Parameter p = params.get(i);
                     be.optim().adam(p.value(), p.grad(), m[i], v[i], adam, step);

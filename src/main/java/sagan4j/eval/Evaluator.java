@@ -11,8 +11,9 @@ import sagan4j.nn.Init;
 
 /**
  * Scores a generator with the in-project classifier: N samples with labels cycling through the classes
- * (z from {@code seed}), classified and featurised in chunks, against the real held-out split (at most N of
- * its images) and N real training images. The generator runs in eval mode and is left as it was found.
+ * (z from {@code seed}), classified and featurised in chunks, against N real held-out images, with the same
+ * figures for N real images: the classifier's accuracy on the N held-out ones and the Fréchet distance of N real
+ * training images to them. The generator runs in eval mode and is left as it was found.
  */
 public final class Evaluator {
     private static final int CHUNK = 50;
@@ -33,7 +34,7 @@ public final class Evaluator {
     }
 
     private Scored score(float[] images, int n) {
-        int per = fit.floatsPerImage(), f = Classifier.FEATURES;
+        int per = fit.floatsPerImage(), f = classifier.featureCount();
         int[] pred = new int[n];
         float[] feats = new float[n * f];
         classifier.train(false);
@@ -41,17 +42,9 @@ public final class Evaluator {
             int b = Math.min(CHUNK, n - s);
             float[] chunk = java.util.Arrays.copyOfRange(images, s * per, (s + b) * per);
             try (Tensor x = be.fromHost(chunk, b, fit.channels(), fit.resolution(), fit.resolution())) {
-                float[] logits = be.toHostFloats(classifier.forward(x));
+                int[] best = ClassifierTraining.argmax(be.toHostFloats(classifier.forward(x)), b, classes);
                 System.arraycopy(be.toHostFloats(classifier.features()), 0, feats, s * f, b * f);
-                for (int i = 0; i < b; i++) {
-                    int best = 0;
-                    for (int k = 1; k < classes; k++) {
-                        if (logits[i * classes + k] > logits[i * classes + best]) {
-                            best = k;
-                        }
-                    }
-                    pred[s + i] = best;
-                }
+                System.arraycopy(best, 0, pred, s, b);
             }
         }
         return new Scored(pred, feats);
@@ -106,15 +99,16 @@ public final class Evaluator {
         for (int k = 0; k < classes; k++) {
             perClass[k] = counts[k] == 0 ? Double.NaN : hits[k] / (double) counts[k];
         }
-        int nHeld = Math.min(n, heldOut.n()), nTrain = Math.min(n, train.n());
+        // the real-data counterparts at the same N (fewer only where a split has fewer images)
+        int nReal = Math.min(n, Math.min(heldOut.n(), train.n())), nHeld = nReal, nTrain = nReal;
         Scored held = score(real(heldOut, nHeld), nHeld);
         Scored realTrain = score(real(train, nTrain), nTrain);
         int heldCorrect = 0;
         for (int i = 0; i < nHeld; i++) {
             heldCorrect += held.predicted()[i] == heldOut.labels()[i] ? 1 : 0;
         }
-        int f = Classifier.FEATURES;
-        return new Evaluation(n, correct / (double) n, perClass, Frechet.distance(fake.features(), n, held.features(), nHeld, f),
+        int f = classifier.featureCount();
+        return new Evaluation(n, nReal, correct / (double) n, perClass, Frechet.distance(fake.features(), n, held.features(), nHeld, f),
                 Frechet.distance(realTrain.features(), nTrain, held.features(), nHeld, f), heldCorrect / (double) nHeld);
     }
 }

@@ -145,7 +145,7 @@ class TrainCommandTest {
     void evalScoresTheCheckpoint() {
         CliRun r = CliRun.of("eval", "--run", tmp.resolve("whole").toString(), "--n", "50", "--device", "reference");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().matches("(?s).*step-00000020.safetensors: accuracy [0-9.]+% on 50 samples .*Fréchet distance [0-9.]+ \\(real train vs held-out: [0-9.]+\\).*"),
+        assertTrue(r.out().matches("(?s).*step-00000020.safetensors: accuracy [0-9.]+% on 50 samples \\(on 50 real held-out images: [0-9.]+%\\), Fréchet distance [0-9.]+ \\(50 real train images vs held-out: [0-9.]+\\).*"),
                 r.out());
     }
 
