@@ -8,10 +8,14 @@ Launch: ONE block of GAN_LOSS_BLOCK = 256 threads (grid (1, 1, 1)): a micro-batc
 logits at most, far below one wave. Thread t handles rows t, t + 256, …; the four partial sums are reduced
 in shared memory in a fixed tree order, so the result is bitwise-identical from run to run (no atomics).
 
-Versions (one):
+Kernels (one version each):
   gan_loss_f32   per row: loss term and dL/dlogit in double (IEEE exp/log1p), gradient stored as float;
                  sums[0..3] (+)= {Σ real loss, Σ fake loss, Σ real logits, Σ fake logits} / batch
                  [8 B per row: read the logit, write its gradient, + 16 B of sums]
+  aux_ce_f32     AC-GAN's auxiliary classifier term (issue #16): one thread per row of (rows, K) class logits,
+                 log-sum-exp shifted by the row maximum in double, grad = weight·(softmax − onehot)/batch on rows
+                 [0, scored), 0 on the rest; sum[0] (+)= weight·Σ CE / batch (same fixed-order tree reduction)
+                 [8K + 4 B per row: read K logits and the label, write K gradients]
 Roofline: none worth stating: one block, a few microseconds of latency at any preset (it replaces a
 device→host copy, a synchronisation and a host→device copy).
 
@@ -62,4 +66,34 @@ extern "C" __global__ void __launch_bounds__(GAN_LOSS_BLOCK) gan_loss_f32(const 
     }
     if (threadIdx.x == 0)
         for (int k = 0; k < 4; k++) sums[k] = (float)((accumulate ? (double)sums[k] : 0.0) + part[k][0] / batch);
+}
+
+// logits, grad: (rows, k) row-major. labels: int32 (rows), in [0, k). sum: (1,), written or added to.
+extern "C" __global__ void __launch_bounds__(GAN_LOSS_BLOCK) aux_ce_f32(const float* logits, const int* labels, float* grad, float* sum,
+                                                                        idx_t rows, idx_t scored, int k, float weight, int batch,
+                                                                        int accumulate) {
+    __shared__ double part[GAN_LOSS_BLOCK];
+    double acc = 0;
+    for (idx_t i = threadIdx.x; i < rows; i += GAN_LOSS_BLOCK) {
+        const float* a = logits + i * k;
+        float* g = grad + i * k;
+        if (i >= scored) {
+            for (int j = 0; j < k; j++) g[j] = 0.0f;
+            continue;
+        }
+        double mx = a[0];
+        for (int j = 1; j < k; j++) mx = fmax(mx, (double)a[j]);
+        double z = 0;
+        for (int j = 0; j < k; j++) z += exp((double)a[j] - mx);
+        int y = labels[i];
+        for (int j = 0; j < k; j++) g[j] = (float)(weight * (exp((double)a[j] - mx) / z - (j == y ? 1.0 : 0.0)) / batch);
+        acc += log(z) + mx - a[y];
+    }
+    part[threadIdx.x] = acc;
+    __syncthreads();
+    for (int half = GAN_LOSS_BLOCK / 2; half > 0; half >>= 1) {
+        if (threadIdx.x < half) part[threadIdx.x] += part[threadIdx.x + half];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) sum[0] = (float)((accumulate ? (double)sum[0] : 0.0) + weight * part[0] / batch);
 }

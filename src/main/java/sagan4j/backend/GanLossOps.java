@@ -25,6 +25,12 @@ import java.util.List;
  *   sums[LOGITS_FAKE] += Σ over fake rows of D(G(z)) / batch               (the mean fake logit)
  * </pre>
  * Each part is accumulated in double and added to the float sum once per call.
+ *
+ * <p>{@link #classifier} is AC-GAN's auxiliary term on the class logits of D's auxiliary head, with the same
+ * micro-batch scaling and summary convention:
+ * <pre>
+ *   L_aux = weight · mean over the scored rows of CE(softmax(a_i), y_i),  CE = log Σ_k e^(a_ik) − a_i,y_i
+ * </pre>
  */
 public abstract class GanLossOps extends OpFamily {
     /** sums[LOSS_REAL]: D's loss on real images. */
@@ -67,6 +73,45 @@ public abstract class GanLossOps extends OpFamily {
         doLoss(loss, true, logits, 0, batch, grad, sums, accumulate);
     }
 
+    /**
+     * The auxiliary classifier's loss on one micro-batch (AC-GAN): rows [0, scored) of the class logits are
+     * scored against their labels (D: the real images; G: all of its fakes), the other rows get a zero gradient.
+     *
+     * @param logits (rows, K) class logits, read only
+     * @param labels int32 (rows), each in [0, K) (labels are checked where they are drawn or read)
+     * @param scored rows [0, scored) carry the loss
+     * @param weight the term's weight
+     * @param grad   (rows, K), overwritten with weight·(softmax − onehot)/batch on scored rows, 0 on the others
+     * @param sum    (1,), written ({@code accumulate} false) or added to: weight·Σ over scored rows of CE / batch
+     */
+    public final void classifier(Tensor logits, Tensor labels, int scored, float weight, int batch, Tensor grad, Tensor sum,
+                                 boolean accumulate) {
+        String op = "ganLoss.classifier";
+        requireFloat(backend, op, "logits", logits);
+        requireFloat(backend, op, "grad", grad);
+        requireFloat(backend, op, "sum", sum);
+        if (logits.rank() != 2) {
+            throw new ShapeException(op + ": logits must be (rows, classes), got shape " + logits.shape());
+        }
+        requireSameSize(op, "grad", grad, logits, "logits");
+        if (labels.dtype() != DType.INT32 || labels.size() != logits.dim(0)) {
+            throw new ShapeException(op + ": labels must be int32 (" + logits.dim(0) + "), got " + labels.shape() + " " + labels.dtype().label());
+        }
+        if (sum.size() != 1) {
+            throw new ShapeException(op + ": sum must have 1 element, got shape " + sum.shape());
+        }
+        if (scored < 0 || scored > logits.dim(0)) {
+            throw new ShapeException(op + ": scored must be in [0, " + logits.dim(0) + "], got " + scored);
+        }
+        if (batch < 1) {
+            throw new ShapeException(op + ": batch must be >= 1, got " + batch);
+        }
+        if (!(weight >= 0) || !Float.isFinite(weight)) {
+            throw new ShapeException(op + ": weight must be finite and >= 0, got " + weight);
+        }
+        doClassifier(logits, labels, scored, weight, batch, grad, sum, accumulate);
+    }
+
     private void check(String op, Tensor logits, int realRows, int batch, Tensor grad, Tensor sums) {
         requireFloat(backend, op, "logits", logits);
         requireFloat(backend, op, "grad", grad);
@@ -86,4 +131,8 @@ public abstract class GanLossOps extends OpFamily {
     /** The op on validated arguments; {@code generator} selects G's loss (realRows is then 0). */
     protected abstract void doLoss(Loss loss, boolean generator, Tensor logits, int realRows, int batch, Tensor grad, Tensor sums,
                                    boolean accumulate);
+
+    /** {@link #classifier} on validated arguments: logits and grad (rows, K), labels (rows), sum (1,). */
+    protected abstract void doClassifier(Tensor logits, Tensor labels, int scored, float weight, int batch, Tensor grad, Tensor sum,
+                                         boolean accumulate);
 }

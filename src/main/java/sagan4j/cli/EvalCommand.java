@@ -16,6 +16,7 @@ import sagan4j.eval.Evaluation;
 import sagan4j.eval.Evaluator;
 import sagan4j.models.GanConfig;
 import sagan4j.models.Generator;
+import sagan4j.nn.Init;
 import sagan4j.train.SavedRun;
 import sagan4j.train.Trainer;
 
@@ -25,6 +26,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "FILE") Path checkpoint;
     @Option(names = "--run", paramLabel = "DIR") Path run;
     @Option(names = "--n", defaultValue = "1000", description = "generated images (default 1000)") int n;
+    @Option(names = "--truncation", defaultValue = "0", description = "resample the samples' z outside ±t (0: none, the default)") double truncation;
     @Option(names = "--ema", arity = "1", description = "use EMA-G (default: when the run kept one)") Boolean ema;
     @Option(names = "--device", description = "cpu or cuda (default: cuda when it works)") String device;
 
@@ -33,6 +35,7 @@ final class EvalCommand implements Callable<Integer> {
         if (n < 1) {
             throw new ConfigException("--n: expected at least 1, got " + n);
         }
+        Init.checkTruncation("--truncation", truncation);
         SavedRun saved = SavedRun.open(checkpoint, run, System.err);
         GanConfig m = saved.model();
         String dataset = saved.config().dataset;
@@ -40,7 +43,7 @@ final class EvalCommand implements Callable<Integer> {
         try (Backend be = TrainCommand.openDevice(device); Generator g = saved.generator(be, ema != null ? ema : saved.hasEma());
              Classifier c = Trainer.classifierFor(dataset, m, train.n()).obtain(be, train, held, System.err)) {
             Evaluation e = new Evaluator(be, c, new Fit(m.imageChannels(), m.resolution()), m.classes())
-                    .evaluate(g, train, held, n, saved.config().seed);
+                    .evaluate(g, train, held, n, saved.config().seed, truncation);
             System.out.println(saved.file() + ": " + e.summary());
         }
         return 0;

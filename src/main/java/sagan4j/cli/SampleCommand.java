@@ -44,6 +44,7 @@ final class SampleCommand implements Callable<Integer> {
         if (n < 1) {
             throw new ConfigException("--n: expected at least 1, got " + n);
         }
+        Init.checkTruncation("--truncation", truncation);
         SavedRun saved = SavedRun.open(checkpoint, run, System.err);
         GanConfig m = saved.model();
         int[] classes = classes(m.classes());
@@ -91,13 +92,7 @@ final class SampleCommand implements Callable<Integer> {
     }
 
     private float[] truncated(SplittableRandom rng, int n) {
-        float[] z = Init.gaussian(n, 1, rng);
-        for (int i = 0; truncation > 0 && i < n; i++) {
-            while (Math.abs(z[i]) > truncation) {
-                z[i] = Init.gaussian(1, 1, rng)[0];
-            }
-        }
-        return z;
+        return Init.truncatedGaussian(n, truncation, rng);
     }
 
     private static float[] lerp(float[] a, float[] b, double t) {

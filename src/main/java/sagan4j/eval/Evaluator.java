@@ -79,12 +79,18 @@ public final class Evaluator {
         return out;
     }
 
+    /** As {@link #evaluate(Generator, ImageSet, ImageSet, int, long, double)} with no truncation. */
     public Evaluation evaluate(Generator gen, ImageSet train, ImageSet heldOut, int n, long seed) {
+        return evaluate(gen, train, heldOut, n, seed, 0);
+    }
+
+    /** The evaluation of N samples whose z is truncated at ±{@code truncation} (0: plain normal z; {@link Init#truncatedGaussian}). */
+    public Evaluation evaluate(Generator gen, ImageSet train, ImageSet heldOut, int n, long seed, double truncation) {
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) {
             labels[i] = i % classes;
         }
-        float[] z = Init.gaussian(n * gen.config().zDim(), 1, new SplittableRandom(seed));
+        float[] z = Init.truncatedGaussian(n * gen.config().zDim(), truncation, new SplittableRandom(seed));
         Scored fake = score(generate(be, gen, labels, z), n);
         int[] hits = new int[classes], counts = new int[classes];
         int correct = 0;
@@ -108,7 +114,7 @@ public final class Evaluator {
             heldCorrect += held.predicted()[i] == heldOut.labels()[i] ? 1 : 0;
         }
         int f = classifier.featureCount();
-        return new Evaluation(n, nReal, correct / (double) n, perClass, Frechet.distance(fake.features(), n, held.features(), nHeld, f),
+        return new Evaluation(n, nReal, truncation, correct / (double) n, perClass, Frechet.distance(fake.features(), n, held.features(), nHeld, f),
                 Frechet.distance(realTrain.features(), nTrain, held.features(), nHeld, f), heldCorrect / (double) nHeld);
     }
 }

@@ -42,6 +42,37 @@ public final class HostGanLoss {
         }
     }
 
+    /**
+     * The auxiliary classifier's loss ({@link GanLossOps#classifier}) on (rows, k) logits a: per scored row, in
+     * double, the log-sum-exp shifted by the row's maximum, grad = weight·(softmax − onehot)/batch; unscored rows 0.
+     */
+    public static void classifier(float[] a, int[] labels, int k, int scored, float weight, int batch, float[] grad, float[] sum,
+                                  boolean accumulate) {
+        int rows = labels.length;
+        double total = 0;
+        for (int i = 0; i < rows; i++) {
+            int o = i * k;
+            if (i >= scored) {
+                java.util.Arrays.fill(grad, o, o + k, 0f);
+                continue;
+            }
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < k; j++) {
+                max = Math.max(max, a[o + j]);
+            }
+            double z = 0;
+            for (int j = 0; j < k; j++) {
+                z += Math.exp(a[o + j] - max);
+            }
+            for (int j = 0; j < k; j++) {
+                double p = Math.exp(a[o + j] - max) / z;
+                grad[o + j] = (float) (weight * (p - (j == labels[i] ? 1 : 0)) / batch);
+            }
+            total += Math.log(z) + max - a[o + labels[i]];
+        }
+        sum[0] = (float) ((accumulate ? sum[0] : 0.0) + weight * total / batch);
+    }
+
     /** log(1 + e^x) without overflow. */
     public static double softplus(double x) {
         return x > 30 ? x : x < -30 ? Math.exp(x) : Math.log1p(Math.exp(x));

@@ -22,7 +22,10 @@ import sagan4j.nn.SumHW;
  *   out = Linear(h) + ⟨embed(y), h⟩                 (B, 1)
  * </pre>
  * The projection term is computed with batched GEMMs: (B, 1, C)·(B, C, 1), and its backward
- * (B, 1, 1)·(B, 1, C) row scalings.
+ * (B, 1, 1)·(B, 1, C) row scalings. With an auxiliary classifier (AC-GAN, {@code auxClassifier}), a second
+ * head on the same h gives class logits aux = Linear_aux(h) (B, K) ({@link #auxLogits()}); its gradient
+ * enters through {@link #backward(Tensor, Tensor)}. The head is drawn from the seeded stream after the
+ * projection's embedding, so a D without it has exactly the weights it had before the head existed.
  */
 public final class Discriminator extends Module {
     private final GanConfig cfg;
@@ -33,13 +36,20 @@ public final class Discriminator extends Module {
     private final SumHW sum;
     private final Linear linear;
     private final Embedding embed;
+    private final Linear aux;
     private final Summary summary = new Summary();
     private Tensor labels;
     private Tensor pooled;
     private Tensor embedded;
+    private Tensor auxLogits;
     private int batch;
 
     public Discriminator(Backend be, GanConfig cfg) {
+        this(be, cfg, false);
+    }
+
+    /** D with, when {@code auxClassifier}, AC-GAN's auxiliary class head beside the projection. */
+    public Discriminator(Backend be, GanConfig cfg, boolean auxClassifier) {
         super(be, "D");
         this.cfg = cfg.validate();
         SplittableRandom rng = new SplittableRandom(cfg.seed() + 1);
@@ -70,9 +80,25 @@ public final class Discriminator extends Module {
         embed = add(new Embedding(be, child("embed"), cfg.classes(), c, cfg.snD(), rng));
         summary.add(linear, "Linear (sum over H,W)", 1);
         summary.add(embed, "Embedding (projection)", c);
+        aux = auxClassifier ? add(new Linear(be, child("aux"), c, cfg.classes(), true, cfg.snD(), rng)) : null;
+        if (aux != null) {
+            summary.add(aux, "Linear (auxiliary classifier)", cfg.classes());
+        }
         if (cfg.orthoInit()) {
             Models.orthogonalInit(be, this, rng);
         }
+    }
+
+    /** Whether D has the auxiliary classifier head. */
+    public boolean hasAuxClassifier() {
+        return aux != null;
+    }
+
+    /** The auxiliary head's class logits (B, K) of the last forward; only with the head. */
+    public Tensor auxLogits() {
+        require(aux != null, "auxLogits: this D has no auxiliary classifier");
+        require(auxLogits != null, "auxLogits needs a forward first");
+        return auxLogits;
     }
 
     public GanConfig config() {
@@ -112,15 +138,30 @@ public final class Discriminator extends Module {
         Tensor proj = scratch("proj", batch, 1, 1);
         be.gemm(false, false, 1f, embedded.reshape(batch, 1, c), pooled.reshape(batch, c, 1), 0f, proj);
         be.axpy(1f, proj.reshape(batch, 1), out);
+        if (aux != null) {
+            auxLogits = aux.forward(pooled);
+        }
         return out;
     }
 
-    /** dOut (B, 1) → dImages; every weight gradient accumulated. */
+    /** dOut (B, 1) → dImages; every weight gradient accumulated (the auxiliary head, if any, gets no gradient). */
     public Tensor backward(Tensor dOut) {
+        return backward(dOut, null);
+    }
+
+    /**
+     * dOut (B, 1) and, with the auxiliary head, dAux (B, K) (null: none) → dImages; every weight gradient
+     * accumulated.
+     */
+    public Tensor backward(Tensor dOut, Tensor dAux) {
         require(labels != null, "backward needs a forward first");
+        require(dAux == null || aux != null, "backward: a gradient for the auxiliary classifier, but this D has none");
         int c = cfg.dOut(cfg.stages());
         Tensor dPooled = scratch("d_pooled", batch, c);
         be.copy(linear.backward(dOut), dPooled);
+        if (dAux != null) {
+            be.axpy(1f, aux.backward(dAux), dPooled);
+        }
         // d⟨e, h⟩/dh = dOut·e, d/de = dOut·h: row scalings as (B,1,1)·(B,1,C) GEMMs
         be.gemm(false, false, 1f, dOut.reshape(batch, 1, 1), embedded.reshape(batch, 1, c), 1f, dPooled.reshape(batch, 1, c));
         if (requiresGrad()) {

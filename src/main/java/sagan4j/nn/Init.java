@@ -3,6 +3,7 @@ package sagan4j.nn;
 import java.util.SplittableRandom;
 
 import sagan4j.backend.Backend;
+import sagan4j.backend.ConfigException;
 import sagan4j.backend.Tensor;
 
 /**
@@ -38,6 +39,32 @@ public final class Init {
             }
         }
         return v;
+    }
+
+    /** The smallest truncation accepted: below it the resampling loop below would draw for a long time. */
+    public static final double MIN_TRUNCATION = 0.1;
+
+    /** A truncation setting (the flag {@code what}) is 0 or at least {@link #MIN_TRUNCATION}; else one line. */
+    public static double checkTruncation(String what, double t) {
+        if (t != 0 && !(t >= MIN_TRUNCATION && Double.isFinite(t))) {
+            throw new ConfigException(what + ": expected 0 (none) or a finite value of at least " + MIN_TRUNCATION + ", got " + t);
+        }
+        return t;
+    }
+
+    /**
+     * The truncation trick's z: n standard normal draws, each redrawn from the same stream while |v| > t
+     * (BigGAN's sampling-time truncation). t = 0 truncates nothing and gives exactly {@code gaussian(n, 1, rng)}.
+     */
+    public static float[] truncatedGaussian(int n, double t, SplittableRandom rng) {
+        checkTruncation("truncation", t);
+        float[] z = gaussian(n, 1, rng);
+        for (int i = 0; t > 0 && i < n; i++) {
+            while (Math.abs(z[i]) > t) {
+                z[i] = gaussian(1, 1, rng)[0];
+            }
+        }
+        return z;
     }
 
     /** PyTorch's default for Linear and Conv2d weights and biases: U(−1/√fan_in, 1/√fan_in). */

@@ -12,6 +12,7 @@ import sagan4j.backend.GemmMath;
 import sagan4j.backend.OptimOps;
 import sagan4j.backend.ShapeException;
 import sagan4j.models.GanConfig;
+import sagan4j.nn.Init;
 import sagan4j.nn.OrthogonalRegularization;
 import sagan4j.optim.AdamOptions;
 
@@ -80,6 +81,8 @@ public final class TrainConfig {
     // ------------------------------------------------------------ loop
     @Setting("loss: hinge or non-saturating")
     public Loss loss = Loss.HINGE;
+    @Setting("AC-GAN auxiliary classifier: weight of its cross-entropy on real images (D) and on fakes (G), a class head on D beside the projection (0: no head)")
+    public float auxWeight = 0;
     @Setting("training steps (G updates); 0: until --time-limit")
     public long steps = 0;
     @Setting("wall-time bound, e.g. 90s, 10m, 1h; 0: none")
@@ -152,6 +155,8 @@ public final class TrainConfig {
     public long evalEvery = 0;
     @Setting("generated images per evaluation")
     public int evalSamples = 1000;
+    @Setting("the evaluation's z truncated at ±t (resampled outside it; 0: none)")
+    public float evalTruncation = 0;
     @Setting("steps between checkpoints (0: only at the end)")
     public long checkpointEvery = 500;
     @Setting("checkpoints kept")
@@ -231,6 +236,7 @@ public final class TrainConfig {
         require(batch >= 1, "--batch: expected at least 1, got " + batch);
         require(micro() <= batch && batch % micro() == 0, "--micro-batch: " + microBatch + " must divide --batch " + batch);
         require(nDis >= 1, "--n-dis: expected at least 1, got " + nDis);
+        require(Float.isFinite(auxWeight) && auxWeight >= 0, "--aux-weight: expected a finite weight of 0 or more, got " + auxWeight);
         require(steps >= 0, "--steps: expected 0 or more, got " + steps);
         double limit = timeLimitSeconds(); // parsed even with --steps, so a bad value fails here, before the run folder is made
         require(steps > 0 || limit > 0, "--steps 0 needs a --time-limit, or the run would never end");
@@ -241,6 +247,7 @@ public final class TrainConfig {
         require(keepCheckpoints >= 1, "--keep-checkpoints: expected at least 1, got " + keepCheckpoints);
         require(prefetch >= 1, "--prefetch: expected at least 1, got " + prefetch);
         require(evalSamples >= 1, "--eval-samples: expected at least 1, got " + evalSamples);
+        Init.checkTruncation("--eval-truncation", evalTruncation);
         require(orthoD >= 0 && orthoGWeight() >= 0, "--ortho-g/--ortho-d: expected 0 or more");
         require(Float.isFinite(lrG) && lrG >= 0, "--lr-g: expected a finite learning rate of 0 or more, got " + lrG);
         require(Float.isFinite(lrD) && lrD >= 0, "--lr-d: expected a finite learning rate of 0 or more, got " + lrD);

@@ -9,7 +9,8 @@ import sagan4j.optim.Adam;
 import sagan4j.optim.Optimizer;
 
 /**
- * What a run's settings make a {@link TrainStep} of: G and D from the model config, an {@link Adam} per network
+ * What a run's settings make a {@link TrainStep} of: G and D from the model config (D with the auxiliary
+ * classifier head when {@code --aux-weight} is above 0), an {@link Adam} per network
  * over all its trainable parameters ({@code --lr-g} / {@code --lr-d}, β1, β2, eps), and the loss. The step it
  * returns owns them (closing it closes them).
  */
@@ -23,7 +24,7 @@ public final class TrainSetup {
         Discriminator d = null;
         Optimizer optG = null, optD = null;
         try {
-            d = new Discriminator(be, model);
+            d = new Discriminator(be, model, cfg.auxWeight > 0);
             optG = new Adam(g.weights(), cfg.adamG());
             optD = new Adam(d.weights(), cfg.adamD());
             return new TrainStep(be, cfg, g, d, optG, optD, GanLossOps.Loss.valueOf(cfg.loss.name())).owning(optG, optD, g, d);

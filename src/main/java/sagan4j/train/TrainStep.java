@@ -58,6 +58,7 @@ public final class TrainStep implements AutoCloseable {
     private final FiniteCheck check;
     private final GanLossOps.Loss loss;
     private final Tensor sums; // (4,): the step's summary (GanLossOps), written by its first micro-batch
+    private final Tensor auxSum; // (1,): the auxiliary classifier's term (GanLossOps.classifier); null without the head
     private StepInputs dInputs;
     private StepInputs gInputs;
     private long dSteps;
@@ -90,6 +91,11 @@ public final class TrainStep implements AutoCloseable {
         this.check = new FiniteCheck(be, cfg.checkFinite);
         this.loss = loss;
         this.sums = be.zeros(GanLossOps.SUMS);
+        if (d.hasAuxClassifier() != (cfg.auxWeight > 0)) {
+            throw new ShapeException("train step: --aux-weight " + cfg.auxWeight + " needs a D " + (cfg.auxWeight > 0 ? "with" : "without")
+                    + " the auxiliary classifier head, got one " + (d.hasAuxClassifier() ? "with" : "without"));
+        }
+        this.auxSum = d.hasAuxClassifier() ? be.zeros(1) : null;
     }
 
     /** Conv and linear weights (not embeddings, norm tables, biases or σ), as BigGAN regularises them: by role. */
@@ -188,7 +194,8 @@ public final class TrainStep implements AutoCloseable {
         region(dRegion(batch), () -> {
             d.zeroGrad();
             for (int k = 0; k < count; k++) {
-                try (Tensor both = be.empty(DType.FLOAT32, 1, 2 * micro * per); Tensor dLogits = be.empty(DType.FLOAT32, 2 * micro, 1)) {
+                try (Tensor both = be.empty(DType.FLOAT32, 1, 2 * micro * per); Tensor dLogits = be.empty(DType.FLOAT32, 2 * micro, 1);
+                     Tensor dAux = auxSum != null ? be.empty(DType.FLOAT32, 2 * micro, model.classes()) : null) {
                     Tensor fake = g.forward(in.z[k], in.yFake[k]);
                     check.activations(step, D_PHASE, g);
                     be.layers().concat(List.of(in.x[k], fake.reshape(1, micro * per)), both);
@@ -197,7 +204,10 @@ public final class TrainStep implements AutoCloseable {
                     check.activations(step, D_PHASE, d);
                     // rows [0, micro) are the real images', [micro, 2 micro) the fakes'
                     be.ganLoss().discriminator(loss, logits, micro, batch, dLogits, sums, k > 0);
-                    d.backward(dLogits);
+                    if (dAux != null) { // AC-GAN: D learns the classes from the real rows only
+                        be.ganLoss().classifier(d.auxLogits(), in.y[k], micro, cfg.auxWeight, batch, dAux, auxSum, k > 0);
+                    }
+                    d.backward(dLogits, dAux);
                 }
             }
         });
@@ -206,6 +216,7 @@ public final class TrainStep implements AutoCloseable {
         float[] s = be.toHostFloats(sums);
         check.loss(step, D_PHASE, "D loss on real images", s[GanLossOps.LOSS_REAL]);
         check.loss(step, D_PHASE, "D loss on fake images", s[GanLossOps.LOSS_FAKE]);
+        double aux = auxTerm(step, D_PHASE, "D's auxiliary classifier loss");
         // Outside the captured region, on purpose: the orthogonal regularisation and Adam (and the EMA in the G
         // step) run after the summary is checked (docs/training.md, "The seams for the GPU step").
         if (orthoD != null) {
@@ -215,7 +226,7 @@ public final class TrainStep implements AutoCloseable {
         optD.step();
         dSteps++;
         return new StepResult(s[GanLossOps.LOSS_REAL], s[GanLossOps.LOSS_FAKE], Double.NaN, s[GanLossOps.LOGITS_REAL],
-                s[GanLossOps.LOGITS_FAKE]);
+                s[GanLossOps.LOGITS_FAKE], aux);
     }
 
     /** One G update on {@code batch} fakes, then the EMA. */
@@ -235,14 +246,18 @@ public final class TrainStep implements AutoCloseable {
             region(gRegion(batch), () -> {
                 g.zeroGrad();
                 for (int k = 0; k < count; k++) {
-                    try (Tensor dLogits = be.empty(DType.FLOAT32, micro, 1)) {
+                    try (Tensor dLogits = be.empty(DType.FLOAT32, micro, 1);
+                         Tensor dAux = auxSum != null ? be.empty(DType.FLOAT32, micro, model.classes()) : null) {
                         Tensor fake = g.forward(in.z[k], in.yFake[k]);
                         check.activations(step, G_PHASE, g);
                         Tensor logits = d.forward(fake, in.y[k]);
                         check.activations(step, G_PHASE, d);
                         be.ganLoss().generator(loss, logits, batch, dLogits, sums, k > 0);
+                        if (dAux != null) { // AC-GAN: G makes fakes D's head puts in their intended class
+                            be.ganLoss().classifier(d.auxLogits(), in.y[k], micro, cfg.auxWeight, batch, dAux, auxSum, k > 0);
+                        }
                         // D's requires-grad switch is off: its backward computes dL/dimages only
-                        g.backward(d.backward(dLogits));
+                        g.backward(d.backward(dLogits, dAux));
                     }
                 }
             });
@@ -252,6 +267,7 @@ public final class TrainStep implements AutoCloseable {
         }
         float[] s = be.toHostFloats(sums);
         check.loss(step, G_PHASE, "G loss", s[GanLossOps.LOSS_FAKE]);
+        double aux = auxTerm(step, G_PHASE, "G's auxiliary classifier loss");
         // outside the captured region (see dStep)
         if (orthoG != null) {
             orthoG.addGradients();
@@ -261,7 +277,17 @@ public final class TrainStep implements AutoCloseable {
         if (ema != null) {
             ema.update(optG.steps());
         }
-        return new StepResult(Double.NaN, Double.NaN, s[GanLossOps.LOSS_FAKE], Double.NaN, s[GanLossOps.LOGITS_FAKE]);
+        return new StepResult(Double.NaN, Double.NaN, s[GanLossOps.LOSS_FAKE], Double.NaN, s[GanLossOps.LOGITS_FAKE], aux);
+    }
+
+    /** The auxiliary classifier's term of the step just run, read back and checked; NaN without the head. */
+    private double auxTerm(long step, String phase, String what) {
+        if (auxSum == null) {
+            return Double.NaN;
+        }
+        float a = be.toHostFloats(auxSum)[0];
+        check.loss(step, phase, what, a);
+        return a;
     }
 
     /**
@@ -281,6 +307,9 @@ public final class TrainStep implements AutoCloseable {
     public void close() {
         be.dropCaptures(key -> key instanceof Region r && r.owner == this); // before the tensors its graphs use
         sums.close();
+        if (auxSum != null) {
+            auxSum.close();
+        }
         if (dInputs != null) {
             dInputs.close();
         }

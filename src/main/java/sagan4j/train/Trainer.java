@@ -175,7 +175,7 @@ public final class Trainer {
     private Evaluation evaluate(TrainStep step, ImageSet train, Fit fit, GanConfig model, Metrics metrics, long n) throws IOException {
         ImageSet held = Datasets.open(cfg.dataset, false, model.resolution());
         try (Classifier c = classifierFor(cfg.dataset, model, train.n()).obtain(be, train, held, log)) {
-            Evaluation e = new Evaluator(be, c, fit, model.classes()).evaluate(sampler(step), train, held, cfg.evalSamples, cfg.seed);
+            Evaluation e = new Evaluator(be, c, fit, model.classes()).evaluate(sampler(step), train, held, cfg.evalSamples, cfg.seed, cfg.evalTruncation);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("step", n);
             row.put("eval", e.toMap());
@@ -264,7 +264,7 @@ public final class Trainer {
 
     /** Averages over one logging interval. */
     private static final class Interval {
-        private double dReal, dFake, dLossReal, dLossFake, gLoss, seconds;
+        private double dReal, dFake, dLossReal, dLossFake, gLoss, dAux, gAux, seconds;
         private int dCount, gCount;
 
         void addD(StepResult r) {
@@ -272,11 +272,13 @@ public final class Trainer {
             dFake += r.dFake();
             dLossReal += r.dLossReal();
             dLossFake += r.dLossFake();
+            dAux += r.aux();
             dCount++;
         }
 
         void addG(StepResult r, double s) {
             gLoss += r.gLoss();
+            gAux += r.aux();
             seconds += s;
             gCount++;
         }
@@ -291,6 +293,10 @@ public final class Trainer {
             m.put("g_loss", gLoss / gCount);
             m.put("d_real", dReal / dCount);
             m.put("d_fake", dFake / dCount);
+            if (!Double.isNaN(dAux)) { // with the auxiliary classifier (--aux-weight > 0)
+                m.put("d_aux", dAux / dCount);
+                m.put("g_aux", gAux / gCount);
+            }
             m.put("step_time_s", seconds / gCount);
             m.put("images_per_s", imagesPerStep * gCount / seconds);
             return m;

@@ -90,6 +90,66 @@ public class GanLossContractTest extends ContractSuite {
         }
     }
 
+    @ParameterizedTest(name = "classifier rows={0} scored={1} classes={2} weight={3} batch={4} accumulate={5}")
+    @CsvSource({
+        "7, 3, 10, 1.0, 10, false",
+        "64, 32, 10, 0.5, 32, true",    // D's [real; fake] micro-batch: only the real half scored
+        "600, 600, 3, 2.0, 600, false", // more rows than one block's threads
+        "300, 0, 10, 1.0, 300, true",   // nothing scored: zero gradient, the sum unchanged
+        "1, 1, 1, 1.0, 4, false",       // one class: CE = 0, gradient 0
+    })
+    void classifierMatchesTheDoubleLoop(int rows, int scored, int k, float weight, int batch, boolean accumulate) {
+        Backend be = backend();
+        float[] a = random(rng, rows * k, 2.5);
+        int[] y = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            y[i] = rng.nextInt(k);
+        }
+        float[] sum0 = accumulate ? random(rng, 1, 1) : new float[] {Float.NaN};
+        float[] poison = new float[rows * k];
+        Arrays.fill(poison, Float.NaN);
+        try (Tensor logits = be.fromHost(a, rows, k); Tensor labels = be.fromHost(y, rows); Tensor grad = be.fromHost(poison, rows, k);
+             Tensor sum = be.fromHost(sum0, 1)) {
+            be.ganLoss().classifier(logits, labels, scored, weight, batch, grad, sum, accumulate);
+            float[] g = be.toHostFloats(grad), s = be.toHostFloats(sum);
+            double want = accumulate ? sum0[0] : 0;
+            for (int i = 0; i < rows; i++) {
+                double z = 0; // no max shift here: |logits| stay far below exp's range
+                for (int j = 0; j < k; j++) {
+                    z += Math.exp(a[i * k + j]);
+                }
+                if (i < scored) {
+                    want += weight * (Math.log(z) - a[i * k + y[i]]) / batch;
+                }
+                for (int j = 0; j < k; j++) {
+                    double wantGrad = i < scored ? weight * (Math.exp(a[i * k + j]) / z - (j == y[i] ? 1 : 0)) / batch : 0;
+                    if (!(Math.abs(g[i * k + j] - wantGrad) <= 2 * Math.ulp((float) wantGrad))) {
+                        fail("grad[" + i + ", " + j + "] is " + g[i * k + j] + ", expected " + wantGrad);
+                    }
+                }
+            }
+            assertClose("sum", s, new double[] {want}, 1e-6);
+        }
+    }
+
+    @Test
+    void classifierBadArgumentsGiveOneLine() {
+        Backend be = backend();
+        try (Tensor logits = be.fromHost(random(rng, 40, 1), 4, 10); Tensor grad = be.empty(DType.FLOAT32, 4, 10);
+             Tensor labels = be.fromHost(new int[] {0, 1, 2, 3}, 4); Tensor shortLabels = be.fromHost(new int[] {0, 1, 2}, 3);
+             Tensor sum = be.zeros(1); Tensor sums = be.zeros(GanLossOps.SUMS)) {
+            GanLossOps ops = be.ganLoss();
+            String m = assertThrows(ShapeException.class, () -> ops.classifier(logits, shortLabels, 4, 1f, 4, grad, sum, false)).getMessage();
+            assertTrue(m.contains("labels must be int32 (4)"), m);
+            m = assertThrows(ShapeException.class, () -> ops.classifier(logits, labels, 5, 1f, 4, grad, sum, false)).getMessage();
+            assertTrue(m.contains("scored must be in [0, 4]"), m);
+            m = assertThrows(ShapeException.class, () -> ops.classifier(logits, labels, 4, 1f, 4, grad, sums, false)).getMessage();
+            assertTrue(m.contains("sum must have 1 element"), m);
+            m = assertThrows(ShapeException.class, () -> ops.classifier(logits, labels, 4, Float.NaN, 4, grad, sum, false)).getMessage();
+            assertTrue(m.contains("weight"), m);
+        }
+    }
+
     @Test
     void microBatchesAccumulateToTheWholeBatch() {
         Backend be = backend();

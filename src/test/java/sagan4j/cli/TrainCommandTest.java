@@ -147,6 +147,12 @@ class TrainCommandTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().matches("(?s).*step-00000020.safetensors: accuracy [0-9.]+% on 50 samples \\(on 50 real held-out images: [0-9.]+%\\), Fréchet distance [0-9.]+ \\(50 real train images vs held-out: [0-9.]+\\).*"),
                 r.out());
+        CliRun truncated = CliRun.of("eval", "--run", tmp.resolve("whole").toString(), "--n", "50", "--truncation", "0.5", "--device", "reference");
+        assertEquals(0, truncated.exit(), truncated.err());
+        assertTrue(truncated.out().contains("z truncated at ±0.5: accuracy "), truncated.out());
+        CliRun bad = CliRun.of("eval", "--run", tmp.resolve("whole").toString(), "--truncation", "0.01", "--device", "reference");
+        assertEquals(2, bad.exit());
+        assertEquals("sagan4j eval: --truncation: expected 0 (none) or a finite value of at least 0.1, got 0.01", bad.err().strip());
     }
 
     @Test

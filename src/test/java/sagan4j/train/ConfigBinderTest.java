@@ -26,8 +26,8 @@ class ConfigBinderTest {
     void specsNameEveryAnnotatedFieldWithItsFlagTypeAndDefault() {
         List<ConfigBinder.Spec> specs = ConfigBinder.specs();
         // the flags `train --help` listed before the binder was split from TrainConfig, sorted
-        assertEquals(List.of("adam-eps", "attention-d", "attention-g", "batch", "beta1", "beta2", "ch", "check-finite", "checkpoint-every",
-                "classes", "cuda-graphs", "dataset", "device", "ema-decay", "ema-kimg", "ema-rampup", "ema-rule", "ema-start", "eval-every", "eval-samples", "flip", "image-channels",
+        assertEquals(List.of("adam-eps", "attention-d", "attention-g", "aux-weight", "batch", "beta1", "beta2", "ch", "check-finite", "checkpoint-every",
+                "classes", "cuda-graphs", "dataset", "device", "ema-decay", "ema-kimg", "ema-rampup", "ema-rule", "ema-start", "eval-every", "eval-samples", "eval-truncation", "flip", "image-channels",
                 "keep-checkpoints", "log-every", "loss", "lr-d", "lr-g", "micro-batch", "n-dis", "ortho-d", "ortho-form", "ortho-g", "out",
                 "prefetch", "preset", "resolution", "sample-every", "seed", "shared-dim", "sn-d", "sn-g", "standing-stats", "steps", "tf32",
                 "time-limit", "z-dim"), specs.stream().map(ConfigBinder.Spec::flag).sorted().toList());
