@@ -82,7 +82,7 @@ public final class StepBench {
 
     /**
      * The step as training runs it ({@link TrainStep}: hinge loss, Adam with the TTUR settings, n_dis 1, the
-     * whole batch at once), without EMA-G, which the PyTorch peer does not have either. Real images are fresh
+     * whole batch at once), without EMA-G and the auxiliary classifier, which the PyTorch peer does not have either. Real images are fresh
      * uniform values in [−1, 1] each step; labels cycle through the classes.
      */
     static TrainConfig benchSettings(GanConfig cfg, int batch) {
@@ -91,6 +91,7 @@ public final class StepBench {
         t.batch = batch;
         t.emaDecay = 0f;
         t.emaKimg = 0f;
+        t.auxWeight = 0f; // nor the auxiliary classifier
         return t;
     }
 

@@ -81,8 +81,8 @@ public final class TrainConfig {
     // ------------------------------------------------------------ loop
     @Setting("loss: hinge or non-saturating")
     public Loss loss = Loss.HINGE;
-    @Setting("AC-GAN auxiliary classifier: weight of its cross-entropy on real images (D) and on fakes (G), a class head on D beside the projection (0: no head)")
-    public float auxWeight = 0;
+    @Setting("AC-GAN auxiliary classifier: weight of its cross-entropy on real images (D) and on fakes (G), a class head on D beside the projection (0: no head; default 1 for tiny, 0 for the other presets)")
+    public Float auxWeight;
     @Setting("training steps (G updates); 0: until --time-limit")
     public long steps = 0;
     @Setting("wall-time bound, e.g. 90s, 10m, 1h; 0: none")
@@ -191,6 +191,14 @@ public final class TrainConfig {
     }
 
     /** G's orthogonal-regularisation weight: the flag, else 1e-4 for BigGAN presets (shared embedding), else 0. */
+    /**
+     * The auxiliary classifier's weight: {@code --aux-weight}, else 1 for {@code tiny} (issue 16's ablation:
+     * docs/training.md) and 0 for the other presets, whose recipes are the papers'.
+     */
+    public float auxWeight() {
+        return auxWeight != null ? auxWeight : preset.equals("tiny") ? 1f : 0f;
+    }
+
     public float orthoGWeight() {
         return orthoG != null ? orthoG : GanConfig.preset(preset).shared() ? OrthogonalRegularization.DEFAULT_BETA : 0f;
     }
@@ -236,7 +244,7 @@ public final class TrainConfig {
         require(batch >= 1, "--batch: expected at least 1, got " + batch);
         require(micro() <= batch && batch % micro() == 0, "--micro-batch: " + microBatch + " must divide --batch " + batch);
         require(nDis >= 1, "--n-dis: expected at least 1, got " + nDis);
-        require(Float.isFinite(auxWeight) && auxWeight >= 0, "--aux-weight: expected a finite weight of 0 or more, got " + auxWeight);
+        require(Float.isFinite(auxWeight()) && auxWeight() >= 0, "--aux-weight: expected a finite weight of 0 or more, got " + auxWeight());
         require(steps >= 0, "--steps: expected 0 or more, got " + steps);
         double limit = timeLimitSeconds(); // parsed even with --steps, so a bad value fails here, before the run folder is made
         require(steps > 0 || limit > 0, "--steps 0 needs a --time-limit, or the run would never end");

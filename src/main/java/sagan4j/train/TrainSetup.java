@@ -24,7 +24,7 @@ public final class TrainSetup {
         Discriminator d = null;
         Optimizer optG = null, optD = null;
         try {
-            d = new Discriminator(be, model, cfg.auxWeight > 0);
+            d = new Discriminator(be, model, cfg.auxWeight() > 0);
             optG = new Adam(g.weights(), cfg.adamG());
             optD = new Adam(d.weights(), cfg.adamD());
             return new TrainStep(be, cfg, g, d, optG, optD, GanLossOps.Loss.valueOf(cfg.loss.name())).owning(optG, optD, g, d);

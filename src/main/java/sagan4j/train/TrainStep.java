@@ -91,8 +91,8 @@ public final class TrainStep implements AutoCloseable {
         this.check = new FiniteCheck(be, cfg.checkFinite);
         this.loss = loss;
         this.sums = be.zeros(GanLossOps.SUMS);
-        if (d.hasAuxClassifier() != (cfg.auxWeight > 0)) {
-            throw new ShapeException("train step: --aux-weight " + cfg.auxWeight + " needs a D " + (cfg.auxWeight > 0 ? "with" : "without")
+        if (d.hasAuxClassifier() != (cfg.auxWeight() > 0)) {
+            throw new ShapeException("train step: --aux-weight " + cfg.auxWeight() + " needs a D " + (cfg.auxWeight() > 0 ? "with" : "without")
                     + " the auxiliary classifier head, got one " + (d.hasAuxClassifier() ? "with" : "without"));
         }
         this.auxSum = d.hasAuxClassifier() ? be.zeros(1) : null;
@@ -205,7 +205,7 @@ public final class TrainStep implements AutoCloseable {
                     // rows [0, micro) are the real images', [micro, 2 micro) the fakes'
                     be.ganLoss().discriminator(loss, logits, micro, batch, dLogits, sums, k > 0);
                     if (dAux != null) { // AC-GAN: D learns the classes from the real rows only
-                        be.ganLoss().classifier(d.auxLogits(), in.y[k], micro, cfg.auxWeight, batch, dAux, auxSum, k > 0);
+                        be.ganLoss().classifier(d.auxLogits(), in.y[k], micro, cfg.auxWeight(), batch, dAux, auxSum, k > 0);
                     }
                     d.backward(dLogits, dAux);
                 }
@@ -254,7 +254,7 @@ public final class TrainStep implements AutoCloseable {
                         check.activations(step, G_PHASE, d);
                         be.ganLoss().generator(loss, logits, batch, dLogits, sums, k > 0);
                         if (dAux != null) { // AC-GAN: G makes fakes D's head puts in their intended class
-                            be.ganLoss().classifier(d.auxLogits(), in.y[k], micro, cfg.auxWeight, batch, dAux, auxSum, k > 0);
+                            be.ganLoss().classifier(d.auxLogits(), in.y[k], micro, cfg.auxWeight(), batch, dAux, auxSum, k > 0);
                         }
                         // D's requires-grad switch is off: its backward computes dL/dimages only
                         g.backward(d.backward(dLogits, dAux));
