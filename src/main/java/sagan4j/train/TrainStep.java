@@ -80,6 +80,10 @@ public final class TrainStep implements AutoCloseable {
                     + " images of " + dm.classes() + " classes, G makes " + model.imageChannels() + "x" + model.resolution() + "x"
                     + model.resolution() + " images of " + model.classes());
         }
+        if (d.hasAuxClassifier() != (cfg.auxWeight() > 0)) {
+            throw new ShapeException("train step: --aux-weight " + cfg.auxWeight() + " needs a D " + (cfg.auxWeight() > 0 ? "with" : "without")
+                    + " the auxiliary classifier head, got one " + (d.hasAuxClassifier() ? "with" : "without"));
+        }
         this.g = g;
         this.d = d;
         this.optG = optG;
@@ -91,10 +95,6 @@ public final class TrainStep implements AutoCloseable {
         this.check = new FiniteCheck(be, cfg.checkFinite);
         this.loss = loss;
         this.sums = be.zeros(GanLossOps.SUMS);
-        if (d.hasAuxClassifier() != (cfg.auxWeight() > 0)) {
-            throw new ShapeException("train step: --aux-weight " + cfg.auxWeight() + " needs a D " + (cfg.auxWeight() > 0 ? "with" : "without")
-                    + " the auxiliary classifier head, got one " + (d.hasAuxClassifier() ? "with" : "without"));
-        }
         this.auxSum = d.hasAuxClassifier() ? be.zeros(1) : null;
     }
 
