@@ -82,23 +82,7 @@ public record ClassifierTraining(String dataset, int channels, int resolution, i
 
     /** The classifier's accuracy on every image of {@code set}, in eval mode. */
     public double accuracy(Backend be, Classifier c, ImageSet set) {
-        Fit fit = new Fit(channels, resolution);
-        int per = fit.floatsPerImage(), chunk = 100, correct = 0;
-        c.train(false);
-        for (int s = 0; s < set.n(); s += chunk) {
-            int b = Math.min(chunk, set.n() - s);
-            float[] x = new float[b * per];
-            for (int i = 0; i < b; i++) {
-                fit.write(set.get(s + i), x, i * per);
-            }
-            try (Tensor t = be.fromHost(x, b, channels, resolution, resolution)) {
-                int[] pred = argmax(be.toHostFloats(c.forward(t)), b, classes);
-                for (int i = 0; i < b; i++) {
-                    correct += pred[i] == set.labels()[s + i] ? 1 : 0;
-                }
-            }
-        }
-        return correct / (double) set.n();
+        return new Evaluator(be, c, new Fit(channels, resolution), classes).accuracy(set, set.n());
     }
 
     /** Row-wise argmax of (B, K) logits (the first of equal maxima). */

@@ -106,15 +106,24 @@ public final class Evaluator {
             perClass[k] = counts[k] == 0 ? Double.NaN : hits[k] / (double) counts[k];
         }
         // the real-data counterparts at the same N (fewer only where a split has fewer images)
-        int nReal = Math.min(n, Math.min(heldOut.n(), train.n())), nHeld = nReal, nTrain = nReal;
-        Scored held = score(real(heldOut, nHeld), nHeld);
-        Scored realTrain = score(real(train, nTrain), nTrain);
-        int heldCorrect = 0;
-        for (int i = 0; i < nHeld; i++) {
-            heldCorrect += held.predicted()[i] == heldOut.labels()[i] ? 1 : 0;
-        }
+        int nReal = Math.min(n, Math.min(heldOut.n(), train.n()));
+        Scored held = score(real(heldOut, nReal), nReal);
+        Scored realTrain = score(real(train, nReal), nReal);
         int f = classifier.featureCount();
-        return new Evaluation(n, nReal, truncation, correct / (double) n, perClass, Frechet.distance(fake.features(), n, held.features(), nHeld, f),
-                Frechet.distance(realTrain.features(), nTrain, held.features(), nHeld, f), heldCorrect / (double) nHeld);
+        return new Evaluation(n, nReal, truncation, correct / (double) n, perClass, Frechet.distance(fake.features(), n, held.features(), nReal, f),
+                Frechet.distance(realTrain.features(), nReal, held.features(), nReal, f), correctOf(held, heldOut.labels(), nReal));
+    }
+
+    /** The classifier's accuracy on the first n images of {@code set}. */
+    public double accuracy(ImageSet set, int n) {
+        return correctOf(score(real(set, n), n), set.labels(), n);
+    }
+
+    private static double correctOf(Scored scored, int[] labels, int n) {
+        int correct = 0;
+        for (int i = 0; i < n; i++) {
+            correct += scored.predicted()[i] == labels[i] ? 1 : 0;
+        }
+        return correct / (double) n;
     }
 }
