@@ -12,11 +12,15 @@ import sagan4j.backend.Tensor;
 /**
  * {@code bench optim}: a training step's per-network updates (kernels/optim.cu) over T tensors of S elements
  * each, n = T·S: Adam one launch per tensor (the baseline) against one multi-tensor launch, the weight EMA and
- * the gradient zeroing as one launch each, and the device GAN loss (kernels/gan_loss.cu) on a batch of S logits.
- * Bytes: Adam 28n (read p, g, m, v; write p, m, v), EMA 12n, zeroing 4n, the loss 8 per logit + 16.
+ * the gradient zeroing as one launch each, the device GAN loss (kernels/gan_loss.cu) on a batch of S logits, and
+ * the auxiliary classifier's cross-entropy ({@code aux_ce_f32}) on S / 10 rows of 10 class logits, every row scored.
+ * Bytes: Adam 28n (read p, g, m, v; write p, m, v), EMA 12n, zeroing 4n, the loss 8 per logit + 16, the
+ * cross-entropy 8K + 4 per row (read K logits and the label, write K gradients) + 4.
  */
 final class OptimBench implements BenchCase {
-    private static final List<String> IMPLS = List.of("adam-multi", "adam-per-tensor", "ema-multi", "zero-multi", "gan-loss");
+    private static final List<String> IMPLS = List.of("adam-multi", "adam-per-tensor", "ema-multi", "zero-multi", "gan-loss", "aux-ce");
+    /** The auxiliary head's classes in the {@code aux-ce} case: Fashion-MNIST's and CIFAR-10's. */
+    private static final int AUX_CLASSES = 10;
     private static final OptimOps.AdamArgs ADAM = new OptimOps.AdamArgs(2e-4f, 0f, 0.9f, 1e-8f);
 
     @Override
@@ -89,6 +93,14 @@ final class OptimBench implements BenchCase {
         }
         Tensor logits = be.fromHost(GemmBench.random(rng, size), size, 1), grad = be.empty(sagan4j.backend.DType.FLOAT32, size, 1);
         Tensor sums = be.zeros(GanLossOps.SUMS);
+        int auxRows = Math.max(1, size / AUX_CLASSES);
+        int[] auxLabels = new int[auxRows];
+        for (int i = 0; i < auxRows; i++) {
+            auxLabels[i] = rng.nextInt(AUX_CLASSES);
+        }
+        Tensor auxLogits = be.fromHost(GemmBench.random(rng, auxRows * AUX_CLASSES), auxRows, AUX_CLASSES);
+        Tensor auxGrad = be.empty(sagan4j.backend.DType.FLOAT32, auxRows, AUX_CLASSES), auxY = be.fromHost(auxLabels, auxRows);
+        Tensor auxSum = be.zeros(1);
         long[] steps = new long[copies];
         return new Instance() {
             @Override
@@ -105,6 +117,7 @@ final class OptimBench implements BenchCase {
                     case "ema-multi" -> be.optim().ema(emaGroups.get(copy), 0.999f, false);
                     case "zero-multi" -> be.optim().zero(zeroGroups.get(copy));
                     case "gan-loss" -> be.ganLoss().discriminator(GanLossOps.Loss.HINGE, logits, size / 2, size, grad, sums, false);
+                    case "aux-ce" -> be.ganLoss().classifier(auxLogits, auxY, auxRows, 1f, auxRows, auxGrad, auxSum, false);
                     default -> throw new IllegalArgumentException("optim bench has no implementation " + impl);
                 }
             }
@@ -115,6 +128,7 @@ final class OptimBench implements BenchCase {
                     case "adam-multi", "adam-per-tensor" -> 28 * n;
                     case "ema-multi" -> 12 * n;
                     case "zero-multi" -> 4 * n;
+                    case "aux-ce" -> (8L * AUX_CLASSES + 4) * auxRows + 4;
                     default -> 8L * size + 16;
                 };
             }
@@ -125,6 +139,7 @@ final class OptimBench implements BenchCase {
                     case "adam-multi", "adam-per-tensor" -> 12.0 * n;
                     case "ema-multi" -> 3.0 * n;
                     case "zero-multi" -> 0;
+                    case "aux-ce" -> 6.0 * AUX_CLASSES * auxRows; // max, exp, sum, divide, subtract, scale per logit
                     default -> 10.0 * size;
                 };
             }
@@ -135,7 +150,7 @@ final class OptimBench implements BenchCase {
                 emaGroups.forEach(OptimOps.EmaGroup::close);
                 zeroGroups.forEach(OptimOps.ZeroGroup::close);
                 all.forEach(Tensor::close);
-                for (Tensor t : new Tensor[] {logits, grad, sums}) {
+                for (Tensor t : new Tensor[] {logits, grad, sums, auxLogits, auxGrad, auxY, auxSum}) {
                     t.close();
                 }
             }

@@ -28,6 +28,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--n", defaultValue = "1000", description = "generated images (default 1000)") int n;
     @Option(names = "--truncation", defaultValue = "0", description = "resample the samples' z outside ±t (0: none, the default)") double truncation;
     @Option(names = "--ema", arity = "1", description = "use EMA-G (default: when the run kept one)") Boolean ema;
+    @Option(names = "--standing-stats", paramLabel = "BATCHES", description = "batch norms' running statistics recomputed from this many training-mode batches first (default: the run's --standing-stats)") Integer standingStats;
     @Option(names = "--device", description = "cpu or cuda (default: cuda when it works)") String device;
 
     @Override
@@ -40,7 +41,7 @@ final class EvalCommand implements Callable<Integer> {
         GanConfig m = saved.model();
         String dataset = saved.config().dataset;
         ImageSet train = Datasets.open(dataset, true, m.resolution()), held = Datasets.open(dataset, false, m.resolution());
-        try (Backend be = TrainCommand.openDevice(device); Generator g = saved.generator(be, ema != null ? ema : saved.hasEma());
+        try (Backend be = TrainCommand.openDevice(device); Generator g = saved.sampler(be, ema, standingStats);
              Classifier c = Trainer.classifierFor(dataset, m, train.n()).obtain(be, train, held, System.err)) {
             Evaluation e = new Evaluator(be, c, new Fit(m.imageChannels(), m.resolution()), m.classes())
                     .evaluate(g, train, held, n, saved.config().seed, truncation);

@@ -31,6 +31,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--truncation", defaultValue = "0", description = "resample z outside ±t (0: none)") double truncation;
     @Option(names = "--interpolate", description = "walk linearly between two z's, one row per class") boolean interpolate;
     @Option(names = "--ema", arity = "1", description = "use EMA-G (default: when the run kept one)") Boolean ema;
+    @Option(names = "--standing-stats", paramLabel = "BATCHES", description = "batch norms' running statistics recomputed from this many training-mode batches first (default: the run's --standing-stats)") Integer standingStats;
     @Option(names = "--seed", defaultValue = "1") long seed;
     @Option(names = "--device", description = "cpu or cuda (default: cuda when it works)") String device;
     @Option(names = "--out", required = true, paramLabel = "FILE.png|FILE.npy") Path out;
@@ -58,7 +59,7 @@ final class SampleCommand implements Callable<Integer> {
             float[] zi = interpolate ? lerp(a, b, n == 1 ? 0 : (i % n) / (double) (n - 1)) : truncated(rng, zd);
             System.arraycopy(zi, 0, z, i * zd, zd);
         }
-        try (Backend be = TrainCommand.openDevice(device); Generator g = saved.generator(be, ema != null ? ema : saved.hasEma())) {
+        try (Backend be = TrainCommand.openDevice(device); Generator g = saved.sampler(be, ema, standingStats)) {
             float[] images = Evaluator.generate(be, g, labels, z);
             int r = m.resolution(), c = m.imageChannels();
             if (name.endsWith(".png")) {

@@ -82,6 +82,28 @@ public final class SavedRun {
         return tensors.keySet().stream().anyMatch(k -> k.startsWith(RunState.EMA));
     }
 
+    /**
+     * The generator {@code sample} and {@code eval} draw from, as {@code train} samples: EMA-G ({@code ema}
+     * null: when the run kept one) or G, with {@code standingStats} batches of standing statistics first
+     * (null: the run's {@link TrainConfig#standingStats()}; 0: the checkpoint's running statistics).
+     */
+    public Generator sampler(Backend be, Boolean ema, Integer standingStats) {
+        int batches = standingStats != null ? standingStats : config.standingStats();
+        if (batches < 0) {
+            throw new ConfigException("--standing-stats: expected 0 or more batches, got " + batches);
+        }
+        Generator gen = generator(be, ema != null ? ema : hasEma());
+        if (batches > 0) {
+            try {
+                Ema.standingStatistics(be, gen, batches, config.batch, config.seed);
+            } catch (RuntimeException e) {
+                gen.close();
+                throw e;
+            }
+        }
+        return gen;
+    }
+
     /** EMA-G ({@code ema}, when the run kept one) or G, loaded, in eval mode. */
     public Generator generator(Backend be, boolean ema) {
         if (ema && !hasEma()) {

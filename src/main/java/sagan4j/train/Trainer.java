@@ -189,8 +189,8 @@ public final class Trainer {
     /** EMA-G (with standing statistics when asked) or G. */
     private Generator sampler(TrainStep step) {
         Generator gen = step.sampler();
-        if (cfg.standingStats > 0 && step.ema() != null) {
-            Ema.standingStatistics(be, gen, cfg.standingStats, cfg.batch, cfg.seed);
+        if (cfg.standingStats() > 0 && step.ema() != null) {
+            Ema.standingStatistics(be, gen, cfg.standingStats(), cfg.batch, cfg.seed);
         }
         return gen;
     }

@@ -20,13 +20,14 @@ class OptimBenchTest {
         try (ReferenceBackend cpu = new ReferenceBackend()) {
             BenchCase optim = Benches.get("optim");
             List<BenchResult> rows = new BenchRunner(cpu, 1, 3).run(optim, List.of(optim.parseShape("T=3,S=10")), List.of(), 2);
-            assertEquals(List.of("adam-multi", "adam-per-tensor", "ema-multi", "zero-multi", "gan-loss"),
+            assertEquals(List.of("adam-multi", "adam-per-tensor", "ema-multi", "zero-multi", "gan-loss", "aux-ce"),
                     rows.stream().map(BenchResult::impl).toList());
             long adam = Goldens.peerLong("bytes", "optim T=3,S=10", "adam");
             long ema = Goldens.peerLong("bytes", "optim T=3,S=10", "ema");
             long zero = Goldens.peerLong("bytes", "optim T=3,S=10", "zero");
-            // gan-loss: OptimBench's 8 bytes per logit + 16 (peers.json has no PyTorch counterpart for it)
-            assertEquals(List.of(adam, adam, ema, zero, 8L * 10 + 16), rows.stream().map(BenchResult::bytes).toList());
+            // gan-loss: 8 bytes per logit + 16; aux-ce: S/10 = 1 row of 10 logits, 8·10 + 4 bytes + 4 for the sum
+            // (peers.json has no PyTorch counterpart for either)
+            assertEquals(List.of(adam, adam, ema, zero, 8L * 10 + 16, 8L * 10 + 4 + 4), rows.stream().map(BenchResult::bytes).toList());
             rows.forEach(row -> assertEquals(3, row.calls(), row.impl()));
             assertEquals("small network", optim.defaultShapes().get(optim.defaultShapes().size() - 1).label());
         }

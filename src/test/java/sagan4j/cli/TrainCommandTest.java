@@ -2,6 +2,7 @@ package sagan4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -153,6 +154,19 @@ class TrainCommandTest {
         CliRun bad = CliRun.of("eval", "--run", tmp.resolve("whole").toString(), "--truncation", "0.01", "--device", "reference");
         assertEquals(2, bad.exit());
         assertEquals("sagan4j eval: --truncation: expected 0 (none) or a finite value of at least 0.1, got 0.01", bad.err().strip());
+        // tiny's default recomputes EMA-G's batch-norm statistics first (32 batches); 0 keeps the checkpoint's
+        CliRun running = CliRun.of("eval", "--run", tmp.resolve("whole").toString(), "--n", "50", "--standing-stats", "0", "--device", "reference");
+        assertEquals(0, running.exit(), running.err());
+        assertNotEquals(frechet(r.out()), frechet(running.out()), "standing statistics change the samples");
+        CliRun badStanding = CliRun.of("eval", "--run", tmp.resolve("whole").toString(), "--standing-stats", "-1", "--device", "reference");
+        assertEquals(2, badStanding.exit());
+        assertEquals("sagan4j eval: --standing-stats: expected 0 or more batches, got -1", badStanding.err().strip());
+    }
+
+    private static String frechet(String evalOut) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Fréchet distance ([0-9.]+)").matcher(evalOut);
+        assertTrue(m.find(), evalOut);
+        return m.group(1);
     }
 
     @Test

@@ -38,6 +38,19 @@ class TrainConfigTest {
         assertEquals(1e-4f, c.orthoGWeight(), "on for BigGAN presets");
     }
 
+    /** Issue 16's recipe for tiny (docs/training.md): standing statistics before sampling; the papers' presets keep G's. */
+    @Test
+    void tinySamplesWithStandingStatisticsTheOtherPresetsWithRunningOnes() {
+        assertEquals(32, new TrainConfig().standingStats());
+        TrainConfig sagan = new TrainConfig();
+        sagan.preset = "sagan32";
+        assertEquals(0, sagan.standingStats());
+        assertEquals(0, new TrainConfig().set("standing-stats", "0").standingStats());
+        assertEquals(5, sagan.set("standing-stats", "5").standingStats());
+        assertEquals("--standing-stats: expected 0 or more batches, got -1",
+                assertThrows(ConfigException.class, () -> new TrainConfig().set("standing-stats", "-1").validate()).getMessage());
+    }
+
     @Test
     void tf32IsOnByDefaultOffWithTheFlagAndKeptOnResume() {
         assertEquals(GemmMath.TF32, new TrainConfig().gemmMath(), "training's GEMMs and convolutions: TF32 by default");
