@@ -202,7 +202,7 @@ public final class TrainConfig {
      * Batches of BigGAN's standing statistics before EMA-G samples: {@code --standing-stats}, else 32 for
      * {@code tiny} (issue 16: on the three 8-minute runs with the auxiliary head, 32 batches took the Fréchet
      * distance from 54.2 to 46.2 on average and raised every seed's accuracy; docs/training.md) and 0 for the
-     * other presets, whose G forward on a CPU is too slow to repeat 32 times before each sample sheet.
+     * other presets, which that ablation did not measure.
      */
     public int standingStats() {
         return standingStats != null ? standingStats : preset.equals("tiny") ? TINY_STANDING_STATS : 0;
