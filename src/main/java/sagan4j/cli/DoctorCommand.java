@@ -67,7 +67,8 @@ final class DoctorCommand implements Callable<Integer> {
     static String cpuPath() {
         try (OneDnnBackend cpu = OneDnnBackend.open()) {
             return "oneDNN " + OneDnnBackend.onednnVersion() + ", " + cpu.isa() + ", " + OneDnnBackend.threads()
-                    + " OpenMP threads (OMP_WAIT_POLICY " + System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset") + ")";
+                    + " OpenMP threads (OMP_WAIT_POLICY " + System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset")
+                    + ", GOMP_SPINCOUNT " + System.getenv().getOrDefault("GOMP_SPINCOUNT", "unset") + ")";
         } catch (OneDnnUnavailableException e) {
             return "the reference backend, since " + e.getMessage();
         }

@@ -12,8 +12,10 @@ import java.util.Optional;
  * in a child JVM with the settings it needs, once:
  * <ul>
  *   <li>{@code OMP_WAIT_POLICY=passive} unless the user set a policy: on a busy machine libgomp's default
- *       spin-then-sleep makes a train step several times slower, because spinning workers and the machine's
- *       other threads take each other's time slices at every barrier (docs/performance.md);</li>
+ *       spin-then-sleep (about 3 ms of spinning) makes a train step several times slower, because spinning
+ *       workers and the machine's other threads take each other's time slices at every barrier; with it,
+ *       unless the user set one, a short spin count ({@link #SPIN_COUNT}) so that back-to-back regions do not
+ *       each wake a sleeping worker (docs/performance.md);</li>
  *   <li>{@code OMP_NUM_THREADS} when {@code bench step --threads N} asks for a count the process lacks.</li>
  * </ul>
  */
@@ -26,16 +28,35 @@ final class OpenMpLaunch {
     private OpenMpLaunch() {
     }
 
+    /**
+     * libgomp's spin count before a waiting worker sleeps, set with the passive policy: about 0.2 ms by
+     * libgomp's own estimate of 100 000 spins per ms. A step is hundreds of short OpenMP regions back to back
+     * (tiny: convolutions, reorders, attention's per-entry GEMMs), and with a spin count of 0 every region
+     * first wakes a sleeping worker: tiny's batch-32 step at 2 threads took 147–168 ms with 0 and 103–114 ms
+     * with 20 000 on the idle build machine (GEMMs 32–38 → 6–7 ms, reorders 25–29 → 13–20 ms), while with
+     * two busy processes beside it the two were within that machine's noise (262–405 against 371–380 ms),
+     * unlike libgomp's default of 300 000 there (docs/performance.md).
+     */
+    static final String SPIN_COUNT = "20000";
+
     /** The settings this process is missing (empty: run here). */
     static Map<String, String> missing(String threads) {
+        return missing(System.getenv(), threads);
+    }
+
+    /** The same, for the environment {@code current}. */
+    static Map<String, String> missing(Map<String, String> current, String threads) {
         Map<String, String> env = new java.util.HashMap<>();
-        if (System.getenv(MARK) != null) {
+        if (current.get(MARK) != null) {
             return env;
         }
-        if (System.getenv("OMP_WAIT_POLICY") == null) {
+        if (current.get("OMP_WAIT_POLICY") == null) {
             env.put("OMP_WAIT_POLICY", "passive");
+            if (current.get("GOMP_SPINCOUNT") == null) {
+                env.put("GOMP_SPINCOUNT", SPIN_COUNT);
+            }
         }
-        if (threads != null && !threads.equals(System.getenv("OMP_NUM_THREADS"))) {
+        if (threads != null && !threads.equals(current.get("OMP_NUM_THREADS"))) {
             env.put("OMP_NUM_THREADS", threads);
         }
         return env;
