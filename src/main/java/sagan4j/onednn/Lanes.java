@@ -11,8 +11,9 @@ import sagan4j.host.RangeRunner;
  * Splits a Java loop over as many threads as OpenMP has (the caller plus helpers), only while no oneDNN
  * call runs: the caller runs one share and waits for the others before it returns, so Java and OpenMP work
  * never overlap. With OMP_WAIT_POLICY=passive and a 20 000 spin count (what sagan4j's launcher sets) OpenMP's
- * workers spin about 0.2 ms after a oneDNN call, then sleep, so these helpers compete with them only briefly. Shares are fixed by the range alone, and every
- * index belongs to exactly one share, so results do not depend on scheduling.
+ * workers spin about 0.2 ms after a oneDNN call, then sleep, so these helpers compete with them only briefly.
+ * Shares are fixed by the range alone, and every index belongs to exactly one share, so results do not
+ * depend on scheduling.
  */
 final class Lanes implements RangeRunner, AutoCloseable {
 

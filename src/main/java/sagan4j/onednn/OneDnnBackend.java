@@ -35,7 +35,8 @@ import sagan4j.backend.WallClockTimer;
  * <p>Threads: oneDNN's OpenMP pool ({@code OMP_NUM_THREADS}, default the available processors) does the
  * parallel work inside oneDNN; the Java loops split over {@link Lanes} (the calling thread plus as many
  * helpers, {@code -Dsagan4j.javaThreads} to change), which run only between oneDNN calls, while OpenMP's
- * workers sleep after a short spin (OMP_WAIT_POLICY=passive, GOMP_SPINCOUNT=20000, set by the launcher). Every op is complete when it returns;
+ * workers sleep after a short spin (OMP_WAIT_POLICY=passive, GOMP_SPINCOUNT=20000, set by the launcher).
+ * Every op is complete when it returns;
  * results are deterministic for a fixed OpenMP thread count, and do not depend on the Java thread count.
  */
 public final class OneDnnBackend extends HostBackend {
