@@ -11,8 +11,8 @@ import sagan4j.backend.Tensor;
 import sagan4j.host.RangeRunner;
 
 /**
- * Conditional batch norm in Java: the statistics and the backward's per-plane sums in double (four
- * interleaved partial sums per plane, a fixed order), every per-element pass a float multiply-add whose
+ * Conditional batch norm in Java: the statistics and the backward's per-plane sums by {@link BlockSums}
+ * (float blocks added in double, a fixed order), every per-element pass a float multiply-add whose
  * per-plane coefficients are folded in double first — x·scale + shift forward, a·dy + b·x + c backward —
  * so each pass over a plane is one vectorisable loop.
  */
@@ -58,11 +58,11 @@ final class JavaCondBatchNorm extends CondBatchNormOps {
             for (int ch = lo; ch < hi; ch++) {
                 double sum = 0;
                 for (int b = 0; b < d.b(); b++) {
-                    sum += JavaLayers.planeSum(xs, (b * c + ch) * hw, hw);
+                    sum += BlockSums.sum(xs, (b * c + ch) * hw, hw);
                 }
                 double m = sum / n, ss = 0;
                 for (int b = 0; b < d.b(); b++) {
-                    ss += squaredDeviations(xs, (b * c + ch) * hw, hw, m);
+                    ss += BlockSums.squaredDeviations(xs, (b * c + ch) * hw, hw, m);
                 }
                 mu[ch] = m;
                 variance[ch] = ss / n;
@@ -82,23 +82,6 @@ final class JavaCondBatchNorm extends CondBatchNormOps {
         normalize(d, xs, ints(labels), f(gamma), f(beta), mu, variance, eps, f(y));
     }
 
-    /** Σ (a[i] − m)² over a[from .. from+n), double, four interleaved sums. */
-    private static double squaredDeviations(float[] a, int from, int n, double m) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = from, end = from + n;
-        for (; i + 3 < end; i += 4) {
-            double d0 = a[i] - m, d1 = a[i + 1] - m, d2 = a[i + 2] - m, d3 = a[i + 3] - m;
-            s0 += d0 * d0;
-            s1 += d1 * d1;
-            s2 += d2 * d2;
-            s3 += d3 * d3;
-        }
-        for (; i < end; i++) {
-            double d0 = a[i] - m;
-            s0 += d0 * d0;
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
 
     @Override
     protected void doForwardEval(Dims d, Tensor x, Tensor labels, Tensor gamma, Tensor beta, Tensor runningMean,
@@ -141,8 +124,8 @@ final class JavaCondBatchNorm extends CondBatchNormOps {
             for (int p = lo; p < hi; p++) {
                 int ch = p % c;
                 double rstd = 1.0 / Math.sqrt((double) vs[ch] + eps);
-                rowB[p] = JavaLayers.planeSum(dy, p * hw, hw);
-                rowG[p] = rstd * centredDot(dy, xs, p * hw, hw, ms[ch]);
+                rowB[p] = BlockSums.sum(dy, p * hw, hw);
+                rowG[p] = rstd * BlockSums.centredDot(dy, xs, p * hw, hw, ms[ch]);
             }
         });
         // dx = rstd·(γ·dy − m1 − x̂·m2), m1 = mean(γ·dy), m2 = mean(γ·dy·x̂) over channel c's (b, h, w)
@@ -189,19 +172,4 @@ final class JavaCondBatchNorm extends CondBatchNormOps {
         }
     }
 
-    /** Σ g[i]·(x[i] − m) over [from, from+n), double, four interleaved sums. */
-    private static double centredDot(float[] g, float[] x, int from, int n, double m) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = from, end = from + n;
-        for (; i + 3 < end; i += 4) {
-            s0 += g[i] * (x[i] - m);
-            s1 += g[i + 1] * (x[i + 1] - m);
-            s2 += g[i + 2] * (x[i + 2] - m);
-            s3 += g[i + 3] * (x[i + 3] - m);
-        }
-        for (; i < end; i++) {
-            s0 += g[i] * (x[i] - m);
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
 }

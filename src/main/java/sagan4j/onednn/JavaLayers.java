@@ -9,8 +9,8 @@ import sagan4j.host.RangeRunner;
 
 /**
  * The NCHW layer primitives as loops over whole planes (no per-element index division, so C2 vectorises
- * the inner loops), planes or channels split over the lanes; the long reductions (bias gradient, sum
- * pooling, dot) sum in double, in a fixed order.
+ * the inner loops), planes or channels split over the lanes; the long reductions sum in a fixed order, the
+ * bias gradient and sum pooling by {@link BlockSums} (float blocks added in double), the dot in double.
  */
 final class JavaLayers extends HostLayerOps {
     private final Lanes lanes;
@@ -48,31 +48,13 @@ final class JavaLayers extends HostLayerOps {
             for (int ch = lo; ch < hi; ch++) {
                 double acc = 0;
                 for (int n = 0; n < b; n++) {
-                    acc += planeSum(g, (n * c + ch) * inner, inner);
+                    acc += BlockSums.sum(g, (n * c + ch) * inner, inner);
                 }
                 out[ch] = (float) acc;
             }
         });
     }
 
-    /**
-     * Σ of a[from .. from+n) in double, in a fixed order: four interleaved partial sums (independent add
-     * chains run four times faster than one), added at the end.
-     */
-    static double planeSum(float[] a, int from, int n) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = from, end = from + n;
-        for (; i + 3 < end; i += 4) {
-            s0 += a[i];
-            s1 += a[i + 1];
-            s2 += a[i + 2];
-            s3 += a[i + 3];
-        }
-        for (; i < end; i++) {
-            s0 += a[i];
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
 
     @Override
     protected void doResample(Resample op, Tensor x, Tensor y, Tensor argmax) {
@@ -177,7 +159,7 @@ final class JavaLayers extends HostLayerOps {
         float[] xs = f(x), ys = f(y);
         int hw = inner(x);
         for (int row = 0; row < ys.length; row++) {
-            ys[row] = (float) planeSum(xs, row * hw, hw);
+            ys[row] = (float) BlockSums.sum(xs, row * hw, hw);
         }
     }
 
