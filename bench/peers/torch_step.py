@@ -27,6 +27,17 @@ from types import SimpleNamespace
 from gan_models import Discriminator, Generator, trainable
 
 
+def peak_rss_kb():
+    """This process's peak resident memory (both timed variants), as bench step reports sagan4j's: VmHWM from
+    /proc/self/status, not getrusage's ru_maxrss, which Linux carries over an exec from the parent (here the JVM
+    that spawned this script) and so would report the JVM's peak."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return -1
+
+
 def optimizers(g, d):
     """G's and D's Adam, the two time-scale settings (SAGAN's TTUR): learning rates 1e-4 and 4e-4, betas
     (0, 0.9), PyTorch's eps. bench/peers/goldens.py records them for sagan4j's defaults test."""
@@ -137,6 +148,7 @@ def main():
             print(f"torch.compile unavailable: {e}".splitlines()[0], file=sys.stderr)
     print(f"PyTorch {out['torch']} on {out['threads']} threads, {a.preset} batch {a.batch}: "
           f"D step {out['eager_d_ms']:.1f} ms, G step {out['eager_g_ms']:.1f} ms (eager, no optimiser)")
+    out["peak_rss_kb"] = peak_rss_kb()
     print("PEER " + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in out.items()))
 
 

@@ -145,8 +145,10 @@ final class BenchStepCommand implements Callable<Integer> {
             sb.append(String.format(Locale.ROOT, "sagan4j's step (mean): %.1f ms copies heap<->native, %.1f reorders, "
                     + "%.1f convolutions, %.1f GEMMs, %.1f softmax (attention), %.1f Java and the rest%n", m[0], m[1], m[2], m[3], m[4], m[5]));
         }
-        sb.append(String.format(Locale.ROOT, "peak resident memory %.0f MiB; medians of %d steps after %s%n",
-                r.peakRssBytes() / 1048576.0, r.steps(), "warm-up"));
+        String peerRss = p == null || Double.isNaN(p.peakRssBytes()) ? ""
+                : String.format(Locale.ROOT, " (PyTorch's process %.0f MiB)", p.peakRssBytes() / 1048576.0);
+        sb.append(String.format(Locale.ROOT, "peak resident memory %.0f MiB%s; medians of %d steps after %s%n",
+                r.peakRssBytes() / 1048576.0, peerRss, r.steps(), "warm-up"));
         return sb.toString();
     }
 

@@ -31,8 +31,9 @@ final class PeerRunner {
         this.script = script;
     }
 
-    /** One peer measurement, milliseconds; NaN where not measured. */
-    record Result(String torch, double dMs, double gMs, double dAdamMs, double gAdamMs, double dCompileMs, double gCompileMs) {
+    /** One peer measurement, milliseconds, and the peer process's peak resident memory; NaN where not measured. */
+    record Result(String torch, double dMs, double gMs, double dAdamMs, double gAdamMs, double dCompileMs, double gCompileMs,
+                  double peakRssBytes) {
         /** The step with Adam's update (NaN where the peer did not time it). */
         double adamStepMs() {
             return dAdamMs + gAdamMs;
@@ -44,8 +45,9 @@ final class PeerRunner {
 
         String toJson() {
             return String.format(Locale.ROOT, "{\"torch\":\"%s\",\"eager_d_ms\":%s,\"eager_g_ms\":%s,\"eager_adam_d_ms\":%s,"
-                    + "\"eager_adam_g_ms\":%s,\"compile_d_ms\":%s,\"compile_g_ms\":%s}", torch, n(dMs), n(gMs), n(dAdamMs),
-                    n(gAdamMs), n(dCompileMs), n(gCompileMs));
+                    + "\"eager_adam_g_ms\":%s,\"compile_d_ms\":%s,\"compile_g_ms\":%s,\"peak_rss_bytes\":%s}", torch, n(dMs),
+                    n(gMs), n(dAdamMs), n(gAdamMs), n(dCompileMs), n(gCompileMs),
+                    Double.isNaN(peakRssBytes) ? "null" : String.format(Locale.ROOT, "%.0f", peakRssBytes));
         }
 
         private static String n(double v) {
@@ -104,7 +106,12 @@ final class PeerRunner {
             kv.put(tok.substring(0, eq), tok.substring(eq + 1));
         }
         return new Result(kv.getOrDefault("torch", "?"), num(kv, "eager_d_ms"), num(kv, "eager_g_ms"), num(kv, "eager_adam_d_ms"),
-                num(kv, "eager_adam_g_ms"), num(kv, "compile_d_ms"), num(kv, "compile_g_ms"));
+                num(kv, "eager_adam_g_ms"), num(kv, "compile_d_ms"), num(kv, "compile_g_ms"), rssBytes(num(kv, "peak_rss_kb")));
+    }
+
+    /** kB as the peer reports them (VmHWM; -1 where it could not read it) in bytes, NaN where unknown. */
+    private static double rssBytes(double kb) {
+        return kb >= 0 ? 1024 * kb : Double.NaN;
     }
 
     private static double num(Map<String, String> kv, String key) {
