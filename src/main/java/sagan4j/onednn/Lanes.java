@@ -33,6 +33,8 @@ final class Lanes implements RangeRunner, AutoCloseable {
     private final int threads;
     private final Helper[] helpers;
     private final AtomicBoolean busy = new AtomicBoolean();
+    /** Set by close: the helpers are gone, so later loops run on their caller alone (they would wait forever). */
+    private volatile boolean closed;
 
     Lanes(int threads) {
         this.threads = Math.max(1, threads);
@@ -126,7 +128,7 @@ final class Lanes implements RangeRunner, AutoCloseable {
     @Override
     public void forRange(int n, int grain, Range body) {
         int shares = Math.min(threads, n / Math.max(1, grain * GRAIN_FACTOR));
-        if (shares <= 1 || !busy.compareAndSet(false, true)) {
+        if (shares <= 1 || closed || !busy.compareAndSet(false, true)) {
             body.run(0, n);
             return;
         }
@@ -188,6 +190,7 @@ final class Lanes implements RangeRunner, AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         for (Helper h : helpers) {
             h.shutdown();
         }

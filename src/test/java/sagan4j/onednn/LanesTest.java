@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The Java lanes' contract: every index once, failures reach the caller, any thread count the same bits. */
 class LanesTest {
@@ -75,6 +76,22 @@ class LanesTest {
             for (int h : hits) {
                 assertEquals(1, h);
             }
+        }
+    }
+
+    @Test
+    @Timeout(30) // without the closed check the caller would wait for helpers that are gone
+    void aLoopAfterCloseRunsOnItsCaller() {
+        Lanes lanes = new Lanes(2);
+        lanes.close();
+        int[] hits = new int[100_000];
+        lanes.forRange(hits.length, 1, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                hits[i]++;
+            }
+        });
+        for (int h : hits) {
+            assertEquals(1, h);
         }
     }
 
