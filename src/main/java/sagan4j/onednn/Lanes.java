@@ -127,7 +127,7 @@ final class Lanes implements RangeRunner, AutoCloseable {
 
     @Override
     public void forRange(int n, int grain, Range body) {
-        int shares = Math.min(threads, n / Math.max(1, grain * GRAIN_FACTOR));
+        int shares = (int) Math.min(threads, n / ((long) Math.max(1, grain) * GRAIN_FACTOR));
         if (shares <= 1 || closed || !busy.compareAndSet(false, true)) {
             body.run(0, n);
             return;

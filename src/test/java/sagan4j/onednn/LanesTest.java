@@ -38,15 +38,7 @@ class LanesTest {
         try (Lanes lanes = new Lanes(2)) {
             for (int loop = 0; loop < 5; loop++) {
                 Thread.sleep(2 + Lanes.SPIN_NS / 1_000_000); // the helper parks
-                int[] hits = new int[1000];
-                lanes.forRange(hits.length, 1, (lo, hi) -> {
-                    for (int i = lo; i < hi; i++) {
-                        hits[i]++;
-                    }
-                });
-                for (int h : hits) {
-                    assertEquals(1, h);
-                }
+                assertEveryIndexRunsOnce(lanes, 1000);
             }
         }
     }
@@ -67,15 +59,7 @@ class LanesTest {
                 }
             })));
             // and the lanes still work afterwards
-            int[] hits = new int[100];
-            lanes.forRange(100, 1, (lo, hi) -> {
-                for (int i = lo; i < hi; i++) {
-                    hits[i]++;
-                }
-            });
-            for (int h : hits) {
-                assertEquals(1, h);
-            }
+            assertEveryIndexRunsOnce(lanes, 100);
         }
     }
 
@@ -84,15 +68,7 @@ class LanesTest {
     void aLoopAfterCloseRunsOnItsCaller() {
         Lanes lanes = new Lanes(2);
         lanes.close();
-        int[] hits = new int[100_000];
-        lanes.forRange(hits.length, 1, (lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                hits[i]++;
-            }
-        });
-        for (int h : hits) {
-            assertEquals(1, h);
-        }
+        assertEveryIndexRunsOnce(lanes, 100_000);
     }
 
     @Test
@@ -156,6 +132,19 @@ class LanesTest {
                 }
                 assertEquals(Double.doubleToRawLongBits(first), Double.doubleToRawLongBits(s), threads + " threads");
             }
+        }
+    }
+
+    /** One loop over n indices, grain 1, on {@code lanes}: every index is run exactly once. */
+    private static void assertEveryIndexRunsOnce(Lanes lanes, int n) {
+        int[] hits = new int[n];
+        lanes.forRange(n, 1, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                hits[i]++;
+            }
+        });
+        for (int i = 0; i < n; i++) {
+            assertEquals(1, hits[i], "index " + i + " of " + n);
         }
     }
 }
